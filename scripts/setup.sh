@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the build needs: Debian packages and the pinned DuckDB 1.4.4.
+# Idempotent: when everything is present it only checks and returns (well under a second).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates curl
+  libboost-dev libdeflate-dev libzstd-dev libisal-dev libssl-dev zlib1g-dev
+  nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev
+  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev)
+
+missing=()
+# npm may come with a nodejs package of its own (which conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# DuckDB 1.4.4: libduckdb.so from the node bindings, headers from the duckdb package.
+DUCKDB_DIR=third_party/duckdb
+LIB_PKG="@duckdb/node-bindings-linux-x64@1.4.4-r.4"
+LIB_SHA=732fac4dc6b8f198870b9c4bb6ddf13544466daca00ad28ba2f1d80de5d7aa4b
+HDR_PKG="duckdb@1.4.4"
+HDR_SHA=5bb967dcbcd517670ba5f169f238fb9d6787e53752c60ebe24386169d76941ed
+if [ ! -f "$DUCKDB_DIR/.complete-1.4.4" ]; then
+  echo "setup: fetching DuckDB 1.4.4 into $DUCKDB_DIR"
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "$LIB_PKG" "$HDR_PKG" >/dev/null)
+  lib_tgz=$(ls "$tmp"/duckdb-node-bindings-linux-x64-*.tgz); hdr_tgz=$(ls "$tmp"/duckdb-1.4.4.tgz)
+  echo "$LIB_SHA  $lib_tgz" | sha256sum -c --quiet
+  echo "$HDR_SHA  $hdr_tgz" | sha256sum -c --quiet
+  rm -rf "$DUCKDB_DIR"; mkdir -p "$DUCKDB_DIR/lib" "$tmp/x"
+  tar xzf "$lib_tgz" -C "$tmp/x" package/libduckdb.so
+  tar xzf "$hdr_tgz" -C "$tmp/x" package/src/duckdb/src/include
+  mv "$tmp/x/package/libduckdb.so" "$DUCKDB_DIR/lib/"
+  mv "$tmp/x/package/src/duckdb/src/include" "$DUCKDB_DIR/include"
+  touch "$DUCKDB_DIR/.complete-1.4.4"
+fi

@@ -1,0 +1,41 @@
+// MeasurementBuffer: the batches of one (database, measurement) waiting in one worker.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ingest/batch.h"
+
+namespace arc {
+
+// Not thread-safe: owned by a Worker and used under its mutex.
+class MeasurementBuffer {
+ public:
+  explicit MeasurementBuffer(int64_t created_us) : created_us_(created_us) {}
+
+  // True when `batch` has a column whose type or tag-ness differs from this buffer's
+  // (a schema change: the buffer must be flushed before `batch` is added).
+  bool ConflictsWith(const Batch& batch) const;
+  void Add(Batch&& batch);
+
+  size_t rows() const { return rows_; }
+  int64_t created_us() const { return created_us_; }
+  bool empty() const { return rows_ == 0; }
+  std::vector<Batch> TakeBatches();
+
+ private:
+  struct ColumnInfo {
+    std::string name;
+    ColumnType type;
+    bool is_tag;
+  };
+  const ColumnInfo* Find(const std::string& name) const;
+
+  int64_t created_us_;
+  size_t rows_ = 0;
+  std::vector<Batch> batches_;
+  std::vector<ColumnInfo> schema_;
+};
+
+}  // namespace arc

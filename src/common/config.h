@@ -1,0 +1,81 @@
+// Config: arc.conf (TOML) plus environment overrides, validated at start-up.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "common/result.h"
+
+namespace arc {
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  int port = 8000;
+  int workers = 0;                              // 0 = number of cores
+  uint64_t max_payload_size = 1ull << 30;       // bytes, compressed and decompressed
+};
+
+struct StorageConfig {
+  std::string backend = "local";                // local | s3 | minio
+  std::string local_path = "./data/arc";
+  std::string s3_bucket, s3_region = "us-east-1", s3_endpoint, s3_access_key, s3_secret_key;
+  bool s3_use_ssl = true;
+  bool s3_path_style = false;
+  std::string s3_prefix;
+};
+
+struct IngestConfig {
+  int64_t max_buffer_size = 50000;              // rows per (database, measurement) buffer
+  int64_t max_buffer_age_ms = 5000;
+  std::string compression = "zstd";             // snappy | zstd | gzip | none
+  int flush_workers = 0;                        // 0 = max(1, cores / 2)
+  int64_t max_pending_rows = 0;                 // 0 = 4 * workers * max_buffer_size
+};
+
+struct WalConfig {
+  bool enabled = false;
+  std::string dir = "./data/wal";
+  std::string sync_mode = "fdatasync";          // fsync | fdatasync | async
+  int64_t max_size_mb = 100;
+  int64_t max_age_seconds = 3600;
+};
+
+struct AuthConfig {
+  bool enabled = true;
+  std::string token_file = "./data/auth/tokens.json";
+};
+
+struct LogConfig {
+  std::string level = "info";                   // debug | info | warn | error
+  std::string format = "console";               // console | json
+};
+
+struct Config {
+  ServerConfig server;
+  StorageConfig storage;
+  IngestConfig ingest;
+  WalConfig wal;
+  AuthConfig auth;
+  LogConfig log;
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// Parses TOML text, then applies `env` overrides (ARC_<SECTION>_<KEY> and the seed's WAL_*
+// names). An unknown key or an invalid value is an InvalidArgument naming it.
+Result<Config> ParseConfig(const std::string& toml_text, const Environment& env);
+
+// Reads `path` (missing is fine when `required` is false: defaults apply) and calls ParseConfig.
+Result<Config> LoadConfig(const std::string& path, bool required, const Environment& env);
+
+// The process environment as a map.
+Environment ProcessEnvironment();
+
+// Fills the "0 = automatic" fields from the machine's core count.
+void ResolveAutomaticValues(Config* config);
+
+// Parses "1GB", "512MB", "64KiB", "1048576" into bytes.
+Result<uint64_t> ParseByteSize(const std::string& text);
+
+}  // namespace arc

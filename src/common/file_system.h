@@ -1,0 +1,66 @@
+// FileSystem: every WAL and storage file access goes through this interface so that tests can
+// inject faults (drop unsynced bytes, EIO on fsync, ENOSPC). PosixFileSystem is the real one.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+
+namespace arc {
+
+enum class SyncKind { kData, kFull };  // fdatasync, fsync
+
+// A file open for appending. Not thread-safe: one owner appends and syncs.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  // Hands `data` to the OS. Returns OK once all bytes are written (not yet durable).
+  virtual Status Append(std::string_view data) = 0;
+  // Makes every byte appended so far durable (kData: fdatasync, kFull: fsync).
+  virtual Status Sync(SyncKind kind) = 0;
+  virtual Status Close() = 0;
+};
+
+struct DirEntry {
+  std::string name;
+  bool is_dir = false;
+  uint64_t size = 0;
+  int64_t mtime_sec = 0;
+};
+
+// Thread-safe: all methods may be called concurrently.
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  // Creates (or truncates, when `truncate`) `path` for appending.
+  virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
+                                                                bool truncate) = 0;
+  virtual Result<std::string> ReadFile(const std::string& path) = 0;
+  // Opens an existing file written by someone else (DuckDB) and fsyncs it.
+  virtual Status SyncFile(const std::string& path) = 0;
+  virtual Status SyncDir(const std::string& dir) = 0;
+  // Atomic replace within one file system. The caller syncs the directory.
+  virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  virtual Status Remove(const std::string& path) = 0;
+  // mkdir -p; syncs each directory it creates and its parent.
+  virtual Status CreateDirs(const std::string& path) = 0;
+  virtual Result<std::vector<DirEntry>> ListDir(const std::string& dir) = 0;
+  virtual bool Exists(const std::string& path) = 0;
+};
+
+// The process-wide real file system (never null, never freed).
+FileSystem* DefaultFileSystem();
+
+// Writes `contents` durably at `path`: temp file, fsync, rename, directory fsync.
+Status WriteFileAtomically(FileSystem* fs, const std::string& path, std::string_view contents);
+
+// Returns the directory part of `path` ("." when there is none).
+std::string DirName(const std::string& path);
+std::string JoinPath(const std::string& a, const std::string& b);
+
+}  // namespace arc

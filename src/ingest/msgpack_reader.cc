@@ -1,0 +1,144 @@
+#include "ingest/msgpack_reader.h"
+
+#include <cstring>
+
+namespace arc {
+
+const char* MsgTypeName(MsgType t) {
+  switch (t) {
+    case MsgType::kNil: return "nil";
+    case MsgType::kBool: return "bool";
+    case MsgType::kInt:
+    case MsgType::kUint: return "integer";
+    case MsgType::kFloat: return "float";
+    case MsgType::kString: return "string";
+    case MsgType::kBinary: return "binary";
+    case MsgType::kArray: return "array";
+    case MsgType::kMap: return "map";
+    case MsgType::kExt: return "ext";
+  }
+  return "?";
+}
+
+Status MsgpackReader::Need(size_t n) const {
+  if (Remaining() < n) return Status::InvalidArgument("truncated MessagePack data");
+  return Status::OK();
+}
+
+template <typename T>
+T MsgpackReader::ReadBE() {
+  T v;
+  std::memcpy(&v, p_, sizeof(T));
+  p_ += sizeof(T);
+  if constexpr (sizeof(T) == 2) return static_cast<T>(__builtin_bswap16(v));
+  if constexpr (sizeof(T) == 4) return static_cast<T>(__builtin_bswap32(v));
+  if constexpr (sizeof(T) == 8) return static_cast<T>(__builtin_bswap64(v));
+  return v;
+}
+
+Status MsgpackReader::ReadStr(size_t len, MsgValue* v, MsgType type) {
+  ARC_RETURN_IF_ERROR(Need(len));
+  v->type = type;
+  v->str = std::string_view(reinterpret_cast<const char*>(p_), len);
+  v->length = static_cast<uint32_t>(len);
+  p_ += len;
+  return Status::OK();
+}
+
+Status MsgpackReader::Next(MsgValue* v) {
+  ARC_RETURN_IF_ERROR(Need(1));
+  const uint8_t tag = *p_++;
+  auto sized = [&](size_t n) { return Need(n); };
+  if (tag <= 0x7f) {
+    v->type = MsgType::kInt;
+    v->i = tag;
+    return Status::OK();
+  }
+  if (tag >= 0xe0) {
+    v->type = MsgType::kInt;
+    v->i = static_cast<int8_t>(tag);
+    return Status::OK();
+  }
+  if ((tag & 0xe0) == 0xa0) return ReadStr(tag & 0x1f, v, MsgType::kString);
+  if ((tag & 0xf0) == 0x90) {
+    v->type = MsgType::kArray;
+    v->length = tag & 0x0f;
+    return Status::OK();
+  }
+  if ((tag & 0xf0) == 0x80) {
+    v->type = MsgType::kMap;
+    v->length = tag & 0x0f;
+    return Status::OK();
+  }
+  switch (tag) {
+    case 0xc0: v->type = MsgType::kNil; return Status::OK();
+    case 0xc2: case 0xc3: v->type = MsgType::kBool; v->b = tag == 0xc3; return Status::OK();
+    case 0xcc: ARC_RETURN_IF_ERROR(sized(1)); v->type = MsgType::kInt; v->i = ReadBE<uint8_t>(); return Status::OK();
+    case 0xcd: ARC_RETURN_IF_ERROR(sized(2)); v->type = MsgType::kInt; v->i = ReadBE<uint16_t>(); return Status::OK();
+    case 0xce: ARC_RETURN_IF_ERROR(sized(4)); v->type = MsgType::kInt; v->i = ReadBE<uint32_t>(); return Status::OK();
+    case 0xcf: {
+      ARC_RETURN_IF_ERROR(sized(8));
+      const uint64_t u = ReadBE<uint64_t>();
+      if (u > static_cast<uint64_t>(INT64_MAX)) {
+        v->type = MsgType::kUint;
+        v->u = u;
+      } else {
+        v->type = MsgType::kInt;
+        v->i = static_cast<int64_t>(u);
+      }
+      return Status::OK();
+    }
+    case 0xd0: ARC_RETURN_IF_ERROR(sized(1)); v->type = MsgType::kInt; v->i = static_cast<int8_t>(ReadBE<uint8_t>()); return Status::OK();
+    case 0xd1: ARC_RETURN_IF_ERROR(sized(2)); v->type = MsgType::kInt; v->i = static_cast<int16_t>(ReadBE<uint16_t>()); return Status::OK();
+    case 0xd2: ARC_RETURN_IF_ERROR(sized(4)); v->type = MsgType::kInt; v->i = static_cast<int32_t>(ReadBE<uint32_t>()); return Status::OK();
+    case 0xd3: ARC_RETURN_IF_ERROR(sized(8)); v->type = MsgType::kInt; v->i = static_cast<int64_t>(ReadBE<uint64_t>()); return Status::OK();
+    case 0xca: {
+      ARC_RETURN_IF_ERROR(sized(4));
+      const uint32_t bits = ReadBE<uint32_t>();
+      float f;
+      std::memcpy(&f, &bits, 4);
+      v->type = MsgType::kFloat;
+      v->d = f;
+      return Status::OK();
+    }
+    case 0xcb: {
+      ARC_RETURN_IF_ERROR(sized(8));
+      const uint64_t bits = ReadBE<uint64_t>();
+      std::memcpy(&v->d, &bits, 8);
+      v->type = MsgType::kFloat;
+      return Status::OK();
+    }
+    case 0xd9: ARC_RETURN_IF_ERROR(sized(1)); return ReadStr(ReadBE<uint8_t>(), v, MsgType::kString);
+    case 0xda: ARC_RETURN_IF_ERROR(sized(2)); return ReadStr(ReadBE<uint16_t>(), v, MsgType::kString);
+    case 0xdb: ARC_RETURN_IF_ERROR(sized(4)); return ReadStr(ReadBE<uint32_t>(), v, MsgType::kString);
+    case 0xc4: ARC_RETURN_IF_ERROR(sized(1)); return ReadStr(ReadBE<uint8_t>(), v, MsgType::kBinary);
+    case 0xc5: ARC_RETURN_IF_ERROR(sized(2)); return ReadStr(ReadBE<uint16_t>(), v, MsgType::kBinary);
+    case 0xc6: ARC_RETURN_IF_ERROR(sized(4)); return ReadStr(ReadBE<uint32_t>(), v, MsgType::kBinary);
+    case 0xdc: ARC_RETURN_IF_ERROR(sized(2)); v->type = MsgType::kArray; v->length = ReadBE<uint16_t>(); return Status::OK();
+    case 0xdd: ARC_RETURN_IF_ERROR(sized(4)); v->type = MsgType::kArray; v->length = ReadBE<uint32_t>(); return Status::OK();
+    case 0xde: ARC_RETURN_IF_ERROR(sized(2)); v->type = MsgType::kMap; v->length = ReadBE<uint16_t>(); return Status::OK();
+    case 0xdf: ARC_RETURN_IF_ERROR(sized(4)); v->type = MsgType::kMap; v->length = ReadBE<uint32_t>(); return Status::OK();
+    case 0xd4: return ReadStr(2, v, MsgType::kExt);
+    case 0xd5: return ReadStr(3, v, MsgType::kExt);
+    case 0xd6: return ReadStr(5, v, MsgType::kExt);
+    case 0xd7: return ReadStr(9, v, MsgType::kExt);
+    case 0xd8: return ReadStr(17, v, MsgType::kExt);
+    case 0xc7: ARC_RETURN_IF_ERROR(sized(1)); return ReadStr(ReadBE<uint8_t>() + 1u, v, MsgType::kExt);
+    case 0xc8: ARC_RETURN_IF_ERROR(sized(2)); return ReadStr(ReadBE<uint16_t>() + 1u, v, MsgType::kExt);
+    case 0xc9: ARC_RETURN_IF_ERROR(sized(4)); return ReadStr(ReadBE<uint32_t>() + size_t{1}, v, MsgType::kExt);
+    default: return Status::InvalidArgument("invalid MessagePack type byte 0xc1");
+  }
+}
+
+Status MsgpackReader::Skip(int depth) {
+  if (depth > 64) return Status::InvalidArgument("MessagePack nesting deeper than 64");
+  MsgValue v;
+  ARC_RETURN_IF_ERROR(Next(&v));
+  if (v.type == MsgType::kArray || v.type == MsgType::kMap) {
+    const uint64_t n = v.type == MsgType::kMap ? uint64_t{v.length} * 2 : v.length;
+    for (uint64_t i = 0; i < n; ++i) ARC_RETURN_IF_ERROR(Skip(depth + 1));
+  }
+  return Status::OK();
+}
+
+}  // namespace arc

@@ -1,0 +1,64 @@
+// arc: time-series ingestion server. Usage: arc [--config PATH]
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "common/config.h"
+#include "common/logging.h"
+#include "server/app.h"
+
+namespace {
+
+void PrintUsage() {
+  std::printf(
+      "usage: arc [--config PATH]\n"
+      "  --config PATH  TOML configuration (default ./arc.conf when present)\n"
+      "Environment overrides: ARC_<SECTION>_<KEY> (e.g. ARC_SERVER_PORT), WAL_ENABLED, ...\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path = "arc.conf";
+  bool required = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+      config_path = argv[++i];
+      required = true;
+    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      PrintUsage();
+      return 0;
+    } else {
+      std::fprintf(stderr, "arc: unknown argument \"%s\"\n", argv[i]);
+      PrintUsage();
+      return 2;
+    }
+  }
+  arc::Result<arc::Config> config = arc::LoadConfig(config_path, required, arc::ProcessEnvironment());
+  if (!config.ok()) {
+    std::fprintf(stderr, "arc: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  arc::ResolveAutomaticValues(&*config);
+  arc::LogLevel level = arc::LogLevel::kInfo;
+  arc::ParseLogLevel(config->log.level, &level);
+  arc::SetLogLevel(level);
+  arc::SetLogJson(config->log.format == "json");
+  if (config->storage.backend != "local") {
+    std::fprintf(stderr, "arc: storage.backend \"%s\" is not supported yet (use \"local\")\n",
+                 config->storage.backend.c_str());
+    return 2;
+  }
+  if (config->wal.enabled) {
+    std::fprintf(stderr, "arc: wal.enabled = true is not supported yet\n");
+    return 2;
+  }
+  arc::App app(std::move(*config));
+  arc::Status st = app.Start();
+  if (!st.ok()) {
+    LOG_ERROR("start-up failed: " << st.ToString());
+    return 1;
+  }
+  app.Run();
+  return 0;
+}

@@ -1,0 +1,71 @@
+#include "server/app.h"
+
+#include <cstdlib>
+
+#include "common/logging.h"
+
+namespace arc {
+
+App::App(Config config) : config_(std::move(config)) {}
+
+App::~App() = default;
+
+Status App::OpenAuth() {
+  if (!config_.auth.enabled) {
+    LOG_WARN("authentication is disabled (auth.enabled = false): every client may read and write");
+    return Status::OK();
+  }
+  const char* bootstrap = std::getenv("ARC_AUTH_BOOTSTRAP_TOKEN");
+  std::string new_admin;
+  ARC_ASSIGN_OR_RETURN(tokens_, TokenStore::Open(DefaultFileSystem(), config_.auth.token_file,
+                                                 bootstrap ? bootstrap : "", &new_admin));
+  if (!new_admin.empty()) {
+    if (bootstrap != nullptr && *bootstrap != '\0') {
+      LOG_INFO("admin token created from ARC_AUTH_BOOTSTRAP_TOKEN");
+    } else {
+      LOG_WARN("admin token created (shown only this once, store it now): " << new_admin);
+    }
+  }
+  return Status::OK();
+}
+
+Status App::Start() {
+  storage_ = std::make_unique<LocalStorage>(DefaultFileSystem(), config_.storage.local_path);
+  ARC_RETURN_IF_ERROR(storage_->Open().WithContext("storage " + config_.storage.local_path));
+  ARC_ASSIGN_OR_RETURN(duck_, DuckDatabase::OpenInMemory());
+  ARC_ASSIGN_OR_RETURN(engine_, IngestEngine::Start(config_, *duck_, storage_.get()));
+  ARC_RETURN_IF_ERROR(OpenAuth());
+  writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size);
+  router_ = std::make_unique<Router>(writes_.get(), tokens_.get());
+  HttpServer::Options opts;
+  opts.host = config_.server.host;
+  opts.port = config_.server.port;
+  opts.threads = config_.server.workers;
+  opts.max_body_bytes = config_.server.max_payload_size;
+  server_ = std::make_unique<HttpServer>(opts, [r = router_.get()](const HttpRequest& req) {
+    return r->Handle(req);
+  });
+  ARC_RETURN_IF_ERROR(server_->Start());
+  server_->OnShutdownSignal([this] {
+    LOG_INFO("shutdown signal received");
+    Shutdown();
+  });
+  router_->SetReady(true);
+  LOG_INFO("arc listening on " << config_.server.host << ":" << server_->port() << " ("
+                               << config_.server.workers << " workers, storage "
+                               << storage_->Describe() << ")");
+  return Status::OK();
+}
+
+void App::Shutdown() {
+  if (router_) router_->SetReady(false);
+  if (server_) server_->Stop(5000);
+}
+
+void App::Run() {
+  server_->Wait();
+  engine_->Shutdown();
+  LOG_INFO("arc stopped");
+}
+
+}  // namespace arc

@@ -1,0 +1,44 @@
+// App: builds the server from a Config, runs it, and shuts it down gracefully.
+#pragma once
+
+#include <memory>
+
+#include "buffer/ingest_engine.h"
+#include "common/config.h"
+#include "server/http_server.h"
+#include "server/router.h"
+#include "server/token_store.h"
+#include "server/write_handler.h"
+#include "storage/duckdb_util.h"
+#include "storage/local_storage.h"
+
+namespace arc {
+
+class App {
+ public:
+  explicit App(Config config);
+  ~App();
+
+  // Opens storage, auth and DuckDB, starts the workers and the HTTP server, then turns ready.
+  Status Start();
+  // Blocks until SIGINT/SIGTERM (or Shutdown), then stops accepting, finishes requests in
+  // flight and flushes every buffer to Parquet before returning.
+  void Run();
+  // Starts a graceful shutdown from any thread.
+  void Shutdown();
+  int port() const { return server_ ? server_->port() : 0; }
+
+ private:
+  Status OpenAuth();
+
+  const Config config_;
+  std::unique_ptr<LocalStorage> storage_;
+  std::unique_ptr<DuckDatabase> duck_;
+  std::unique_ptr<IngestEngine> engine_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<WriteHandler> writes_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+}  // namespace arc

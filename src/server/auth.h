@@ -1,0 +1,20 @@
+// Request authentication: which token a request carries and whether it may do something.
+#pragma once
+
+#include <string>
+
+#include "server/http_types.h"
+#include "server/token_store.h"
+
+namespace arc {
+
+// The token from, in order: "Authorization: Bearer t", "Authorization: Token t",
+// "x-api-key: t", query "?p=t". Empty when none.
+std::string ExtractToken(const HttpRequest& request);
+
+// OK when `store` is null (auth disabled) or the token has `needed` (admin implies all).
+// Unauthenticated ("Authentication required" / "Invalid or expired token") or
+// PermissionDenied otherwise. Thread-safe.
+Status Authorize(const TokenStore* store, const HttpRequest& request, Permission needed);
+
+}  // namespace arc

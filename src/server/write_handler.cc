@@ -1,0 +1,64 @@
+#include "server/write_handler.h"
+
+#include "ingest/decompress.h"
+#include "ingest/line_protocol.h"
+#include "ingest/msgpack_decoder.h"
+#include "ingest/names.h"
+#include "ingest/time_units.h"
+
+namespace arc {
+
+WriteHandler::WriteHandler(IngestEngine* engine, uint64_t max_payload_size)
+    : engine_(engine), max_payload_size_(max_payload_size) {}
+
+Result<std::string> WriteHandler::DatabaseFor(const HttpRequest& request, Dialect dialect) const {
+  std::string db(request.Header("x-arc-database"));
+  if (db.empty() && dialect == Dialect::kInfluxV1) db = request.Query("db").value_or("");
+  if (db.empty() && dialect == Dialect::kInfluxV2) {
+    db = request.Query("bucket").value_or("");
+    db = db.substr(0, db.find('/'));  // "db/retention_policy" from the v1 compatibility API
+  }
+  if (db.empty()) db = "default";
+  ARC_RETURN_IF_ERROR(ValidateDatabaseName(db));
+  return db;
+}
+
+Status WriteHandler::Decode(const HttpRequest& request, Format format, std::string_view body,
+                            BatchSet* out) {
+  const int64_t now = NowMicros();
+  if (format == Format::kMsgpack) return DecodeMsgpack(body, now, out);
+  ARC_ASSIGN_OR_RETURN(Precision precision, ParsePrecision(request.Query("precision").value_or("")));
+  return ParseLineProtocol(body, precision, now, out);
+}
+
+HttpResponse WriteHandler::Handle(const HttpRequest& request, Format format, Dialect dialect) {
+  counters_.requests.fetch_add(1, std::memory_order_relaxed);
+  counters_.bytes.fetch_add(request.body.size(), std::memory_order_relaxed);
+  auto fail = [&](const Status& st) {
+    counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+    return ErrorResponse(st);
+  };
+  Result<std::string> db = DatabaseFor(request, dialect);
+  if (!db.ok()) return fail(db.status());
+  Result<BodyEncoding> enc = DetectEncoding(request.body, request.Header("content-encoding"));
+  if (!enc.ok()) return fail(enc.status());
+  std::string inflated;
+  std::string_view body = request.body;
+  if (*enc != BodyEncoding::kIdentity) {
+    Status st = Decompress(request.body, *enc, max_payload_size_, &inflated);
+    if (!st.ok()) return fail(st);
+    body = inflated;
+  }
+  if (body.empty()) return fail(Status::InvalidArgument("empty request body: no records"));
+  BatchSet set(*db);
+  Status st = Decode(request, format, body, &set);
+  if (!st.ok()) return fail(st);
+  const size_t rows = set.TotalRows();
+  if (rows == 0) return fail(Status::InvalidArgument("no records in request body"));
+  st = engine_->Write(std::move(set));
+  if (!st.ok()) return fail(st);
+  counters_.records.fetch_add(rows, std::memory_order_relaxed);
+  return NoContent();
+}
+
+}  // namespace arc

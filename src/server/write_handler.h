@@ -1,0 +1,38 @@
+// WriteHandler: the four ingest endpoints — decompress, decode, hand to the IngestEngine.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "buffer/ingest_engine.h"
+#include "server/http_types.h"
+
+namespace arc {
+
+struct WriteCounters {
+  std::atomic<uint64_t> requests{0}, records{0}, bytes{0}, rejected{0};
+};
+
+class WriteHandler {
+ public:
+  enum class Format { kMsgpack, kLineProtocol };
+  enum class Dialect { kArc, kInfluxV1, kInfluxV2 };  // where the database name comes from
+
+  // `engine` must outlive the handler.
+  WriteHandler(IngestEngine* engine, uint64_t max_payload_size);
+
+  // 204 when every record was accepted; 400/413/503 with {"error"} otherwise, nothing
+  // accepted then. Thread-safe.
+  HttpResponse Handle(const HttpRequest& request, Format format, Dialect dialect);
+  const WriteCounters& counters() const { return counters_; }
+
+ private:
+  Result<std::string> DatabaseFor(const HttpRequest& request, Dialect dialect) const;
+  Status Decode(const HttpRequest& request, Format format, std::string_view body, BatchSet* out);
+
+  IngestEngine* const engine_;
+  const uint64_t max_payload_size_;
+  WriteCounters counters_;
+};
+
+}  // namespace arc

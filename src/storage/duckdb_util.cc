@@ -1,0 +1,67 @@
+#include "storage/duckdb_util.h"
+
+namespace arc {
+
+Result<std::unique_ptr<DuckDatabase>> DuckDatabase::OpenInMemory() {
+  auto db = std::make_unique<DuckDatabase>();
+  char* error = nullptr;
+  duckdb_config config = nullptr;
+  if (duckdb_create_config(&config) != DuckDBSuccess) return Status::Internal("duckdb config");
+  const duckdb_state st = duckdb_open_ext(nullptr, &db->db_, config, &error);
+  duckdb_destroy_config(&config);
+  if (st != DuckDBSuccess) {
+    std::string msg = error ? error : "unknown error";
+    duckdb_free(error);
+    return Status::Internal("duckdb open: " + msg);
+  }
+  return db;
+}
+
+DuckDatabase::~DuckDatabase() {
+  if (db_ != nullptr) duckdb_close(&db_);
+}
+
+Result<std::unique_ptr<DuckConnection>> DuckConnection::Open(const DuckDatabase& db) {
+  auto c = std::make_unique<DuckConnection>();
+  if (duckdb_connect(db.handle(), &c->conn_) != DuckDBSuccess) {
+    return Status::Internal("duckdb connect failed");
+  }
+  ARC_RETURN_IF_ERROR(c->Execute("SET TimeZone = 'UTC'"));
+  return c;
+}
+
+DuckConnection::~DuckConnection() {
+  if (conn_ != nullptr) duckdb_disconnect(&conn_);
+}
+
+Status DuckConnection::Execute(const std::string& sql) {
+  duckdb_result result;
+  const duckdb_state st = duckdb_query(conn_, sql.c_str(), &result);
+  Status out = Status::OK();
+  if (st != DuckDBSuccess) {
+    const char* err = duckdb_result_error(&result);
+    out = Status::Internal(std::string("duckdb: ") + (err ? err : "query failed"));
+  }
+  duckdb_destroy_result(&result);
+  return out;
+}
+
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string QuoteLiteral(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace arc

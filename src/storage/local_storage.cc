@@ -1,0 +1,42 @@
+#include "storage/local_storage.h"
+
+#include <unistd.h>
+
+#include "common/logging.h"
+
+namespace arc {
+
+LocalStorage::LocalStorage(FileSystem* fs, std::string root)
+    : fs_(fs), root_(std::move(root)), tmp_dir_(JoinPath(root_, ".tmp")) {}
+
+Status LocalStorage::Open() {
+  ARC_RETURN_IF_ERROR(fs_->CreateDirs(tmp_dir_));
+  ARC_ASSIGN_OR_RETURN(std::vector<DirEntry> leftovers, fs_->ListDir(tmp_dir_));
+  for (const DirEntry& e : leftovers) {
+    if (!e.is_dir) (void)fs_->Remove(JoinPath(tmp_dir_, e.name));  // crash debris, never published
+  }
+  return Status::OK();
+}
+
+std::string LocalStorage::NewTempPath() {
+  return JoinPath(tmp_dir_, std::to_string(::getpid()) + "-" + std::to_string(counter_++) +
+                                ".parquet.tmp");
+}
+
+Status LocalStorage::Commit(const std::string& temp_path, const std::string& relative_path) {
+  const std::string final_path = JoinPath(root_, relative_path);
+  const std::string dir = DirName(final_path);
+  ARC_RETURN_IF_ERROR(fs_->SyncFile(temp_path));
+  ARC_RETURN_IF_ERROR(fs_->CreateDirs(dir));
+  ARC_RETURN_IF_ERROR(fs_->Rename(temp_path, final_path));
+  return fs_->SyncDir(dir);
+}
+
+void LocalStorage::Discard(const std::string& temp_path) {
+  Status st = fs_->Remove(temp_path);
+  if (!st.ok() && st.code() != StatusCode::kNotFound) {
+    LOG_WARN("could not remove temp file " << temp_path << ": " << st.ToString());
+  }
+}
+
+}  // namespace arc
