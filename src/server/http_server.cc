@@ -132,9 +132,22 @@ class Session : public std::enable_shared_from_this<Session> {
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
                         if (ec) return;
                         if (keep_alive) return self->ReadHeader();
-                        beast::error_code ignored;
-                        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                        self->DrainAndClose();
                       });
+  }
+
+  // After an early answer (413, 400) the client may still be sending: read and discard what
+  // comes (bounded) so that closing does not reset the connection before it reads the answer.
+  void DrainAndClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(5));
+    drain_buffer_.resize(64 * 1024);
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (!ec && self->drained_ < (64u << 20)) self->DrainAndClose();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -142,6 +155,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
+  std::vector<char> drain_buffer_;
+  size_t drained_ = 0;
 };
 
 }  // namespace

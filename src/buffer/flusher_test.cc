@@ -1,0 +1,97 @@
+#include "buffer/flusher.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "storage/local_storage.h"
+#include "util/parquet_reader.h"
+#include "util/test_util.h"
+
+namespace arc {
+namespace {
+
+// Local storage whose first `failures` commits fail (a storage outage).
+class FlakyStorage final : public Storage {
+ public:
+  FlakyStorage(const std::string& root, int failures) : inner_(DefaultFileSystem(), root), failures_(failures) {
+    EXPECT_TRUE(inner_.Open().ok());
+  }
+  std::string NewTempPath() override { return inner_.NewTempPath(); }
+  Status Commit(const std::string& temp, const std::string& rel) override {
+    ++commits_;
+    if (failures_-- > 0) return Status::IOError("injected storage failure");
+    return inner_.Commit(temp, rel);
+  }
+  void Discard(const std::string& temp) override { inner_.Discard(temp); }
+  std::string Describe() const override { return "flaky"; }
+  std::atomic<int> commits_{0};
+
+ private:
+  LocalStorage inner_;
+  std::atomic<int> failures_;
+};
+
+FlushJob OneRowJob(int seq) {
+  FlushJob job;
+  job.database = "db";
+  job.measurement = "m";
+  job.file_stem = "s" + std::to_string(seq);
+  Batch b;
+  b.database = "db";
+  b.measurement = "m";
+  int v = b.AddColumn("v", ColumnType::kInt64, false);
+  b.columns[v].AppendInt(seq);
+  b.FinishRow(1700000000000000 + seq);
+  job.rows = 1;
+  job.batches.push_back(std::move(b));
+  return job;
+}
+
+TEST(FlusherTest, FailedFlushIsRetriedUntilItSucceeds) {
+  test::TempDir dir;
+  FlakyStorage storage(dir.path(), 2);
+  auto db = DuckDatabase::OpenInMemory();
+  ASSERT_TRUE(db.ok());
+  auto f = Flusher::Start(**db, &storage, {1, 1000, "zstd"});
+  ASSERT_TRUE(f.ok());
+  (*f)->Submit(OneRowJob(7));
+  (*f)->Drain();
+  const FlusherStats s = (*f)->stats();
+  EXPECT_EQ(s.errors, 2u);
+  EXPECT_EQ(s.rows_written, 1u);
+  EXPECT_EQ(s.pending_rows, 0);
+  EXPECT_EQ(storage.commits_.load(), 3);
+  EXPECT_EQ(test::QueryValue("SELECT sum(v) FROM '" + dir.path() + "/db/m/*/*/*/*/*.parquet'"), "7");
+  (*f)->Stop(std::chrono::seconds(1));
+}
+
+TEST(FlusherTest, AdmissionWaitsForRoom) {
+  test::TempDir dir;
+  FlakyStorage storage(dir.path(), 1000000);  // storage down: nothing drains
+  auto db = DuckDatabase::OpenInMemory();
+  auto f = Flusher::Start(**db, &storage, {1, 2, "zstd"});
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE((*f)->WaitForRoom(std::chrono::milliseconds(1)));
+  (*f)->Submit(OneRowJob(1));
+  (*f)->Submit(OneRowJob(2));
+  EXPECT_FALSE((*f)->WaitForRoom(std::chrono::milliseconds(50))) << "2 pending rows reach the limit";
+  (*f)->Stop(std::chrono::seconds(0));
+  EXPECT_EQ((*f)->stats().rows_dropped, 2u) << "loss at shutdown is counted, never silent";
+}
+
+TEST(FlusherTest, ManyJobsOnSeveralThreads) {
+  test::TempDir dir;
+  FlakyStorage storage(dir.path(), 0);
+  auto db = DuckDatabase::OpenInMemory();
+  auto f = Flusher::Start(**db, &storage, {2, 1000000, "snappy"});
+  ASSERT_TRUE(f.ok());
+  for (int i = 0; i < 40; ++i) (*f)->Submit(OneRowJob(i));
+  (*f)->Drain();
+  EXPECT_EQ(test::QueryValue("SELECT count(*) || ',' || sum(v) FROM '" + dir.path() +
+                             "/db/m/*/*/*/*/*.parquet'"),
+            "40,780");
+}
+
+}  // namespace
+}  // namespace arc

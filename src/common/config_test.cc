@@ -1,0 +1,112 @@
+#include "common/config.h"
+
+#include <gtest/gtest.h>
+
+namespace arc {
+namespace {
+
+TEST(ConfigTest, DefaultsMatchTheProtocolDocument) {
+  Result<Config> c = ParseConfig("", {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->server.port, 8000);
+  EXPECT_EQ(c->server.host, "0.0.0.0");
+  EXPECT_EQ(c->server.max_payload_size, 1ull << 30);
+  EXPECT_EQ(c->storage.backend, "local");
+  EXPECT_EQ(c->storage.local_path, "./data/arc");
+  EXPECT_EQ(c->ingest.max_buffer_size, 50000);
+  EXPECT_EQ(c->ingest.max_buffer_age_ms, 5000);
+  EXPECT_EQ(c->ingest.compression, "zstd");
+  EXPECT_FALSE(c->wal.enabled);
+  EXPECT_EQ(c->wal.dir, "./data/wal");
+  EXPECT_EQ(c->wal.sync_mode, "fdatasync");
+  EXPECT_EQ(c->wal.max_size_mb, 100);
+  EXPECT_EQ(c->wal.max_age_seconds, 3600);
+  EXPECT_TRUE(c->auth.enabled);
+}
+
+TEST(ConfigTest, ParsesTheSeedsWalSection) {
+  Result<Config> c = ParseConfig(R"(
+[wal]
+enabled = true
+sync_mode = "fdatasync"    # Recommended for production
+dir = "./data/wal"
+max_size_mb = 100          # Rotate at 100MB
+max_age_seconds = 3600     # Rotate after 1 hour
+
+[server]
+workers = 16
+max_payload_size = "512MB"
+)", {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->wal.enabled);
+  EXPECT_EQ(c->server.workers, 16);
+  EXPECT_EQ(c->server.max_payload_size, 512ull << 20);
+}
+
+TEST(ConfigTest, UnknownKeyIsAnErrorNamingIt) {
+  Result<Config> c = ParseConfig("[wal]\nsync_mod = \"fsync\"\n", {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("unknown key \"wal.sync_mod\""), std::string::npos)
+      << c.status().message();
+  EXPECT_FALSE(ParseConfig("[nope]\nx = 1\n", {}).ok());
+  EXPECT_FALSE(ParseConfig("top = 1\n", {}).ok());
+}
+
+TEST(ConfigTest, InvalidValueIsAnErrorNamingKeyAndValue) {
+  Result<Config> c = ParseConfig("[wal]\nsync_mode = \"fdatasnyc\"\n", {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("wal.sync_mode"), std::string::npos);
+  EXPECT_NE(c.status().message().find("fdatasnyc"), std::string::npos);
+  EXPECT_FALSE(ParseConfig("[server]\nport = \"eighty\"\n", {}).ok());
+  EXPECT_FALSE(ParseConfig("[server]\nport = 70000\n", {}).ok());
+  EXPECT_FALSE(ParseConfig("[wal]\nenabled = \"maybe\"\n", {}).ok());
+  EXPECT_FALSE(ParseConfig("[server]\nmax_payload_size = \"1XB\"\n", {}).ok());
+  EXPECT_FALSE(ParseConfig("[server\n", {}).ok());
+}
+
+TEST(ConfigTest, EnvironmentOverridesInBothSpellings) {
+  Result<Config> c = ParseConfig("[wal]\nenabled = false\n",
+                                 {{"WAL_ENABLED", "true"}, {"WAL_DIR", "/x/wal"},
+                                  {"WAL_SYNC_MODE", "async"}, {"WAL_MAX_SIZE_MB", "10"},
+                                  {"WAL_MAX_AGE_SECONDS", "60"}, {"ARC_SERVER_PORT", "9000"},
+                                  {"ARC_INGEST_MAX_BUFFER_SIZE", "1000"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->wal.enabled);
+  EXPECT_EQ(c->wal.dir, "/x/wal");
+  EXPECT_EQ(c->wal.sync_mode, "async");
+  EXPECT_EQ(c->wal.max_size_mb, 10);
+  EXPECT_EQ(c->wal.max_age_seconds, 60);
+  EXPECT_EQ(c->server.port, 9000);
+  EXPECT_EQ(c->ingest.max_buffer_size, 1000);
+  // The ARC_ spelling wins over the seed's short name.
+  Result<Config> both = ParseConfig("", {{"WAL_SYNC_MODE", "async"}, {"ARC_WAL_SYNC_MODE", "fsync"}});
+  EXPECT_EQ(both->wal.sync_mode, "fsync");
+  Result<Config> bad = ParseConfig("", {{"WAL_SYNC_MODE", "fdatasnyc"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("WAL_SYNC_MODE"), std::string::npos);
+}
+
+TEST(ConfigTest, AwsCredentialsFromEnvironment) {
+  Result<Config> c = ParseConfig("", {{"AWS_ACCESS_KEY_ID", "ak"}, {"AWS_SECRET_ACCESS_KEY", "sk"}});
+  EXPECT_EQ(c->storage.s3_access_key, "ak");
+  EXPECT_EQ(c->storage.s3_secret_key, "sk");
+}
+
+TEST(ConfigTest, ByteSizes) {
+  EXPECT_EQ(*ParseByteSize("1GB"), 1ull << 30);
+  EXPECT_EQ(*ParseByteSize("64 KiB"), 64ull << 10);
+  EXPECT_EQ(*ParseByteSize("100"), 100u);
+  EXPECT_FALSE(ParseByteSize("GB").ok());
+  EXPECT_FALSE(ParseByteSize("0").ok());
+}
+
+TEST(ConfigTest, AutomaticValues) {
+  Config c;
+  ResolveAutomaticValues(&c);
+  EXPECT_GE(c.server.workers, 1);
+  EXPECT_GE(c.ingest.flush_workers, 1);
+  EXPECT_EQ(c.ingest.max_pending_rows, 4 * c.server.workers * c.ingest.max_buffer_size);
+}
+
+}  // namespace
+}  // namespace arc

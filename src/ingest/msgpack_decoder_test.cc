@@ -1,0 +1,330 @@
+#include "ingest/msgpack_decoder.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+
+#include <map>
+#include <msgpack.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace arc {
+namespace {
+
+constexpr int64_t kNow = 1700000000000000;
+
+using Packer = msgpack::packer<msgpack::sbuffer>;
+
+std::string Bytes(const msgpack::sbuffer& b) { return std::string(b.data(), b.size()); }
+
+template <typename T>
+std::string Pack(const T& value) {
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, value);
+  return Bytes(buf);
+}
+
+struct Decoded {
+  Status status;
+  BatchSet set{"db"};
+};
+
+std::unique_ptr<Decoded> Decode(const std::string& body) {
+  auto d = std::make_unique<Decoded>();
+  d->status = DecodeMsgpack(body, kNow, &d->set);
+  return d;
+}
+
+const Column& Col(const Batch& b, const std::string& name) {
+  const int i = b.FindColumn(name);
+  EXPECT_GE(i, 0) << "no column " << name;
+  return b.columns.at(i < 0 ? 0 : i);
+}
+
+// {"m": "cpu", "columns": {...}, "tags": [...]} written by hand with a packer.
+std::string Columnar(const std::string& m, int64_t base_ms, int n, bool with_tags = true) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(with_tags ? 3 : 2);
+  pk.pack("m");
+  pk.pack(m);
+  pk.pack("columns");
+  pk.pack_map(4);
+  pk.pack("time");
+  pk.pack_array(n);
+  for (int i = 0; i < n; ++i) pk.pack(base_ms + i);
+  pk.pack("host");
+  pk.pack_array(n);
+  for (int i = 0; i < n; ++i) pk.pack("h" + std::to_string(i % 3));
+  pk.pack("usage");
+  pk.pack_array(n);
+  for (int i = 0; i < n; ++i) pk.pack(i * 0.5);
+  pk.pack("count");
+  pk.pack_array(n);
+  for (int i = 0; i < n; ++i) pk.pack(static_cast<int64_t>(i));
+  if (with_tags) {
+    pk.pack("tags");
+    pk.pack(std::vector<std::string>{"host"});
+  }
+  return Bytes(buf);
+}
+
+TEST(MsgpackDecoderTest, Columnar) {
+  auto d = Decode(Columnar("cpu", 1700000000000, 5));
+  ASSERT_TRUE(d->status.ok()) << d->status.ToString();
+  const Batch& b = d->set.batches()[0];
+  ASSERT_EQ(b.rows(), 5u);
+  EXPECT_EQ(b.time_us[0], 1700000000000000);  // milliseconds detected by magnitude
+  EXPECT_EQ(b.time_us[4], 1700000000004000);
+  EXPECT_TRUE(Col(b, "host").is_tag());
+  EXPECT_EQ(Col(b, "host").StringAt(4), "h1");
+  EXPECT_EQ(Col(b, "usage").type(), ColumnType::kDouble);
+  EXPECT_DOUBLE_EQ(Col(b, "usage").doubles()[3], 1.5);
+  EXPECT_EQ(Col(b, "count").ints()[4], 4);
+  EXPECT_FALSE(Col(b, "count").is_tag());
+}
+
+TEST(MsgpackDecoderTest, ColumnarWithoutTagsListHasNoTags) {
+  auto d = Decode(Columnar("cpu", 1700000000000, 2, false));
+  ASSERT_TRUE(d->status.ok());
+  EXPECT_TRUE(d->set.batches()[0].TagNames().empty());
+}
+
+TEST(MsgpackDecoderTest, RowFormat) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(4);
+  pk.pack("m"); pk.pack("cpu");
+  pk.pack("t"); pk.pack(int64_t{1633024800000000});
+  pk.pack("tags"); pk.pack_map(1); pk.pack("host"); pk.pack("a");
+  pk.pack("fields"); pk.pack_map(3);
+  pk.pack("usage"); pk.pack(45.2);
+  pk.pack("n"); pk.pack(7);
+  pk.pack("on"); pk.pack(true);
+  auto d = Decode(Bytes(buf));
+  ASSERT_TRUE(d->status.ok()) << d->status.ToString();
+  const Batch& b = d->set.batches()[0];
+  EXPECT_EQ(b.time_us[0], 1633024800000000);  // microseconds
+  EXPECT_EQ(Col(b, "host").StringAt(0), "a");
+  EXPECT_DOUBLE_EQ(Col(b, "usage").doubles()[0], 45.2);
+  EXPECT_EQ(Col(b, "n").ints()[0], 7);
+  EXPECT_EQ(Col(b, "on").bools()[0], 1);
+}
+
+std::string Row(const std::string& m, int64_t t, const std::string& field, double v) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(3);
+  pk.pack("m"); pk.pack(m);
+  pk.pack("t"); pk.pack(t);
+  pk.pack("fields"); pk.pack_map(1); pk.pack(field); pk.pack(v);
+  return Bytes(buf);
+}
+
+TEST(MsgpackDecoderTest, BatchAndArrayShapes) {
+  const std::string items[] = {Row("cpu", 1700000000, "v", 1), Columnar("mem", 1700000000000, 3),
+                               Row("cpu", 1700000001, "v", 2)};
+  msgpack::sbuffer batch;
+  Packer pk(batch);
+  pk.pack_map(1);
+  pk.pack("batch");
+  pk.pack_array(3);
+  std::string body = Bytes(batch);
+  for (const auto& i : items) body += i;
+  auto d = Decode(body);
+  ASSERT_TRUE(d->status.ok()) << d->status.ToString();
+  ASSERT_EQ(d->set.batches().size(), 2u);
+  EXPECT_EQ(d->set.TotalRows(), 5u);
+  EXPECT_EQ(d->set.batches()[0].time_us[1], 1700000001000000);  // seconds
+
+  msgpack::sbuffer arr;
+  Packer pa(arr);
+  pa.pack_array(3);
+  std::string body2 = Bytes(arr);
+  for (const auto& i : items) body2 += i;
+  auto d2 = Decode(body2);
+  ASSERT_TRUE(d2->status.ok()) << d2->status.ToString();
+  EXPECT_EQ(d2->set.TotalRows(), 5u);
+}
+
+TEST(MsgpackDecoderTest, TimeUnitsByMagnitudeAndMissingTime) {
+  const std::pair<int64_t, int64_t> cases[] = {
+      {1700000000, 1700000000000000},            // s
+      {1700000000123, 1700000000123000},         // ms
+      {1700000000123456, 1700000000123456},      // us
+      {1700000000123456789, 1700000000123456},   // ns
+  };
+  for (auto [raw, us] : cases) {
+    auto d = Decode(Row("m", raw, "v", 1));
+    ASSERT_TRUE(d->status.ok());
+    EXPECT_EQ(d->set.batches()[0].time_us[0], us) << raw;
+  }
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(2);
+  pk.pack("m"); pk.pack("m");
+  pk.pack("fields"); pk.pack_map(1); pk.pack("v"); pk.pack(1);
+  auto d = Decode(Bytes(buf));
+  ASSERT_TRUE(d->status.ok());
+  EXPECT_EQ(d->set.batches()[0].time_us[0], kNow);
+}
+
+TEST(MsgpackDecoderTest, NullsAndIntegerToFloatWidening) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(2);
+  pk.pack("m"); pk.pack("m");
+  pk.pack("columns"); pk.pack_map(3);
+  pk.pack("time"); pk.pack_array(4); for (int i = 0; i < 4; ++i) pk.pack(1700000000 + i);
+  pk.pack("a"); pk.pack_array(4); pk.pack_nil(); pk.pack(2); pk.pack(1.5); pk.pack_nil();
+  pk.pack("s"); pk.pack_array(4); pk.pack("x"); pk.pack_nil(); pk.pack_nil(); pk.pack("y");
+  auto d = Decode(Bytes(buf));
+  ASSERT_TRUE(d->status.ok()) << d->status.ToString();
+  const Column& a = Col(d->set.batches()[0], "a");
+  EXPECT_EQ(a.type(), ColumnType::kDouble) << "[2, 1.5] from a JavaScript client";
+  EXPECT_FALSE(a.IsValid(0));
+  EXPECT_DOUBLE_EQ(a.doubles()[1], 2.0);
+  EXPECT_DOUBLE_EQ(a.doubles()[2], 1.5);
+  EXPECT_FALSE(a.IsValid(3));
+  const Column& s = Col(d->set.batches()[0], "s");
+  EXPECT_EQ(s.StringAt(3), "y");
+  EXPECT_FALSE(s.IsValid(1));
+}
+
+struct BadDoc {
+  std::string body;
+  const char* expect;
+};
+
+TEST(MsgpackDecoderTest, BadDocumentsAreRejectedWithReason) {
+  std::vector<BadDoc> cases;
+  cases.push_back({"", "empty"});
+  cases.push_back({Pack(42), "top level must be a map or an array"});
+  cases.push_back({Pack(std::map<std::string, int>{{"x", 1}}), "missing measurement"});
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(2); pk.pack("m"); pk.pack("cpu"); pk.pack("x"); pk.pack(1);
+    cases.push_back({Bytes(b), "neither \"columns\""});
+  }
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(2); pk.pack("m"); pk.pack("cpu"); pk.pack("columns"); pk.pack_map(2);
+    pk.pack("a"); pk.pack(std::vector<int>{1, 2, 3});
+    pk.pack("b"); pk.pack(std::vector<int>{1, 2});
+    cases.push_back({Bytes(b), "has 2 values but column \"a\" has 3"});
+  }
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(2); pk.pack("m"); pk.pack("cpu"); pk.pack("columns"); pk.pack_map(1);
+    pk.pack("a"); pk.pack_array(3); pk.pack(1.5); pk.pack(2.5); pk.pack("oops");
+    cases.push_back({Bytes(b), "column \"a\" row 2: column \"a\" is float, got string"});
+  }
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(2); pk.pack("m"); pk.pack("cpu"); pk.pack("columns"); pk.pack_map(1);
+    pk.pack("a"); pk.pack_array(1); pk.pack(std::map<std::string, int>{{"x", 1}});
+    cases.push_back({Bytes(b), "map values are not supported"});
+  }
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(2); pk.pack("m"); pk.pack("cpu"); pk.pack("columns"); pk.pack_map(1);
+    pk.pack("a"); pk.pack_array(1); pk.pack(uint64_t{18446744073709551615ull});
+    cases.push_back({Bytes(b), "above INT64_MAX"});
+  }
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(2); pk.pack("m"); pk.pack("cpu"); pk.pack("columns"); pk.pack_map(1);
+    pk.pack("a"); pk.pack_array(1); pk.pack_bin(2); pk.pack_bin_body("ab", 2);
+    cases.push_back({Bytes(b), "binary values are not supported"});
+  }
+  cases.push_back({Row("1cpu", 1, "v", 1), "must start with a letter"});
+  cases.push_back({Row("c/../../etc", 1, "v", 1), "only letters"});
+  cases.push_back({Row("cpu", 1, "time", 1), "reserved"});
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(3); pk.pack("m"); pk.pack("cpu"); pk.pack("t"); pk.pack("yesterday");
+    pk.pack("fields"); pk.pack_map(1); pk.pack("v"); pk.pack(1);
+    cases.push_back({Bytes(b), "time must be a number"});
+  }
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(2); pk.pack("m"); pk.pack("cpu"); pk.pack("fields"); pk.pack_map(0);
+    cases.push_back({Bytes(b), "holds no non-null value"});
+  }
+  std::string truncated = Columnar("cpu", 1700000000000, 10);
+  truncated.resize(truncated.size() - 7);
+  cases.push_back({truncated, "truncated"});
+  cases.push_back({Row("cpu", 1, "v", 1) + "x", "trailing bytes"});
+  cases.push_back({std::string("\xdd\xff\xff\xff\xff", 5), "truncated"});  // huge array header
+  for (const BadDoc& c : cases) {
+    auto d = Decode(c.body);
+    ASSERT_FALSE(d->status.ok()) << c.expect;
+    EXPECT_EQ(d->status.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(d->status.message().find(c.expect), std::string::npos)
+        << "want \"" << c.expect << "\" in: " << d->status.message();
+  }
+}
+
+TEST(MsgpackDecoderTest, EveryTruncationOfAValidDocumentFailsCleanly) {
+  const std::string doc = Columnar("cpu", 1700000000000, 20);
+  for (size_t len = 0; len < doc.size(); ++len) {
+    auto d = Decode(doc.substr(0, len));
+    EXPECT_FALSE(d->status.ok()) << len;
+  }
+}
+
+// ---- property: columnar documents round-trip ----
+
+TEST(MsgpackPropertyTest, ColumnarRoundTrip) {
+  const bool ok = rc::check("msgpack columnar round trip", [] {
+    const int n = *rc::gen::inRange(1, 50);
+    std::vector<int64_t> times, ints;
+    std::vector<double> floats;
+    std::vector<std::string> strs;
+    std::vector<bool> bools;
+    for (int i = 0; i < n; ++i) {
+      times.push_back(*rc::gen::inRange<int64_t>(1000000000000000, 9000000000000000));  // µs
+      ints.push_back(*rc::gen::arbitrary<int64_t>());
+      floats.push_back(*rc::gen::suchThat(rc::gen::arbitrary<double>(), [](double d) { return std::isfinite(d); }));
+      strs.push_back(*rc::gen::arbitrary<std::string>());
+      bools.push_back(*rc::gen::arbitrary<bool>());
+    }
+    msgpack::sbuffer buf;
+    Packer pk(buf);
+    pk.pack_map(3);
+    pk.pack("m"); pk.pack("prop");
+    pk.pack("tags"); pk.pack(std::vector<std::string>{"s"});
+    pk.pack("columns"); pk.pack_map(5);
+    pk.pack("time"); pk.pack(times);
+    pk.pack("i"); pk.pack(ints);
+    pk.pack("f"); pk.pack_array(n); for (double f : floats) pk.pack_double(f);
+    pk.pack("s"); pk.pack(strs);
+    pk.pack("b"); pk.pack(bools);
+    BatchSet set("db");
+    const Status st = DecodeMsgpack(Bytes(buf), kNow, &set);
+    RC_ASSERT(st.ok());
+    const Batch& b = set.batches()[0];
+    RC_ASSERT(b.rows() == static_cast<size_t>(n));
+    RC_ASSERT(b.time_us == times);
+    RC_ASSERT(b.columns[b.FindColumn("i")].ints() == ints);
+    // msgpack-c packs integral doubles (0.0) as integers: an all-integral column decodes
+    // as int64, a mixed one as double. Either way every value comes back exactly.
+    const Column& f = b.columns[b.FindColumn("f")];
+    for (int i = 0; i < n; ++i) {
+      const double got = f.type() == ColumnType::kDouble ? f.doubles()[i]
+                                                         : static_cast<double>(f.ints()[i]);
+      RC_ASSERT(got == floats[i]);
+    }
+    for (int i = 0; i < n; ++i) {
+      RC_ASSERT(b.columns[b.FindColumn("s")].StringAt(i) == strs[i]);
+      RC_ASSERT((b.columns[b.FindColumn("b")].bools()[i] != 0) == bools[i]);
+    }
+    RC_ASSERT(b.columns[b.FindColumn("s")].is_tag());
+  });
+  EXPECT_TRUE(ok);
+}
+
+}  // namespace
+}  // namespace arc

@@ -1,0 +1,64 @@
+#include "server/auth.h"
+
+#include <gtest/gtest.h>
+
+#include "util/test_util.h"
+
+namespace arc {
+namespace {
+
+HttpRequest With(std::string header, std::string value, std::string target = "/write") {
+  HttpRequest r;
+  r.SetTarget(target);
+  if (!header.empty()) r.headers.emplace_back(std::move(header), std::move(value));
+  return r;
+}
+
+TEST(AuthTest, TokenFromEverySource) {
+  EXPECT_EQ(ExtractToken(With("authorization", "Bearer abc")), "abc");
+  EXPECT_EQ(ExtractToken(With("authorization", "bearer  abc ")), "abc");
+  EXPECT_EQ(ExtractToken(With("authorization", "Token xyz")), "xyz");
+  EXPECT_EQ(ExtractToken(With("x-api-key", "k1")), "k1");
+  EXPECT_EQ(ExtractToken(With("", "", "/write?db=x&u=me&p=secret%21")), "secret!");
+  EXPECT_EQ(ExtractToken(With("", "")), "");
+}
+
+TEST(AuthTest, PermissionsAndErrors) {
+  test::TempDir dir;
+  std::string admin;
+  auto store = TokenStore::Open(DefaultFileSystem(), dir.Sub("t.json"), "adm", &admin);
+  ASSERT_TRUE(store.ok());
+  const std::string reader = *(*store)->Create("r", static_cast<uint32_t>(Permission::kRead));
+  TokenStore* s = store->get();
+  EXPECT_TRUE(Authorize(s, With("x-api-key", "adm"), Permission::kWrite).ok()) << "admin implies all";
+  EXPECT_TRUE(Authorize(s, With("x-api-key", reader), Permission::kRead).ok());
+  Status denied = Authorize(s, With("x-api-key", reader), Permission::kWrite);
+  EXPECT_EQ(denied.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(denied.message().find("write"), std::string::npos);
+  Status missing = Authorize(s, With("", ""), Permission::kRead);
+  EXPECT_EQ(missing.code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(missing.message(), "Authentication required");
+  Status wrong = Authorize(s, With("authorization", "Bearer nope"), Permission::kRead);
+  EXPECT_EQ(wrong.message(), "Invalid or expired token");
+  EXPECT_TRUE(Authorize(nullptr, With("", ""), Permission::kAdmin).ok()) << "auth disabled";
+}
+
+TEST(HttpTypesTest, TargetParsingAndStatusMapping) {
+  HttpRequest r;
+  r.SetTarget("/api/v2/write?bucket=my%2Fdb&org=x&precision=ms&flag");
+  EXPECT_EQ(r.path, "/api/v2/write");
+  EXPECT_EQ(r.Query("bucket").value(), "my/db");
+  EXPECT_EQ(r.Query("precision").value(), "ms");
+  EXPECT_EQ(r.Query("flag").value(), "");
+  EXPECT_FALSE(r.Query("none").has_value());
+  EXPECT_EQ(HttpStatusFor(Status::InvalidArgument("")), 400);
+  EXPECT_EQ(HttpStatusFor(Status::PayloadTooLarge("")), 413);
+  EXPECT_EQ(HttpStatusFor(Status::NoSpace("")), 503);
+  HttpResponse busy = ErrorResponse(Status::Unavailable("busy"));
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.headers.at(0).first, "Retry-After");
+  EXPECT_EQ(JsonError(400, "bad \"x\"").body, "{\"error\":\"bad \\\"x\\\"\"}");
+}
+
+}  // namespace
+}  // namespace arc

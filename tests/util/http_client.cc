@@ -1,0 +1,118 @@
+#include "util/http_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace arc::test {
+
+std::string HttpResult::Header(const std::string& lower_name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) return v;
+  }
+  return "";
+}
+
+HttpClient::HttpClient(int port, std::string host) : port_(port), host_(std::move(host)) {}
+HttpClient::~HttpClient() { Close(); }
+
+bool HttpClient::Connect() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  ::inet_pton(AF_INET, host_.c_str(), &addr.sin_addr);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    Close();
+    return false;
+  }
+  int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  timeval tv{60, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return true;
+}
+
+void HttpClient::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  buffer_.clear();
+}
+
+HttpResult HttpClient::Request(const std::string& method, const std::string& target,
+                               const std::string& body, const Headers& headers) {
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host_ + "\r\n";
+  for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  req += body;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (fd_ < 0 && !Connect()) return {};
+    size_t sent = 0;
+    bool ok = true;
+    while (sent < req.size()) {
+      const ssize_t n = ::send(fd_, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) {
+        ok = false;
+        break;
+      }
+      sent += static_cast<size_t>(n);
+    }
+    HttpResult out;
+    // Even when sending failed part way, the server may have answered early (413).
+    if (ReadResponse(&out)) {
+      if (out.Header("connection") == "close") Close();
+      return out;
+    }
+    (void)ok;
+    Close();  // a stale keep-alive connection: retry once on a new one
+  }
+  return {};
+}
+
+bool HttpClient::ReadResponse(HttpResult* out) {
+  char buf[65536];
+  size_t header_end;
+  while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    if (n <= 0) return false;
+    buffer_.append(buf, static_cast<size_t>(n));
+  }
+  const std::string head = buffer_.substr(0, header_end);
+  buffer_.erase(0, header_end + 4);
+  out->status = std::atoi(head.c_str() + head.find(' ') + 1);
+  size_t pos = head.find("\r\n");
+  size_t content_length = 0;
+  while (pos != std::string::npos && pos + 2 < head.size()) {
+    const size_t next = head.find("\r\n", pos + 2);
+    const std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+    const size_t colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string name = line.substr(0, colon);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      if (name == "content-length") content_length = std::stoul(value);
+      out->headers.emplace_back(name, value);
+    }
+    pos = next;
+  }
+  if (out->status == 100) {  // interim response: read the real one
+    out->headers.clear();
+    return ReadResponse(out);
+  }
+  while (buffer_.size() < content_length) {
+    const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    if (n <= 0) return false;
+    buffer_.append(buf, static_cast<size_t>(n));
+  }
+  out->body = buffer_.substr(0, content_length);
+  buffer_.erase(0, content_length);
+  return true;
+}
+
+}  // namespace arc::test
