@@ -58,6 +58,15 @@ void Column::AppendNulls(size_t n) {
   size_ += n;
 }
 
+void Column::Reserve(size_t rows) {
+  switch (type_) {
+    case ColumnType::kInt64: ints_.reserve(rows); break;
+    case ColumnType::kDouble: doubles_.reserve(rows); break;
+    case ColumnType::kBool: bools_.reserve(rows); break;
+    case ColumnType::kString: str_ends_.reserve(rows); break;
+  }
+}
+
 void Column::PopBack() {
   if (size_ == 0) return;
   switch (type_) {

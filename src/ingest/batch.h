@@ -31,6 +31,8 @@ class Column {
   void AppendBool(bool v);
   void AppendString(std::string_view v);
   void AppendNulls(size_t n);
+  // Reserves room for `rows` values of this column's type.
+  void Reserve(size_t rows);
   // Replaces the last value (a repeated key in one line protocol line: the last one wins).
   void PopBack();
 

@@ -135,6 +135,8 @@ class Decoder {
     return Status::OK();
   }
 
+  // One pass over "columns": each array is decoded where it stands; every array must have
+  // the length of the first one.
   Status DecodeColumnar(const ItemKeys& keys) {
     std::vector<std::string_view> tag_names;
     ARC_RETURN_IF_ERROR(ReadTagNames(keys.tags, &tag_names));
@@ -142,9 +144,12 @@ class Decoder {
     MsgValue cols;
     ARC_RETURN_IF_ERROR(r_.Next(&cols));
     if (cols.type != MsgType::kMap) return ItemError("\"columns\" must be a map");
-    // First pass: names, lengths and positions.
-    struct Col { std::string_view name; const uint8_t* values; uint32_t n; };
-    std::vector<Col> list;
+    if (cols.length == 0) return ItemError("\"columns\" is empty");
+    const size_t base = batch_->rows();
+    std::vector<int64_t> times;
+    std::string_view first_name;
+    uint32_t n = 0;
+    bool has_field = false;
     for (uint32_t i = 0; i < cols.length; ++i) {
       MsgValue k, arr;
       ARC_RETURN_IF_ERROR(r_.Next(&k));
@@ -154,33 +159,25 @@ class Decoder {
         return ItemError("column " + Quote(k.str) + " must be an array, got " +
                          MsgTypeName(arr.type));
       }
-      list.push_back({k.str, r_.position(), arr.length});
-      for (uint32_t j = 0; j < arr.length; ++j) ARC_RETURN_IF_ERROR(r_.Skip());
-    }
-    if (list.empty()) return ItemError("\"columns\" is empty");
-    for (const Col& c : list) {
-      if (c.n != list[0].n) {
-        return ItemError("column " + Quote(c.name) + " has " + std::to_string(c.n) +
-                         " values but column " + Quote(list[0].name) + " has " +
-                         std::to_string(list[0].n));
+      if (i == 0) {
+        first_name = k.str;
+        n = arr.length;
+        if (n == 0) return ItemError("columns hold no rows");
+      } else if (arr.length != n) {
+        return ItemError("column " + Quote(k.str) + " has " + std::to_string(arr.length) +
+                         " values but column " + Quote(first_name) + " has " + std::to_string(n));
       }
-    }
-    const uint32_t n = list[0].n;
-    if (n == 0) return ItemError("columns hold no rows");
-    const size_t base = batch_->rows();
-    std::vector<int64_t> times(n, now_us_);
-    bool has_field = false;
-    for (const Col& c : list) {
-      r_.Seek(c.values);
-      if (c.name == "time") {
+      if (k.str == "time") {
+        times.assign(n, now_us_);
         ARC_RETURN_IF_ERROR(ReadTimes(n, &times));
         continue;
       }
-      const bool is_tag = std::find(tag_names.begin(), tag_names.end(), c.name) != tag_names.end();
+      const bool is_tag = std::find(tag_names.begin(), tag_names.end(), k.str) != tag_names.end();
       has_field |= !is_tag;
-      ARC_RETURN_IF_ERROR(ReadColumn(c.name, n, is_tag, base));
+      ARC_RETURN_IF_ERROR(ReadColumn(k.str, n, is_tag, base));
     }
     if (!has_field) return ItemError("has no field columns (only time and tags)");
+    if (times.empty()) times.assign(n, now_us_);
     batch_->time_us.insert(batch_->time_us.end(), times.begin(), times.end());
     batch_->PadColumns();
     return Status::OK();
@@ -248,9 +245,14 @@ class Decoder {
       }
       Status st = CheckScalar(v);
       if (st.ok() && (col == nullptr || col->type() != TypeOf(v))) {
+        const bool first = col == nullptr;
         Result<Column*> c = ColumnFor(name, TypeOf(v), is_tag);
         st = c.status();
         if (c.ok()) col = *c;
+        if (c.ok() && first && col->size() > base + j) {
+          return ItemError("column " + Quote(name) + " appears twice");
+        }
+        if (c.ok() && first) col->Reserve(base + n);
         if (c.ok() && col->size() < base + j) col->AppendNulls(base + j - col->size());
       }
       if (!st.ok()) {

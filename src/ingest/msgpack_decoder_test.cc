@@ -239,6 +239,12 @@ TEST(MsgpackDecoderTest, BadDocumentsAreRejectedWithReason) {
     pk.pack("a"); pk.pack_array(1); pk.pack_bin(2); pk.pack_bin_body("ab", 2);
     cases.push_back({Bytes(b), "binary values are not supported"});
   }
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(2); pk.pack("m"); pk.pack("cpu"); pk.pack("columns"); pk.pack_map(2);
+    pk.pack("a"); pk.pack(std::vector<int>{1, 2}); pk.pack("a"); pk.pack(std::vector<int>{3, 4});
+    cases.push_back({Bytes(b), "column \"a\" appears twice"});
+  }
   cases.push_back({Row("1cpu", 1, "v", 1), "must start with a letter"});
   cases.push_back({Row("c/../../etc", 1, "v", 1), "only letters"});
   cases.push_back({Row("cpu", 1, "time", 1), "reserved"});

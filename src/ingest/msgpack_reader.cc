@@ -130,13 +130,51 @@ Status MsgpackReader::Next(MsgValue* v) {
   }
 }
 
-Status MsgpackReader::Skip(int depth) {
-  if (depth > 64) return Status::InvalidArgument("MessagePack nesting deeper than 64");
-  MsgValue v;
-  ARC_RETURN_IF_ERROR(Next(&v));
-  if (v.type == MsgType::kArray || v.type == MsgType::kMap) {
-    const uint64_t n = v.type == MsgType::kMap ? uint64_t{v.length} * 2 : v.length;
-    for (uint64_t i = 0; i < n; ++i) ARC_RETURN_IF_ERROR(Skip(depth + 1));
+// Iterative and header-only: scalars and strings are stepped over by their sizes, containers
+// add their element counts to `pending`. Each element consumes at least one byte, so
+// truncated or hostile counts end in a "truncated" error, not a long loop.
+Status MsgpackReader::Skip() {
+  uint64_t pending = 1;
+  while (pending > 0) {
+    --pending;
+    ARC_RETURN_IF_ERROR(Need(1));
+    const uint8_t tag = *p_++;
+    size_t len = 0;
+    if (tag <= 0x7f || tag >= 0xe0 || tag == 0xc0 || tag == 0xc2 || tag == 0xc3) continue;
+    if ((tag & 0xe0) == 0xa0) {
+      len = tag & 0x1f;
+    } else if ((tag & 0xf0) == 0x90) {
+      pending += tag & 0x0f;
+      continue;
+    } else if ((tag & 0xf0) == 0x80) {
+      pending += 2u * (tag & 0x0f);
+      continue;
+    } else {
+      switch (tag) {
+        case 0xcc: case 0xd0: len = 1; break;
+        case 0xcd: case 0xd1: len = 2; break;
+        case 0xce: case 0xd2: case 0xca: len = 4; break;
+        case 0xcf: case 0xd3: case 0xcb: len = 8; break;
+        case 0xd4: len = 2; break;
+        case 0xd5: len = 3; break;
+        case 0xd6: len = 5; break;
+        case 0xd7: len = 9; break;
+        case 0xd8: len = 17; break;
+        case 0xc4: case 0xd9: ARC_RETURN_IF_ERROR(Need(1)); len = ReadBE<uint8_t>(); break;
+        case 0xc5: case 0xda: ARC_RETURN_IF_ERROR(Need(2)); len = ReadBE<uint16_t>(); break;
+        case 0xc6: case 0xdb: ARC_RETURN_IF_ERROR(Need(4)); len = ReadBE<uint32_t>(); break;
+        case 0xc7: ARC_RETURN_IF_ERROR(Need(1)); len = ReadBE<uint8_t>() + 1u; break;
+        case 0xc8: ARC_RETURN_IF_ERROR(Need(2)); len = ReadBE<uint16_t>() + 1u; break;
+        case 0xc9: ARC_RETURN_IF_ERROR(Need(4)); len = ReadBE<uint32_t>() + size_t{1}; break;
+        case 0xdc: ARC_RETURN_IF_ERROR(Need(2)); pending += ReadBE<uint16_t>(); continue;
+        case 0xdd: ARC_RETURN_IF_ERROR(Need(4)); pending += ReadBE<uint32_t>(); continue;
+        case 0xde: ARC_RETURN_IF_ERROR(Need(2)); pending += 2u * ReadBE<uint16_t>(); continue;
+        case 0xdf: ARC_RETURN_IF_ERROR(Need(4)); pending += 2ull * ReadBE<uint32_t>(); continue;
+        default: return Status::InvalidArgument("invalid MessagePack type byte 0xc1");
+      }
+    }
+    ARC_RETURN_IF_ERROR(Need(len));
+    p_ += len;
   }
   return Status::OK();
 }

@@ -34,8 +34,8 @@ class MsgpackReader {
   size_t Remaining() const { return static_cast<size_t>(end_ - p_); }
   // Reads the next value header (a whole scalar, or the head of an array/map/bin/ext).
   Status Next(MsgValue* v);
-  // Skips one complete value, including nested containers (depth-limited).
-  Status Skip(int depth = 0);
+  // Skips one complete value, including nested containers.
+  Status Skip();
   // Current position, for re-reading a value later.
   const uint8_t* position() const { return p_; }
   void Seek(const uint8_t* pos) { p_ = pos; }

@@ -1,4 +1,5 @@
-// ParquetWriter: turns a FlushJob into one Parquet file per UTC hour of its data, through DuckDB.
+// ParquetWriter: turns a FlushJob into one Parquet file per UTC hour of its data, through
+// DuckDB's COPY … TO (FORMAT parquet) fed by a table function that streams our columns.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include "buffer/flush_job.h"
 #include "common/result.h"
 #include "storage/duckdb_util.h"
+#include "storage/flush_view.h"
 #include "storage/storage.h"
 
 namespace arc {
@@ -23,29 +25,32 @@ class ParquetWriter {
   // `storage` must outlive the writer. `compression`: zstd | snappy | gzip | none.
   static Result<std::unique_ptr<ParquetWriter>> Create(const DuckDatabase& db, Storage* storage,
                                                         std::string compression);
-  // Writes every row of `job`, sorted by time, as <stem>.parquet under each hour's folder.
-  // On OK every file is durably published; on error nothing of this call is published
-  // except files of hours already committed (a retry rewrites them under the same name).
-  Result<std::vector<WrittenFile>> Write(const FlushJob& job);
-
   ParquetWriter(std::unique_ptr<DuckConnection> conn, Storage* storage, std::string compression);
 
+  // Writes every row of `job`, sorted by time, as <stem>.parquet under each hour's folder.
+  // On OK every file is durably published. On error, files of hours committed before the
+  // failure stay published; a retry rewrites them under the same names.
+  Result<std::vector<WrittenFile>> Write(const FlushJob& job);
+
+  // What the registered table function reads; set only while Write runs a COPY.
+  struct ScanSource {
+    const FlushView* view = nullptr;
+    const HourSlice* slice = nullptr;
+  };
+
  private:
-  Status LoadTable(const std::string& table, const FlushJob& job);
-  Status CopyHour(const std::string& table, const FlushJob& job, int64_t hour,
-                  bool whole_table, WrittenFile* out);
+  Status RegisterScanFunction();
+  Status CopyHour(const FlushView& view, const HourSlice& slice, WrittenFile* out);
 
   std::unique_ptr<DuckConnection> conn_;
   Storage* const storage_;
   const std::string compression_;
-  uint64_t table_counter_ = 0;
+  std::string scan_name_;
+  ScanSource source_;
 };
 
 // The relative directory of a UTC hour: <db>/<measurement>/YYYY/MM/DD/HH.
 std::string HourDirectory(const std::string& db, const std::string& measurement,
                           int64_t hour_since_epoch);
-
-// floor(time_us / 1 hour).
-int64_t HourOf(int64_t time_us);
 
 }  // namespace arc

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -18,7 +19,9 @@ namespace arc::test {
 
 std::string ArcBinary() {
   const char* b = std::getenv("ARC_BINARY");
-  return b ? b : "./arc";
+  char resolved[PATH_MAX];
+  const char* path = b ? b : "./arc";
+  return ::realpath(path, resolved) ? resolved : path;  // the child changes directory
 }
 
 ServerProcess::ServerProcess(std::string workdir, std::string config_toml,

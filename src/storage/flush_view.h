@@ -1,0 +1,64 @@
+// FlushView: a FlushJob's rows in time order, as runs of consecutive rows of one batch,
+// split into one slice per UTC hour. Sorting is a k-way merge of the batches (usually each
+// already sorted), so data that arrives in order costs one pass and no copying.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "buffer/flush_job.h"
+
+namespace arc {
+
+struct SchemaColumn {
+  std::string name;
+  ColumnType type;
+  bool is_tag;
+};
+
+struct RowRun {
+  uint32_t batch;
+  uint32_t row;   // first row in the batch
+  uint32_t len;
+};
+
+struct HourSlice {
+  int64_t hour;        // hours since the epoch (UTC)
+  size_t run_begin;    // runs()[run_begin, run_end)
+  size_t run_end;
+  size_t rows;
+};
+
+// Immutable after construction; safe to read from several threads. `job` must outlive it.
+class FlushView {
+ public:
+  explicit FlushView(const FlushJob& job);
+
+  const FlushJob& job() const { return job_; }
+  // The union of the batches' columns, first spelling first (names match ignoring case).
+  const std::vector<SchemaColumn>& schema() const { return schema_; }
+  // column_map()[b][i]: the index in batch b of schema column i, or -1.
+  const std::vector<std::vector<int>>& column_map() const { return column_map_; }
+  const std::vector<RowRun>& runs() const { return runs_; }
+  const std::vector<HourSlice>& hours() const { return hours_; }
+  // Comma-separated tag column names, for the arc:tags metadata.
+  std::string TagList() const;
+
+ private:
+  void BuildSchema();
+  void BuildRuns();
+  void SortBatchByPermutation();
+  void SplitHours();
+
+  const FlushJob& job_;
+  std::vector<SchemaColumn> schema_;
+  std::vector<std::vector<int>> column_map_;
+  std::vector<RowRun> runs_;
+  std::vector<HourSlice> hours_;
+};
+
+// floor(time_us / 1 hour).
+int64_t HourOf(int64_t time_us);
+
+}  // namespace arc
