@@ -49,10 +49,6 @@ int main(int argc, char** argv) {
                  config->storage.backend.c_str());
     return 2;
   }
-  if (config->wal.enabled) {
-    std::fprintf(stderr, "arc: wal.enabled = true is not supported yet\n");
-    return 2;
-  }
   arc::App app(std::move(*config));
   arc::Status st = app.Start();
   if (!st.ok()) {

@@ -15,8 +15,11 @@ struct FlushJob {
   int worker = 0;
   uint64_t sequence = 0;          // per-worker flush counter
   std::vector<Batch> batches;     // same measurement; column types agree across batches
+  std::vector<uint64_t> lsns;     // with the WAL: the entry of each batch, ascending; else empty
   size_t rows = 0;
-  std::string file_stem;          // file name without ".parquet"; unique per (worker, sequence)
+  std::string file_stem;          // file name without ".parquet": w<k>-<first>-<last> with the
+                                  // WAL (a retry or a replay rewrites the same name), else
+                                  // b<boot>-w<k>-<sequence>
   int attempts = 0;
 };
 

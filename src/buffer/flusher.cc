@@ -46,6 +46,11 @@ void Flusher::Drain() {
   room_cv_.wait(lock, [&] { return queue_.empty() && in_flight_ == 0; });
 }
 
+bool Flusher::DrainFor(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return room_cv_.wait_for(lock, timeout, [&] { return queue_.empty() && in_flight_ == 0; });
+}
+
 void Flusher::Stop(std::chrono::seconds give_up) {
   {
     std::lock_guard<std::mutex> lock(mu_);

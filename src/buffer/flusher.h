@@ -50,6 +50,8 @@ class Flusher {
   bool WaitForRoom(std::chrono::milliseconds timeout);
   // Blocks until every job submitted so far is written. Thread-safe.
   void Drain();
+  // Like Drain, but gives up after `timeout`; true when everything was written.
+  bool DrainFor(std::chrono::milliseconds timeout);
   // Drains, retrying failures until `give_up` has passed, then stops the threads.
   // Rows still unwritten then are logged as lost and counted in rows_dropped.
   void Stop(std::chrono::seconds give_up);

@@ -1,10 +1,12 @@
-// IngestEngine: routes each request to a worker, runs the age-based flush timer, and flushes
-// everything at shutdown.
+// IngestEngine: owns the workers, the flusher and (when enabled) the WAL: recovery at start,
+// one WalWriter and Manifest per worker, the flush-completion bookkeeping that advances the
+// watermark and deletes segments, and the timer for age-based flushes and WAL rotation.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -14,6 +16,9 @@
 #include "buffer/worker.h"
 #include "common/config.h"
 #include "ingest/batch_set.h"
+#include "wal/manifest.h"
+#include "wal/recovery.h"
+#include "wal/wal_writer.h"
 
 namespace arc {
 
@@ -24,29 +29,54 @@ struct IngestStats {
 
 class IngestEngine {
  public:
-  // `db` and `storage` must outlive the engine. Starts the flusher and the age timer.
+  // Opens everything; with wal.enabled runs recovery first (blocking). `db`, `storage` and
+  // `fs` must outlive the engine.
   static Result<std::unique_ptr<IngestEngine>> Start(const Config& config, const DuckDatabase& db,
-                                                     Storage* storage);
-  IngestEngine(const Config& config, std::unique_ptr<Flusher> flusher);
+                                                     Storage* storage, FileSystem* fs);
+  IngestEngine(const Config& config, Storage* storage, FileSystem* fs);
   ~IngestEngine();
 
-  // Accepts one request's records into a worker's buffers (round-robin over workers, so one
-  // hot measurement still spreads over all of them). Unavailable, with nothing accepted, when
-  // the flush queue stays full for the backpressure wait. Thread-safe.
-  Status Write(BatchSet&& set);
-  // Flushes every buffer and waits until all of it is in Parquet (or the give-up deadline
-  // passes), then stops the flusher. Idempotent. Thread-safe.
+  // Accepts one request's records into a worker (round-robin over healthy workers, so one hot
+  // measurement still spreads over all of them) and calls `done` when the write is as durable
+  // as the WAL mode promises: OK, or Unavailable (flush queue full for the backpressure wait,
+  // every WAL unavailable) with nothing acknowledged. Thread-safe.
+  void Write(BatchSet&& set, Worker::Done done);
+  // Flushes every buffer and waits until it is in Parquet (or the give-up deadline passes),
+  // then stops the flusher and closes the WALs. Idempotent. Thread-safe.
   void Shutdown();
   IngestStats stats() const;
 
- private:
-  void RunTimer();
+  bool wal_enabled() const { return wal_enabled_; }
+  // Live WAL writers (null entries for workers whose WAL could not be opened).
+  std::vector<wal::WalWriter*> wal_writers() const;
+  // Per-worker health: OK or why writes are refused.
+  std::vector<Status> worker_health() const;
+  const wal::RecoveryTotals& recovery() const { return recovery_; }
+  const Config& config() const { return config_; }
 
-  const int64_t max_age_us_;
+ private:
+  Status Open(const DuckDatabase& db);
+  Status OpenWal();
+  Status OpenWriter(int worker, const wal::WorkerResume& resume);
+  void OnFlushed(const FlushJob& job);
+  void RunTimer();
+  void RetryWalOpen(int64_t now_us);
+
+  const Config config_;
+  Storage* const storage_;
+  FileSystem* const fs_;
+  const bool wal_enabled_;
   const std::chrono::milliseconds backpressure_wait_{10000};
   std::unique_ptr<Flusher> flusher_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<Worker>> workers_;          // ids 1..N
+  std::map<int, std::unique_ptr<wal::Manifest>> manifests_;
+  std::vector<std::unique_ptr<wal::WalWriter>> writers_;  // index k-1; null when unavailable
+  std::vector<Status> open_errors_;                       // why writers_[i] is null
+  std::map<int, wal::WorkerResume> resume_;
+  int64_t last_open_retry_us_ = 0;
+  wal::RecoveryTotals recovery_;
   std::atomic<uint64_t> next_worker_{0};
+  mutable std::mutex mu_;                                 // guards writers_, open_errors_
   std::mutex timer_mu_;
   std::condition_variable timer_cv_;
   bool stopping_ = false;

@@ -17,12 +17,19 @@ bool MeasurementBuffer::ConflictsWith(const Batch& batch) const {
   return false;
 }
 
-void MeasurementBuffer::Add(Batch&& batch) {
+void MeasurementBuffer::Add(Batch&& batch, uint64_t lsn) {
+  if (lsn != 0) lsns_.push_back(lsn);
   for (const Column& c : batch.columns) {
     if (Find(c.name()) == nullptr) schema_.push_back({c.name(), c.type(), c.is_tag()});
   }
   rows_ += batch.rows();
   batches_.push_back(std::move(batch));
+}
+
+std::vector<uint64_t> MeasurementBuffer::TakeLsns() {
+  std::vector<uint64_t> out = std::move(lsns_);
+  lsns_.clear();
+  return out;
 }
 
 std::vector<Batch> MeasurementBuffer::TakeBatches() {

@@ -17,12 +17,15 @@ class MeasurementBuffer {
   // True when `batch` has a column whose type or tag-ness differs from this buffer's
   // (a schema change: the buffer must be flushed before `batch` is added).
   bool ConflictsWith(const Batch& batch) const;
-  void Add(Batch&& batch);
+  // Adds `batch`; `lsn` is its WAL entry (0 without a WAL). LSNs must not decrease.
+  void Add(Batch&& batch, uint64_t lsn = 0);
 
   size_t rows() const { return rows_; }
   int64_t created_us() const { return created_us_; }
   bool empty() const { return rows_ == 0; }
   std::vector<Batch> TakeBatches();
+  // The LSNs of the batches (empty without a WAL); call before TakeBatches.
+  std::vector<uint64_t> TakeLsns();
 
  private:
   struct ColumnInfo {
@@ -35,6 +38,7 @@ class MeasurementBuffer {
   int64_t created_us_;
   size_t rows_ = 0;
   std::vector<Batch> batches_;
+  std::vector<uint64_t> lsns_;
   std::vector<ColumnInfo> schema_;
 };
 

@@ -3,9 +3,30 @@
 #include <cstdio>
 
 namespace arc {
+namespace {
+
+// What the manifest must wait for: AddLocked buffers only non-empty batches.
+size_t NonEmpty(const std::vector<Batch>& batches) {
+  size_t n = 0;
+  for (const Batch& b : batches) n += b.rows() > 0 ? 1 : 0;
+  return n;
+}
+
+}  // namespace
 
 Worker::Worker(int id, int64_t max_buffer_rows, Flusher* flusher, uint64_t boot_id)
     : id_(id), max_buffer_rows_(max_buffer_rows), flusher_(flusher), boot_id_(boot_id) {}
+
+void Worker::AttachWal(wal::WalWriter* wal, wal::Manifest* manifest) {
+  std::lock_guard<std::mutex> lock(mu_);
+  wal_ = wal;
+  manifest_ = manifest;
+}
+
+void Worker::RequireWal() {
+  std::lock_guard<std::mutex> lock(mu_);
+  wal_required_ = true;
+}
 
 FlushJob Worker::Detach(const std::string& key, MeasurementBuffer* buffer) {
   FlushJob job;
@@ -15,32 +36,67 @@ FlushJob Worker::Detach(const std::string& key, MeasurementBuffer* buffer) {
   job.worker = id_;
   job.sequence = next_sequence_++;
   job.rows = buffer->rows();
+  job.lsns = buffer->TakeLsns();
   job.batches = buffer->TakeBatches();
-  char stem[80];
-  std::snprintf(stem, sizeof(stem), "b%llu-w%d-%llu", static_cast<unsigned long long>(boot_id_),
-                id_, static_cast<unsigned long long>(job.sequence));
+  char stem[96];
+  if (!job.lsns.empty()) {
+    std::snprintf(stem, sizeof(stem), "w%d-%llu-%llu", id_,
+                  static_cast<unsigned long long>(job.lsns.front()),
+                  static_cast<unsigned long long>(job.lsns.back()));
+  } else {
+    std::snprintf(stem, sizeof(stem), "b%llu-w%d-%llu", static_cast<unsigned long long>(boot_id_),
+                  id_, static_cast<unsigned long long>(job.sequence));
+  }
   job.file_stem = stem;
   buffered_rows_ -= static_cast<int64_t>(job.rows);
   return job;
 }
 
-void Worker::Add(std::vector<Batch>&& batches, int64_t now_us) {
+void Worker::AddLocked(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us,
+                       std::vector<FlushJob>* ready) {
+  for (Batch& b : batches) {
+    if (b.rows() == 0) continue;
+    std::string key = b.database + '\0' + b.measurement;
+    auto it = buffers_.try_emplace(std::move(key), now_us).first;
+    MeasurementBuffer& buf = it->second;
+    if (!buf.empty() && buf.ConflictsWith(b)) ready->push_back(Detach(it->first, &buf));
+    if (buf.empty()) buf = MeasurementBuffer(now_us);
+    buffered_rows_ += static_cast<int64_t>(b.rows());
+    buf.Add(std::move(b), lsn);
+    if (static_cast<int64_t>(buf.rows()) >= max_buffer_rows_) ready->push_back(Detach(it->first, &buf));
+  }
+}
+
+void Worker::Write(std::vector<Batch>&& batches, const std::string& payload, int64_t now_us,
+                   Done done) {
+  std::vector<FlushJob> ready;
+  uint64_t lsn = 0;
+  wal::WalWriter* wal = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wal = wal_;
+    if (wal_ == nullptr && wal_required_) {
+      return done(Status::Unavailable("WAL of worker " + std::to_string(id_) + " is not open"));
+    }
+    if (wal_ != nullptr) {
+      Result<uint64_t> appended = wal_->Append(payload, now_us);
+      if (!appended.ok()) return done(appended.status());
+      lsn = *appended;
+      manifest_->Register(lsn, NonEmpty(batches));
+    }
+    AddLocked(std::move(batches), lsn, now_us, &ready);
+  }
+  for (FlushJob& job : ready) flusher_->Submit(std::move(job));
+  if (wal == nullptr) return done(Status::OK());
+  wal->WhenDurable(lsn, std::move(done));
+}
+
+void Worker::Replay(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us) {
   std::vector<FlushJob> ready;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (Batch& b : batches) {
-      if (b.rows() == 0) continue;
-      std::string key = b.database + '\0' + b.measurement;
-      auto it = buffers_.try_emplace(std::move(key), now_us).first;
-      MeasurementBuffer& buf = it->second;
-      if (!buf.empty() && buf.ConflictsWith(b)) ready.push_back(Detach(it->first, &buf));
-      if (buf.empty()) buf = MeasurementBuffer(now_us);
-      buffered_rows_ += static_cast<int64_t>(b.rows());
-      buf.Add(std::move(b));
-      if (static_cast<int64_t>(buf.rows()) >= max_buffer_rows_) {
-        ready.push_back(Detach(it->first, &buf));
-      }
-    }
+    if (manifest_ != nullptr) manifest_->Register(lsn, NonEmpty(batches));
+    AddLocked(std::move(batches), lsn, now_us, &ready);
   }
   for (FlushJob& job : ready) flusher_->Submit(std::move(job));
 }
@@ -57,6 +113,16 @@ void Worker::FlushOlderThan(int64_t cutoff_us) {
     }
   }
   for (FlushJob& job : ready) flusher_->Submit(std::move(job));
+}
+
+void Worker::RotateWalIfOld(int64_t now_us) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (wal_ != nullptr) (void)wal_->RotateIfOld(now_us);  // a failure poisons the WAL itself
+}
+
+Status Worker::health() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return wal_ == nullptr ? Status::OK() : wal_->health();
 }
 
 int64_t Worker::buffered_rows() const {

@@ -1,7 +1,9 @@
-// Worker: one ingest shard. Owns its buffers (and, with the WAL, its own log file).
+// Worker: one ingest shard. Owns its buffers and, with the WAL, its log file: it appends each
+// request to its WAL and adds the request's batches to its buffers in LSN order.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -10,23 +12,47 @@
 #include "buffer/flush_job.h"
 #include "buffer/flusher.h"
 #include "buffer/measurement_buffer.h"
+#include "wal/manifest.h"
+#include "wal/wal_writer.h"
 
 namespace arc {
 
 class Worker {
  public:
-  // `flusher` must outlive the worker. `boot_id` makes file names unique across restarts.
+  using Done = std::function<void(Status)>;
+
+  // `flusher` must outlive the worker. `boot_id` makes file names unique across restarts
+  // when there is no WAL.
   Worker(int id, int64_t max_buffer_rows, Flusher* flusher, uint64_t boot_id);
 
-  // Adds one request's batches to this worker's buffers. A buffer that reaches the row limit,
-  // or whose schema a batch changes, is handed to the flusher. Thread-safe.
-  void Add(std::vector<Batch>&& batches, int64_t now_us);
+  // With a WAL, every Write is logged first and flushes are recorded in `manifest`. Call
+  // before Write/Replay; both must outlive the worker (`wal` may be null during recovery).
+  void AttachWal(wal::WalWriter* wal, wal::Manifest* manifest);
+  // From now on Write refuses (Unavailable) while no WAL is attached: with wal.enabled an
+  // unlogged write must never be acknowledged.
+  void RequireWal();
+
+  // Accepts one request. Without a WAL the batches are buffered and `done(OK)` is called at
+  // once. With a WAL, `payload` is appended first (error → `done(error)`, nothing buffered),
+  // the batches are buffered, and `done` runs when the entry is durable per the sync mode.
+  // Full buffers and schema changes go to the flusher. Thread-safe.
+  void Write(std::vector<Batch>&& batches, const std::string& payload, int64_t now_us, Done done);
+  // Recovery: buffers the batches of replayed entry `lsn` (no WAL append). Thread-safe.
+  void Replay(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us);
   // Hands every buffer created at or before `cutoff_us` to the flusher. Thread-safe.
   void FlushOlderThan(int64_t cutoff_us);
+  // Rotates the WAL segment when it is older than wal.max_age_seconds. Thread-safe.
+  void RotateWalIfOld(int64_t now_us);
+  // OK, or why this worker's WAL refuses writes.
+  Status health() const;
   int64_t buffered_rows() const;
   int id() const { return id_; }
+  wal::WalWriter* wal() const { return wal_; }
 
  private:
+  // Caller holds mu_. Adds batches (with their LSN) and collects buffers that must flush.
+  void AddLocked(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us,
+                 std::vector<FlushJob>* ready);
   // `key` is the buffer's map key (db '\0' measurement). Caller holds mu_.
   FlushJob Detach(const std::string& key, MeasurementBuffer* buffer);
 
@@ -34,6 +60,9 @@ class Worker {
   const int64_t max_buffer_rows_;
   Flusher* const flusher_;
   const uint64_t boot_id_;
+  wal::WalWriter* wal_ = nullptr;
+  wal::Manifest* manifest_ = nullptr;
+  bool wal_required_ = false;
   mutable std::mutex mu_;
   std::unordered_map<std::string, MeasurementBuffer> buffers_;  // key: db '\0' measurement
   uint64_t next_sequence_ = 0;

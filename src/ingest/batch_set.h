@@ -19,6 +19,7 @@ class BatchSet {
   // The pointer stays valid until the next call that creates a batch.
   Status GetOrCreate(std::string_view measurement, Batch** out);
   std::vector<Batch>& batches() { return batches_; }
+  const std::vector<Batch>& batches() const { return batches_; }
   size_t TotalRows() const;
 
  private:

@@ -1,6 +1,7 @@
 #include "ingest/msgpack_decoder.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct ItemKeys {
   const uint8_t* time = nullptr;
   const uint8_t* fields = nullptr;
   const uint8_t* batch = nullptr;
+  const uint8_t* time_unit = nullptr;
 };
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s.substr(0, 128)) + "\""; }
@@ -81,6 +83,7 @@ class Decoder {
       else if (k.str == "t" || k.str == "time") keys->time = pos;
       else if (k.str == "fields") keys->fields = pos;
       else if (k.str == "batch") keys->batch = pos;
+      else if (k.str == "time_unit") keys->time_unit = pos;
       ARC_RETURN_IF_ERROR(r_.Skip());
     }
     return Status::OK();
@@ -107,6 +110,7 @@ class Decoder {
     if (m.type != MsgType::kString) return ItemError("\"m\" must be a string");
     Status st = out_->GetOrCreate(m.str, &batch_);
     if (!st.ok()) return ItemError(st.message());
+    ARC_RETURN_IF_ERROR(ReadTimeUnit(keys.time_unit));
     if (keys.columns != nullptr) {
       ARC_RETURN_IF_ERROR(DecodeColumnar(keys));
     } else if (keys.fields != nullptr) {
@@ -115,6 +119,21 @@ class Decoder {
       return ItemError("has neither \"columns\" (columnar) nor \"fields\" (row)");
     }
     r_.Seek(after);
+    return Status::OK();
+  }
+
+  // Optional "time_unit": "s" | "ms" | "us" | "ns" replaces detection by magnitude.
+  Status ReadTimeUnit(const uint8_t* pos) {
+    unit_.reset();
+    if (pos == nullptr) return Status::OK();
+    r_.Seek(pos);
+    MsgValue v;
+    ARC_RETURN_IF_ERROR(r_.Next(&v));
+    if (v.type != MsgType::kString || !(v.str == "s" || v.str == "ms" || v.str == "us" || v.str == "ns")) {
+      return ItemError("\"time_unit\" must be \"s\", \"ms\", \"us\" or \"ns\"");
+    }
+    Result<Precision> p = ParsePrecision(v.str);
+    unit_ = *p;
     return Status::OK();
   }
 
@@ -196,6 +215,10 @@ class Decoder {
   Status TimeFromValue(const MsgValue& v, int64_t* out) {
     if (v.type == MsgType::kNil) {
       *out = now_us_;
+      return Status::OK();
+    }
+    if (unit_ && v.type == MsgType::kInt) {
+      ARC_ASSIGN_OR_RETURN(*out, ToMicros(v.i, *unit_));
       return Status::OK();
     }
     Result<int64_t> t = v.type == MsgType::kInt   ? MicrosFromMagnitude(v.i)
@@ -358,6 +381,7 @@ class Decoder {
   BatchSet* const out_;
   Batch* batch_ = nullptr;
   int item_ = 0;
+  std::optional<Precision> unit_;
 };
 
 }  // namespace

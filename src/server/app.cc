@@ -33,17 +33,19 @@ Status App::Start() {
   storage_ = std::make_unique<LocalStorage>(DefaultFileSystem(), config_.storage.local_path);
   ARC_RETURN_IF_ERROR(storage_->Open().WithContext("storage " + config_.storage.local_path));
   ARC_ASSIGN_OR_RETURN(duck_, DuckDatabase::OpenInMemory());
-  ARC_ASSIGN_OR_RETURN(engine_, IngestEngine::Start(config_, *duck_, storage_.get()));
+  ARC_ASSIGN_OR_RETURN(engine_, IngestEngine::Start(config_, *duck_, storage_.get(), DefaultFileSystem()));
   ARC_RETURN_IF_ERROR(OpenAuth());
   writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size);
-  router_ = std::make_unique<Router>(writes_.get(), tokens_.get());
+  wal_ = std::make_unique<WalHandler>(engine_.get(), DefaultFileSystem());
+  router_ = std::make_unique<Router>(writes_.get(), wal_.get(), tokens_.get());
   HttpServer::Options opts;
   opts.host = config_.server.host;
   opts.port = config_.server.port;
   opts.threads = config_.server.workers;
   opts.max_body_bytes = config_.server.max_payload_size;
-  server_ = std::make_unique<HttpServer>(opts, [r = router_.get()](const HttpRequest& req) {
-    return r->Handle(req);
+  server_ = std::make_unique<HttpServer>(opts, [r = router_.get()](HttpRequest&& req,
+                                                                     HttpServer::Responder respond) {
+    r->Handle(std::move(req), std::move(respond));
   });
   ARC_RETURN_IF_ERROR(server_->Start());
   server_->OnShutdownSignal([this] {
@@ -53,7 +55,10 @@ Status App::Start() {
   router_->SetReady(true);
   LOG_INFO("arc listening on " << config_.server.host << ":" << server_->port() << " ("
                                << config_.server.workers << " workers, storage "
-                               << storage_->Describe() << ")");
+                               << storage_->Describe() << ", WAL "
+                               << (config_.wal.enabled ? config_.wal.sync_mode + " in " + config_.wal.dir
+                                                       : std::string("off"))
+                               << ")");
   return Status::OK();
 }
 

@@ -8,6 +8,7 @@
 #include "server/http_server.h"
 #include "server/router.h"
 #include "server/token_store.h"
+#include "server/wal_handler.h"
 #include "server/write_handler.h"
 #include "storage/duckdb_util.h"
 #include "storage/local_storage.h"
@@ -37,6 +38,7 @@ class App {
   std::unique_ptr<IngestEngine> engine_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<WriteHandler> writes_;
+  std::unique_ptr<WalHandler> wal_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> server_;
 };

@@ -108,15 +108,20 @@ class Session : public std::enable_shared_from_this<Session> {
     r.body = std::move(req.body());
     const bool keep_alive = req.keep_alive();
     server_->in_flight.fetch_add(1);
-    HttpResponse resp;
+    auto self = shared_from_this();
+    HttpServer::Responder respond = [self, keep_alive](HttpResponse resp) {
+      asio::post(self->stream_.get_executor(), [self, keep_alive, resp = std::move(resp)]() mutable {
+        self->server_->in_flight.fetch_sub(1);
+        self->Write(std::move(resp), keep_alive);
+      });
+    };
+    const std::string path = r.path;
     try {
-      resp = server_->handler(r);
+      server_->handler(std::move(r), respond);
     } catch (const std::exception& e) {
-      LOG_ERROR("handler for " << r.path << " threw: " << e.what());
-      resp = JsonError(500, std::string("internal error: ") + e.what());
+      LOG_ERROR("handler for " << path << " threw: " << e.what());
+      respond(JsonError(500, std::string("internal error: ") + e.what()));
     }
-    server_->in_flight.fetch_sub(1);
-    Write(std::move(resp), keep_alive);
   }
 
   void Write(HttpResponse resp, bool keep_alive) {

@@ -16,7 +16,10 @@ namespace arc {
 
 class HttpServer {
  public:
-  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  // Sends the response; callable once, from any thread.
+  using Responder = std::function<void(HttpResponse)>;
+  // Handles a request; must eventually call the responder exactly once.
+  using Handler = std::function<void(HttpRequest&&, Responder)>;
   struct Options {
     std::string host = "0.0.0.0";
     int port = 8000;                       // 0 picks a free port
@@ -27,7 +30,8 @@ class HttpServer {
   HttpServer(Options options, Handler handler);
   ~HttpServer();
 
-  // Binds and starts accepting on `threads` io threads. The handler runs on those threads.
+  // Binds and starts accepting on `threads` io threads. The handler starts on those threads;
+  // it may respond later from another thread (the WAL's group commit does).
   Status Start();
   int port() const { return bound_port_; }
   // Calls `on_signal` (once, on an io thread) at SIGINT or SIGTERM.

@@ -26,7 +26,8 @@ std::string UtcNowRfc3339() {
 
 }  // namespace
 
-Router::Router(WriteHandler* writes, TokenStore* tokens) : writes_(writes), tokens_(tokens) {}
+Router::Router(WriteHandler* writes, WalHandler* wal, TokenStore* tokens)
+    : writes_(writes), wal_(wal), tokens_(tokens) {}
 
 HttpResponse Router::Health() const {
   const auto up = std::chrono::duration_cast<std::chrono::seconds>(
@@ -55,18 +56,10 @@ HttpResponse Router::CreateToken(const HttpRequest& request) {
   return Json(201, {{"name", name}, {"token", *token}});
 }
 
-HttpResponse Router::Handle(const HttpRequest& request) {
+void Router::Handle(HttpRequest&& request, HttpServer::Responder respond) {
   using F = WriteHandler::Format;
   using D = WriteHandler::Dialect;
   const std::string& p = request.path;
-  const bool post = request.method == "POST";
-  if (p == "/health") return Health();
-  if (p == "/ready") {
-    if (ready_) return Json(200, {{"status", "ready"}});
-    HttpResponse r = Json(503, {{"status", "not ready"}});
-    r.headers.emplace_back("Retry-After", "1");
-    return r;
-  }
   struct WriteRoute { const char* path; F format; D dialect; };
   static const WriteRoute kWrites[] = {
       {"/api/v1/write/msgpack", F::kMsgpack, D::kArc},
@@ -76,11 +69,34 @@ HttpResponse Router::Handle(const HttpRequest& request) {
   };
   for (const WriteRoute& route : kWrites) {
     if (p != route.path) continue;
-    if (!post) return JsonError(405, "use POST for " + p);
+    if (request.method != "POST") return respond(JsonError(405, "use POST for " + p));
     Status st = Authorize(tokens_, request, Permission::kWrite);
+    if (!st.ok()) return respond(ErrorResponse(st));
+    if (!ready_) return respond(ErrorResponse(Status::Unavailable("server is not ready")));
+    return writes_->Handle(request, route.format, route.dialect, std::move(respond));
+  }
+  respond(HandleSync(request));
+}
+
+HttpResponse Router::HandleSync(const HttpRequest& request) {
+  const std::string& p = request.path;
+  const bool post = request.method == "POST";
+  if (p == "/health") return Health();
+  if (p == "/ready") {
+    if (ready_) return Json(200, {{"status", "ready"}});
+    HttpResponse r = Json(503, {{"status", "not ready"}});
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  if (p.rfind("/api/wal/", 0) == 0) {
+    const bool cleanup = p == "/api/wal/cleanup";
+    if (cleanup != post) return JsonError(405, std::string("use ") + (cleanup ? "POST" : "GET") + " for " + p);
+    Status st = Authorize(tokens_, request, cleanup ? Permission::kAdmin : Permission::kRead);
     if (!st.ok()) return ErrorResponse(st);
-    if (!ready_) return ErrorResponse(Status::Unavailable("server is not ready"));
-    return writes_->Handle(request, route.format, route.dialect);
+    if (p == "/api/wal/status") return wal_->Status();
+    if (p == "/api/wal/files") return wal_->Files();
+    if (p == "/api/wal/health") return wal_->Health();
+    if (cleanup) return wal_->Cleanup(request);
   }
   if (p == "/api/v1/auth/tokens") {
     if (!post) return JsonError(405, "use POST for " + p);

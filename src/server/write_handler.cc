@@ -31,12 +31,13 @@ Status WriteHandler::Decode(const HttpRequest& request, Format format, std::stri
   return ParseLineProtocol(body, precision, now, out);
 }
 
-HttpResponse WriteHandler::Handle(const HttpRequest& request, Format format, Dialect dialect) {
+void WriteHandler::Handle(const HttpRequest& request, Format format, Dialect dialect,
+                          std::function<void(HttpResponse)> respond) {
   counters_.requests.fetch_add(1, std::memory_order_relaxed);
   counters_.bytes.fetch_add(request.body.size(), std::memory_order_relaxed);
   auto fail = [&](const Status& st) {
     counters_.rejected.fetch_add(1, std::memory_order_relaxed);
-    return ErrorResponse(st);
+    respond(ErrorResponse(st));
   };
   Result<std::string> db = DatabaseFor(request, dialect);
   if (!db.ok()) return fail(db.status());
@@ -55,10 +56,14 @@ HttpResponse WriteHandler::Handle(const HttpRequest& request, Format format, Dia
   if (!st.ok()) return fail(st);
   const size_t rows = set.TotalRows();
   if (rows == 0) return fail(Status::InvalidArgument("no records in request body"));
-  st = engine_->Write(std::move(set));
-  if (!st.ok()) return fail(st);
-  counters_.records.fetch_add(rows, std::memory_order_relaxed);
-  return NoContent();
+  engine_->Write(std::move(set), [this, rows, respond = std::move(respond)](Status done) {
+    if (!done.ok()) {
+      counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+      return respond(ErrorResponse(done));
+    }
+    counters_.records.fetch_add(rows, std::memory_order_relaxed);
+    respond(NoContent());
+  });
 }
 
 }  // namespace arc

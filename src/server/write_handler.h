@@ -21,9 +21,11 @@ class WriteHandler {
   // `engine` must outlive the handler.
   WriteHandler(IngestEngine* engine, uint64_t max_payload_size);
 
-  // 204 when every record was accepted; 400/413/503 with {"error"} otherwise, nothing
-  // accepted then. Thread-safe.
-  HttpResponse Handle(const HttpRequest& request, Format format, Dialect dialect);
+  // Responds 204 once every record is accepted (and, with the WAL, durable per its sync mode);
+  // 400/413/503 with {"error"} otherwise, nothing accepted then. `respond` may run on another
+  // thread. Thread-safe.
+  void Handle(const HttpRequest& request, Format format, Dialect dialect,
+              std::function<void(HttpResponse)> respond);
   const WriteCounters& counters() const { return counters_; }
 
  private:

@@ -39,4 +39,23 @@ void LocalStorage::Discard(const std::string& temp_path) {
   }
 }
 
+Result<std::vector<std::string>> LocalStorage::List(const std::string& relative_dir) {
+  Result<std::vector<DirEntry>> entries = fs_->ListDir(JoinPath(root_, relative_dir));
+  if (!entries.ok()) {
+    if (entries.status().code() == StatusCode::kNotFound) return std::vector<std::string>{};
+    return entries.status();
+  }
+  std::vector<std::string> names;
+  for (const DirEntry& e : *entries) {
+    if (!e.is_dir) names.push_back(e.name);
+  }
+  return names;
+}
+
+Status LocalStorage::Delete(const std::string& relative_path) {
+  const std::string path = JoinPath(root_, relative_path);
+  ARC_RETURN_IF_ERROR(fs_->Remove(path));
+  return fs_->SyncDir(DirName(path));
+}
+
 }  // namespace arc

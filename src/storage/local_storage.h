@@ -20,6 +20,8 @@ class LocalStorage final : public Storage {
   std::string NewTempPath() override;
   Status Commit(const std::string& temp_path, const std::string& relative_path) override;
   void Discard(const std::string& temp_path) override;
+  Result<std::vector<std::string>> List(const std::string& relative_dir) override;
+  Status Delete(const std::string& relative_path) override;
   std::string Describe() const override { return "local:" + root_; }
   const std::string& root() const { return root_; }
 

@@ -2,8 +2,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
-#include "common/status.h"
+#include "common/result.h"
 
 namespace arc {
 
@@ -17,6 +18,10 @@ class Storage {
   virtual Status Commit(const std::string& temp_path, const std::string& relative_path) = 0;
   // Removes a temp file after a failed write (best effort). Thread-safe.
   virtual void Discard(const std::string& temp_path) = 0;
+  // File names (not directories) directly in `relative_dir`; empty when it does not exist.
+  virtual Result<std::vector<std::string>> List(const std::string& relative_dir) = 0;
+  // Deletes a published file durably (NotFound when absent).
+  virtual Status Delete(const std::string& relative_path) = 0;
   virtual std::string Describe() const = 0;
 };
 

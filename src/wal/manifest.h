@@ -1,0 +1,65 @@
+// Manifest: one worker's durable flush state — the watermark W (every entry with LSN ≤ W is
+// in Parquet) and the ranges above W already flushed (docs/wal-format.md, "Manifest").
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/file_system.h"
+
+namespace arc::wal {
+
+struct FlushedRange {
+  std::string db;
+  std::string measurement;
+  uint64_t first = 0;
+  uint64_t last = 0;
+  bool operator==(const FlushedRange&) const = default;
+};
+
+// Thread-safe.
+class Manifest {
+ public:
+  // `fs` must outlive the manifest; the file is <dir>/worker-<k>.manifest.
+  Manifest(FileSystem* fs, std::string dir, int worker);
+
+  // Loads the file (missing: W = 0, no ranges). Corruption names the file.
+  Status Load();
+  // Entry `lsn` holds `batches` measurement batches still to flush. LSNs only grow; skipped
+  // LSNs count as flushed.
+  void Register(uint64_t lsn, size_t batches);
+  // A flush of `measurement` covering `lsns` (one per batch) is durable in Parquet.
+  // Advances W as far as possible. Returns true when the state changed (persist it).
+  bool Complete(const std::string& db, const std::string& measurement,
+                const std::vector<uint64_t>& lsns);
+  // Writes the state durably (temp, fsync, rename, directory fsync) and returns the
+  // watermark it wrote: only segments at or below that one may be deleted.
+  Result<uint64_t> Persist();
+
+  uint64_t watermark() const;
+  // True when a recorded range of (db, measurement) contains `lsn`.
+  bool IsFlushed(const std::string& db, const std::string& measurement, uint64_t lsn) const;
+  bool IsRecorded(const std::string& db, const std::string& measurement, uint64_t first,
+                  uint64_t last) const;
+  std::vector<FlushedRange> ranges() const;
+  std::string path() const { return path_; }
+
+ private:
+  void Advance();   // caller holds mu_
+  std::string Serialize() const;
+
+  FileSystem* const fs_;
+  const std::string dir_;
+  const std::string path_;
+  const int worker_;
+  mutable std::mutex mu_;
+  std::mutex persist_mu_;
+  uint64_t watermark_ = 0;
+  std::deque<uint32_t> pending_;   // pending_[i]: batches still unflushed of LSN W + 1 + i
+  std::vector<FlushedRange> ranges_;
+};
+
+}  // namespace arc::wal

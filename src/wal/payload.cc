@@ -1,0 +1,150 @@
+#include "wal/payload.h"
+
+#include "ingest/msgpack_decoder.h"
+#include "ingest/msgpack_reader.h"
+#include "ingest/msgpack_writer.h"
+#include "storage/flush_view.h"
+
+namespace arc::wal {
+namespace {
+
+void EncodeColumn(const Column& c, MsgpackWriter* w) {
+  w->Array(static_cast<uint32_t>(c.size()));
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (!c.IsValid(i)) {
+      w->Nil();
+      continue;
+    }
+    switch (c.type()) {
+      case ColumnType::kInt64: w->Int(c.ints()[i]); break;
+      case ColumnType::kDouble: w->Double(c.doubles()[i]); break;
+      case ColumnType::kBool: w->Bool(c.bools()[i] != 0); break;
+      case ColumnType::kString: w->Str(c.StringAt(i)); break;
+    }
+  }
+}
+
+void EncodeBatch(const Batch& b, MsgpackWriter* w) {
+  w->Map(4);
+  w->Str("m");
+  w->Str(b.measurement);
+  w->Str("time_unit");
+  w->Str("us");
+  const std::vector<std::string> tags = b.TagNames();
+  w->Str("tags");
+  w->Array(static_cast<uint32_t>(tags.size()));
+  for (const std::string& t : tags) w->Str(t);
+  w->Str("columns");
+  w->Map(static_cast<uint32_t>(b.columns.size() + 1));
+  w->Str("time");
+  w->Array(static_cast<uint32_t>(b.rows()));
+  for (int64_t t : b.time_us) w->Int(t);
+  for (const Column& c : b.columns) {
+    w->Str(c.name());
+    EncodeColumn(c, w);
+  }
+}
+
+Status ReadDatabase(std::string_view payload, std::string* db) {
+  MsgpackReader r(payload);
+  MsgValue map;
+  ARC_RETURN_IF_ERROR(r.Next(&map));
+  if (map.type != MsgType::kMap) return Status::Corruption("WAL payload is not a map");
+  for (uint32_t i = 0; i < map.length; ++i) {
+    MsgValue k, v;
+    ARC_RETURN_IF_ERROR(r.Next(&k));
+    if (k.type == MsgType::kString && k.str == "db") {
+      ARC_RETURN_IF_ERROR(r.Next(&v));
+      if (v.type != MsgType::kString) break;
+      *db = std::string(v.str);
+      return Status::OK();
+    }
+    ARC_RETURN_IF_ERROR(r.Skip());
+  }
+  return Status::Corruption("WAL payload has no \"db\"");
+}
+
+}  // namespace
+
+std::string EncodePayload(const BatchSet& set) {
+  MsgpackWriter w;
+  size_t estimate = 64;
+  for (const Batch& b : set.batches()) estimate += b.MemoryBytes();
+  w.Reserve(estimate);
+  w.Map(2);
+  w.Str("db");
+  w.Str(set.database());
+  w.Str("batch");
+  const std::vector<Batch>& batches = set.batches();
+  w.Array(static_cast<uint32_t>(batches.size()));
+  for (const Batch& b : batches) EncodeBatch(b, &w);
+  return std::move(w.out());
+}
+
+Status DecodePayload(std::string_view payload, std::unique_ptr<BatchSet>* out) {
+  std::string db;
+  ARC_RETURN_IF_ERROR(ReadDatabase(payload, &db));
+  *out = std::make_unique<BatchSet>(db);
+  Status st = DecodeMsgpack(payload, 0, out->get());
+  if (!st.ok()) return Status::Corruption("WAL payload: " + st.message());
+  return Status::OK();
+}
+
+Status ScanPayloadHours(std::string_view payload,
+                        const std::function<void(std::string_view, std::string_view, int64_t)>& fn) {
+  std::string db;
+  ARC_RETURN_IF_ERROR(ReadDatabase(payload, &db));
+  // Items are small maps; decode only "m" and the "time" column of each.
+  MsgpackReader r(payload);
+  MsgValue top;
+  ARC_RETURN_IF_ERROR(r.Next(&top));
+  for (uint32_t i = 0; i < top.length; ++i) {
+    MsgValue k;
+    ARC_RETURN_IF_ERROR(r.Next(&k));
+    if (k.str != "batch") {
+      ARC_RETURN_IF_ERROR(r.Skip());
+      continue;
+    }
+    MsgValue items;
+    ARC_RETURN_IF_ERROR(r.Next(&items));
+    for (uint32_t j = 0; j < items.length; ++j) {
+      MsgValue item;
+      ARC_RETURN_IF_ERROR(r.Next(&item));
+      std::string_view m;
+      for (uint32_t f = 0; f < item.length; ++f) {
+        MsgValue key;
+        ARC_RETURN_IF_ERROR(r.Next(&key));
+        if (key.str == "m") {
+          MsgValue v;
+          ARC_RETURN_IF_ERROR(r.Next(&v));
+          m = v.str;
+        } else if (key.str == "columns") {
+          MsgValue cols;
+          ARC_RETURN_IF_ERROR(r.Next(&cols));
+          for (uint32_t c = 0; c < cols.length; ++c) {
+            MsgValue name, arr;
+            ARC_RETURN_IF_ERROR(r.Next(&name));
+            if (name.str != "time") {
+              ARC_RETURN_IF_ERROR(r.Skip());
+              continue;
+            }
+            ARC_RETURN_IF_ERROR(r.Next(&arr));
+            int64_t last = INT64_MIN;
+            for (uint32_t t = 0; t < arr.length; ++t) {
+              MsgValue v;
+              ARC_RETURN_IF_ERROR(r.Next(&v));
+              const int64_t hour = HourOf(v.i);
+              if (hour != last) fn(db, m, hour);  // "m" precedes "columns" in our encoding
+              last = hour;
+            }
+          }
+        } else {
+          ARC_RETURN_IF_ERROR(r.Skip());
+        }
+      }
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace arc::wal

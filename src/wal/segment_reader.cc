@@ -1,0 +1,99 @@
+#include "wal/segment_reader.h"
+
+#include <algorithm>
+
+namespace arc::wal {
+
+const char* EndReasonName(EndReason r) {
+  switch (r) {
+    case EndReason::kClean: return "clean";
+    case EndReason::kZeroTail: return "zero-filled tail";
+    case EndReason::kStaleEntry: return "entry from an earlier segment";
+    case EndReason::kTornTail: return "torn tail";
+  }
+  return "?";
+}
+
+Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs, const std::string& path) {
+  ARC_ASSIGN_OR_RETURN(std::string data, fs->ReadFile(path));
+  auto reader = std::make_unique<SegmentReader>(std::move(data));
+  if (!reader->DecodeHeader()) {
+    return Status::Corruption(path + ": missing or invalid segment header");
+  }
+  return reader;
+}
+
+SegmentReader::SegmentReader(std::string data) : data_(std::move(data)) {}
+
+bool SegmentReader::DecodeHeader() {
+  if (!DecodeSegmentHeader(data_, &header_)) return false;
+  last_lsn_ = header_.first_lsn == 0 ? 0 : header_.first_lsn - 1;
+  return true;
+}
+
+ReadEvent SegmentReader::End(EndReason r) {
+  ended_ = true;
+  end_reason_ = r;
+  ReadEvent e;
+  e.kind = ReadEvent::Kind::kEnd;
+  e.end = r;
+  e.offset = offset_;
+  return e;
+}
+
+bool SegmentReader::ValidEntryAt(uint64_t off) const {
+  if (off + kEntryHeaderSize > data_.size()) return false;
+  const char* p = data_.data() + off;
+  const EntryHeader h = ParseEntryHeader(p);
+  if (h.segment != header_.segment || h.lsn <= last_lsn_ || h.type != kEntryRecords) return false;
+  if (h.length > kMaxPayload || off + kEntryHeaderSize + h.length > data_.size()) return false;
+  return EntryCrcMatches(p, std::string_view(p + kEntryHeaderSize, h.length));
+}
+
+ReadEvent SegmentReader::Next() {
+  if (ended_) return End(end_reason_);
+  const uint64_t size = data_.size();
+  if (offset_ == size) return End(EndReason::kClean);
+  const char* p = data_.data() + offset_;
+  const uint64_t remaining = size - offset_;
+  if (std::all_of(p, p + std::min<uint64_t>(remaining, kEntryHeaderSize), [](char c) { return c == 0; })) {
+    return End(EndReason::kZeroTail);
+  }
+  if (remaining < kEntryHeaderSize) return End(EndReason::kTornTail);
+  const EntryHeader h = ParseEntryHeader(p);
+  const bool fits = h.length <= kMaxPayload && kEntryHeaderSize + h.length <= remaining;
+  if (fits && EntryCrcMatches(p, std::string_view(p + kEntryHeaderSize, h.length))) {
+    if (h.segment != header_.segment) return End(EndReason::kStaleEntry);
+    if (h.type == kEntryRecords && h.lsn > last_lsn_) {
+      ReadEvent e;
+      e.kind = ReadEvent::Kind::kEntry;
+      e.lsn = h.lsn;
+      e.type = h.type;
+      e.offset = offset_;
+      e.payload = std::string_view(p + kEntryHeaderSize, h.length);
+      last_lsn_ = h.lsn;
+      offset_ += kEntryHeaderSize + h.length;
+      return e;
+    }
+  }
+  return Resync(offset_);
+}
+
+// Damage at `damaged_at`: find the next valid entry. Found → corruption, continue there.
+// Not found → torn tail (normal end of log).
+ReadEvent SegmentReader::Resync(uint64_t damaged_at) {
+  for (uint64_t off = damaged_at + 1; off + kEntryHeaderSize <= data_.size(); ++off) {
+    if (!ValidEntryAt(off)) continue;
+    ReadEvent e;
+    e.kind = ReadEvent::Kind::kCorruption;
+    e.offset = damaged_at;
+    e.skipped_bytes = off - damaged_at;
+    e.lost_entries = ParseEntryHeader(data_.data() + off).lsn - last_lsn_ - 1;
+    offset_ = off;
+    return e;
+  }
+  offset_ = damaged_at;
+  return End(EndReason::kTornTail);
+}
+
+}  // namespace arc::wal

@@ -1,0 +1,164 @@
+#include "wal/syncer.h"
+
+#include "common/logging.h"
+
+namespace arc::wal {
+
+bool ParseSyncMode(const std::string& text, SyncMode* out) {
+  if (text == "fsync") *out = SyncMode::kFsync;
+  else if (text == "fdatasync") *out = SyncMode::kFdatasync;
+  else if (text == "async") *out = SyncMode::kAsync;
+  else return false;
+  return true;
+}
+
+const char* SyncModeName(SyncMode m) {
+  switch (m) {
+    case SyncMode::kFsync: return "fsync";
+    case SyncMode::kFdatasync: return "fdatasync";
+    case SyncMode::kAsync: return "async";
+  }
+  return "?";
+}
+
+Syncer::Syncer(SyncMode mode, std::chrono::milliseconds async_interval)
+    : mode_(mode), async_interval_(async_interval) {
+  stats_.latency_buckets.assign(std::size(kSyncBucketsSeconds), 0);
+}
+
+Syncer::~Syncer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Syncer::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void Syncer::Written(uint64_t lsn, std::shared_ptr<WritableFile> file) {
+  std::lock_guard<std::mutex> lock(mu_);
+  written_lsn_ = std::max(written_lsn_, lsn);
+  if (file_ != file) file_ = std::move(file);
+  if (mode_ != SyncMode::kAsync) cv_.notify_one();
+}
+
+void Syncer::SyncedThrough(uint64_t lsn) {
+  std::unique_lock<std::mutex> lock(mu_);
+  synced_lsn_ = std::max(synced_lsn_, lsn);
+  CompleteReady(&lock);
+}
+
+void Syncer::WhenDurable(uint64_t lsn, Callback done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!poison_.ok()) {
+    Status why = poison_;
+    lock.unlock();
+    return done(why);
+  }
+  if (mode_ == SyncMode::kAsync || synced_lsn_ >= lsn) {
+    lock.unlock();
+    return done(Status::OK());
+  }
+  waiters_.push_back({lsn, std::move(done)});
+  cv_.notify_one();
+}
+
+void Syncer::Poison(const Status& why) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (poison_.ok()) {
+    poison_ = why;
+    LOG_ERROR("WAL poisoned, writes on this worker answer 503 until it heals or restarts: "
+              << why.ToString());
+  }
+  FailAll(&lock);
+}
+
+void Syncer::Heal() {
+  std::lock_guard<std::mutex> lock(mu_);
+  poison_ = Status::OK();
+}
+
+Status Syncer::poisoned() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return poison_;
+}
+
+uint64_t Syncer::synced_lsn() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return synced_lsn_;
+}
+
+SyncStats Syncer::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+// Calls (outside the lock) every waiter whose entry is now durable.
+void Syncer::CompleteReady(std::unique_lock<std::mutex>* lock) {
+  std::vector<Callback> ready;
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->lsn <= synced_lsn_) {
+      ready.push_back(std::move(it->done));
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (ready.empty()) return;
+  lock->unlock();
+  for (Callback& cb : ready) cb(Status::OK());
+  lock->lock();
+}
+
+void Syncer::FailAll(std::unique_lock<std::mutex>* lock) {
+  std::vector<Waiter> failed = std::move(waiters_);
+  waiters_.clear();
+  const Status why = poison_;
+  lock->unlock();
+  for (Waiter& w : failed) w.done(why);
+  lock->lock();
+}
+
+void Syncer::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (mode_ == SyncMode::kAsync) {
+      cv_.wait_for(lock, async_interval_, [&] { return stopping_; });
+    } else {
+      cv_.wait(lock, [&] { return stopping_ || (poison_.ok() && written_lsn_ > synced_lsn_ && !waiters_.empty()); });
+    }
+    const bool work = poison_.ok() && written_lsn_ > synced_lsn_ && file_ != nullptr;
+    if (!work) {
+      if (stopping_) return;
+      continue;
+    }
+    const uint64_t target = written_lsn_;
+    std::shared_ptr<WritableFile> file = file_;
+    lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
+    const Status st = file->Sync(mode_ == SyncMode::kFsync ? SyncKind::kFull : SyncKind::kData);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    lock.lock();
+    if (!st.ok()) {
+      ++stats_.sync_failures;
+      lock.unlock();
+      Poison(st.WithContext("WAL sync failed"));
+      lock.lock();
+      continue;
+    }
+    ++stats_.syncs;
+    stats_.latency_sum_seconds += secs;
+    for (size_t i = 0; i < std::size(kSyncBucketsSeconds); ++i) {
+      if (secs <= kSyncBucketsSeconds[i]) {
+        ++stats_.latency_buckets[i];
+        break;
+      }
+    }
+    synced_lsn_ = std::max(synced_lsn_, target);
+    CompleteReady(&lock);
+  }
+}
+
+}  // namespace arc::wal

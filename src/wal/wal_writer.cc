@@ -1,0 +1,180 @@
+#include "wal/wal_writer.h"
+
+#include "common/logging.h"
+#include "wal/format.h"
+#include "wal/segment_name.h"
+
+namespace arc::wal {
+
+Result<std::unique_ptr<WalWriter>> WalWriter::Open(FileSystem* fs, WalOptions options,
+                                                   uint64_t next_lsn, uint64_t next_segment,
+                                                   int64_t min_name_seconds) {
+  auto w = std::make_unique<WalWriter>(fs, std::move(options), next_lsn, next_segment,
+                                       min_name_seconds);
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  ARC_RETURN_IF_ERROR(w->OpenSegment(now));
+  w->syncer_.Start();
+  return w;
+}
+
+WalWriter::WalWriter(FileSystem* fs, WalOptions options, uint64_t next_lsn, uint64_t next_segment,
+                     int64_t min_name_seconds)
+    : fs_(fs), options_(std::move(options)), next_lsn_(next_lsn), next_segment_(next_segment),
+      last_name_seconds_(min_name_seconds), syncer_(options_.sync_mode, options_.async_interval) {}
+
+// syncer_ holds the current file too and syncs it once more when it is destroyed.
+WalWriter::~WalWriter() = default;
+
+// Creates the next segment file with its header, then fsyncs the directory.
+Status WalWriter::OpenSegment(int64_t now_us) {
+  const int64_t secs = std::max(now_us / 1000000, last_name_seconds_ + 1);
+  const std::string name = FormatSegmentName(options_.worker, secs);
+  const std::string path = JoinPath(options_.dir, name);
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, fs_->NewWritableFile(path, true));
+  SegmentHeader h;
+  h.worker = static_cast<uint32_t>(options_.worker);
+  h.segment = next_segment_;
+  h.first_lsn = next_lsn_.load();
+  h.created_us = now_us;
+  const std::string header = EncodeSegmentHeader(h);
+  Status st = f->Append(header);
+  if (st.ok()) st = fs_->SyncDir(options_.dir);
+  if (!st.ok()) {
+    (void)fs_->Remove(path);
+    return st;
+  }
+  last_name_seconds_ = secs;
+  ++next_segment_;
+  file_ = std::move(f);
+  std::lock_guard<std::mutex> lock(segments_mu_);
+  if (!segments_.empty()) segments_.back().current = false;
+  segments_.push_back({name, h.segment, h.first_lsn, 0, header.size(), now_us, true});
+  return Status::OK();
+}
+
+// Makes the current segment durable in full, then starts the next one.
+Status WalWriter::Rotate(int64_t now_us) {
+  const Status st = file_->Sync(options_.sync_mode == SyncMode::kFsync ? SyncKind::kFull
+                                                                        : SyncKind::kData);
+  if (!st.ok()) return Poison(st.WithContext("WAL sync at rotation failed"));
+  syncer_.SyncedThrough(next_lsn_.load() - 1);
+  ARC_RETURN_IF_ERROR(OpenSegment(now_us));
+  ++rotations_;
+  return Status::OK();
+}
+
+Status WalWriter::Poison(const Status& why) {
+  syncer_.Poison(why);
+  return Status::Unavailable("WAL of worker " + std::to_string(options_.worker) +
+                             " is unavailable: " + why.message());
+}
+
+// After a write failed for lack of space (nothing of it was acknowledged), try at most once a
+// second to continue in a fresh segment: sync the old file, then open a new one.
+Status WalWriter::TryHeal(int64_t now_us) {
+  if (!poisoned_by_write_nospace_ || now_us - last_heal_attempt_us_ < 1000000) {
+    return Status::Unavailable("WAL of worker " + std::to_string(options_.worker) +
+                               " is unavailable: " + syncer_.poisoned().message());
+  }
+  last_heal_attempt_us_ = now_us;
+  Status st = file_->Sync(SyncKind::kFull);
+  if (st.ok()) st = OpenSegment(now_us);
+  if (!st.ok()) {
+    return Status::Unavailable("WAL of worker " + std::to_string(options_.worker) +
+                               " is unavailable: " + st.message());
+  }
+  syncer_.SyncedThrough(next_lsn_.load() - 1);
+  poisoned_by_write_nospace_ = false;
+  syncer_.Heal();
+  LOG_INFO("WAL of worker " << options_.worker << " healed: continuing in a new segment");
+  ++rotations_;
+  return Status::OK();
+}
+
+Result<uint64_t> WalWriter::Append(std::string_view payload, int64_t now_us) {
+  if (!syncer_.poisoned().ok()) ARC_RETURN_IF_ERROR(TryHeal(now_us));
+  if (payload.size() > kMaxPayload) return Status::PayloadTooLarge("WAL entry too large");
+  uint64_t size = 0;
+  int64_t created = 0;
+  {
+    std::lock_guard<std::mutex> lock(segments_mu_);
+    size = segments_.back().size;
+    created = segments_.back().created_us;
+  }
+  const bool has_entries = size > kSegmentHeaderSize;
+  if (has_entries && (size + kEntryHeaderSize + payload.size() > options_.max_size_bytes ||
+                      now_us - created >= options_.max_age_us)) {
+    ARC_RETURN_IF_ERROR(Rotate(now_us));
+  }
+  const uint64_t lsn = next_lsn_.load();
+  EntryHeader h;
+  h.lsn = lsn;
+  h.segment = next_segment_ - 1;
+  char header[kEntryHeaderSize];
+  EncodeEntryHeader(h, payload, header);
+  Status st = file_->Append(std::string_view(header, kEntryHeaderSize));
+  if (st.ok()) st = file_->Append(payload);
+  if (!st.ok()) {
+    poisoned_by_write_nospace_ = st.code() == StatusCode::kNoSpace;
+    last_heal_attempt_us_ = now_us;
+    return Poison(st.WithContext("WAL append failed"));
+  }
+  next_lsn_.store(lsn + 1);
+  const uint64_t written = kEntryHeaderSize + payload.size();
+  {
+    std::lock_guard<std::mutex> lock(segments_mu_);
+    segments_.back().size += written;
+    segments_.back().last_lsn = lsn;
+  }
+  ++entries_;
+  bytes_ += written;
+  syncer_.Written(lsn, file_);
+  return lsn;
+}
+
+Status WalWriter::RotateIfOld(int64_t now_us) {
+  if (!syncer_.poisoned().ok()) return Status::OK();
+  bool due = false;
+  {
+    std::lock_guard<std::mutex> lock(segments_mu_);
+    const SegmentInfo& cur = segments_.back();
+    due = cur.size > kSegmentHeaderSize && now_us - cur.created_us >= options_.max_age_us;
+  }
+  return due ? Rotate(now_us) : Status::OK();
+}
+
+Status WalWriter::DeleteSegmentsThrough(uint64_t watermark) {
+  std::vector<std::string> doomed;
+  {
+    std::lock_guard<std::mutex> lock(segments_mu_);
+    while (segments_.size() > 1 && segments_.front().last_lsn <= watermark) {
+      doomed.push_back(segments_.front().name);
+      segments_.erase(segments_.begin());
+    }
+  }
+  if (doomed.empty()) return Status::OK();
+  for (const std::string& name : doomed) {
+    Status st = fs_->Remove(JoinPath(options_.dir, name));
+    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+    ++deleted_;
+  }
+  return fs_->SyncDir(options_.dir);
+}
+
+std::vector<SegmentInfo> WalWriter::segments() const {
+  std::lock_guard<std::mutex> lock(segments_mu_);
+  return segments_;
+}
+
+WalStats WalWriter::stats() const {
+  WalStats s;
+  s.entries = entries_;
+  s.bytes = bytes_;
+  s.rotations = rotations_;
+  s.deleted_segments = deleted_;
+  s.sync = syncer_.stats();
+  return s;
+}
+
+}  // namespace arc::wal

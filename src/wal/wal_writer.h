@@ -1,0 +1,97 @@
+// WalWriter: one worker's write-ahead log — segment files, appends, rotation, deletion of
+// segments below the flush watermark, and poisoning on I/O failure. Durability of an append
+// is reported through WhenDurable (group commit in Syncer).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/file_system.h"
+#include "wal/syncer.h"
+
+namespace arc::wal {
+
+struct WalOptions {
+  std::string dir;
+  int worker = 1;
+  SyncMode sync_mode = SyncMode::kFdatasync;
+  uint64_t max_size_bytes = 100ull << 20;
+  int64_t max_age_us = 3600LL * 1000000;
+  std::chrono::milliseconds async_interval{1000};
+};
+
+struct SegmentInfo {
+  std::string name;
+  uint64_t segment = 0;
+  uint64_t first_lsn = 0;
+  uint64_t last_lsn = 0;     // 0 while empty
+  uint64_t size = 0;
+  int64_t created_us = 0;
+  bool current = false;
+};
+
+struct WalStats {
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
+  uint64_t rotations = 0;
+  uint64_t deleted_segments = 0;
+  SyncStats sync;
+};
+
+class WalWriter {
+ public:
+  // Starts a fresh segment in `options.dir` (never appends to an old file). `next_lsn` is the
+  // first LSN to assign, `next_segment` the new segment's number, and names get a timestamp
+  // after `min_name_seconds` so they stay unique and ordered. `fs` must outlive the writer.
+  static Result<std::unique_ptr<WalWriter>> Open(FileSystem* fs, WalOptions options,
+                                                 uint64_t next_lsn, uint64_t next_segment,
+                                                 int64_t min_name_seconds);
+  WalWriter(FileSystem* fs, WalOptions options, uint64_t next_lsn, uint64_t next_segment,
+            int64_t min_name_seconds);
+  ~WalWriter();  // syncs what was written and closes
+
+  // Appends one records entry and returns its LSN. OK means written to the OS, not durable:
+  // wait with WhenDurable. Rotates first when the segment is full or too old. Unavailable
+  // (naming the cause) once poisoned; a failed write poisons. Callers serialize Append.
+  Result<uint64_t> Append(std::string_view payload, int64_t now_us);
+  // See Syncer::WhenDurable. Thread-safe.
+  void WhenDurable(uint64_t lsn, Syncer::Callback done) { syncer_.WhenDurable(lsn, std::move(done)); }
+  // Rotates when the current segment holds entries and is older than max_age (timer; callers
+  // serialize with Append).
+  Status RotateIfOld(int64_t now_us);
+  // Deletes closed segments whose entries all have LSN ≤ `watermark`. Thread-safe.
+  Status DeleteSegmentsThrough(uint64_t watermark);
+
+  Status health() const { return syncer_.poisoned(); }
+  int worker() const { return options_.worker; }
+  SyncMode sync_mode() const { return options_.sync_mode; }
+  std::vector<SegmentInfo> segments() const;
+  WalStats stats() const;
+  uint64_t last_lsn() const { return next_lsn_.load() - 1; }
+
+ private:
+  Status OpenSegment(int64_t now_us);
+  Status Rotate(int64_t now_us);
+  Status TryHeal(int64_t now_us);
+  Status Poison(const Status& why);
+
+  FileSystem* const fs_;
+  const WalOptions options_;
+  std::atomic<uint64_t> next_lsn_;
+  uint64_t next_segment_;
+  int64_t last_name_seconds_;
+  Syncer syncer_;
+  std::shared_ptr<WritableFile> file_;
+  bool poisoned_by_write_nospace_ = false;
+  int64_t last_heal_attempt_us_ = 0;
+  mutable std::mutex segments_mu_;
+  std::vector<SegmentInfo> segments_;   // oldest first; the last one is current
+  std::atomic<uint64_t> entries_{0}, bytes_{0}, rotations_{0}, deleted_{0};
+};
+
+}  // namespace arc::wal
