@@ -35,19 +35,40 @@ class MsgpackWriter {
       out_ += static_cast<char>(v);
       return;
     }
-    out_ += '\xd3';
-    Be(static_cast<uint64_t>(v), 8);
+    char b[9];
+    Put9(b, 0xd3, static_cast<uint64_t>(v));
+    out_.append(b, 9);
   }
   void Double(double d) {
     uint64_t bits;
     std::memcpy(&bits, &d, 8);
-    out_ += '\xcb';
-    Be(bits, 8);
+    char b[9];
+    Put9(b, 0xcb, bits);
+    out_.append(b, 9);
   }
+  // Bulk forms for dense columns: every value as a 9-byte int64 / float64.
+  void Ints(const int64_t* v, size_t n) { Bulk(v, n, 0xd3); }
+  void Doubles(const double* v, size_t n) { Bulk(v, n, 0xcb); }
   std::string& out() { return out_; }
   void Reserve(size_t n) { out_.reserve(n); }
 
  private:
+  static void Put9(char* b, uint8_t tag, uint64_t bits) {
+    b[0] = static_cast<char>(tag);
+    bits = __builtin_bswap64(bits);
+    std::memcpy(b + 1, &bits, 8);
+  }
+  template <typename T>
+  void Bulk(const T* v, size_t n, uint8_t tag) {
+    const size_t pos = out_.size();
+    out_.resize(pos + 9 * n);
+    char* p = out_.data() + pos;
+    for (size_t i = 0; i < n; ++i, p += 9) {
+      uint64_t bits;
+      std::memcpy(&bits, &v[i], 8);
+      Put9(p, tag, bits);
+    }
+  }
   void Head(uint8_t fix, uint8_t tag16, uint32_t n) {
     if (n < 16) {
       out_ += static_cast<char>(fix | n);

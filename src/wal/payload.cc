@@ -10,6 +10,8 @@ namespace {
 
 void EncodeColumn(const Column& c, MsgpackWriter* w) {
   w->Array(static_cast<uint32_t>(c.size()));
+  if (!c.has_nulls() && c.type() == ColumnType::kDouble) return w->Doubles(c.doubles().data(), c.size());
+  if (!c.has_nulls() && c.type() == ColumnType::kInt64) return w->Ints(c.ints().data(), c.size());
   for (size_t i = 0; i < c.size(); ++i) {
     if (!c.IsValid(i)) {
       w->Nil();
@@ -38,7 +40,7 @@ void EncodeBatch(const Batch& b, MsgpackWriter* w) {
   w->Map(static_cast<uint32_t>(b.columns.size() + 1));
   w->Str("time");
   w->Array(static_cast<uint32_t>(b.rows()));
-  for (int64_t t : b.time_us) w->Int(t);
+  w->Ints(b.time_us.data(), b.rows());
   for (const Column& c : b.columns) {
     w->Str(c.name());
     EncodeColumn(c, w);

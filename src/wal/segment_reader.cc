@@ -16,10 +16,14 @@ const char* EndReasonName(EndReason r) {
 
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs, const std::string& path) {
   ARC_ASSIGN_OR_RETURN(std::string data, fs->ReadFile(path));
+  Result<std::unique_ptr<SegmentReader>> r = FromBytes(std::move(data));
+  if (!r.ok()) return r.status().WithContext(path);
+  return r;
+}
+
+Result<std::unique_ptr<SegmentReader>> SegmentReader::FromBytes(std::string data) {
   auto reader = std::make_unique<SegmentReader>(std::move(data));
-  if (!reader->DecodeHeader()) {
-    return Status::Corruption(path + ": missing or invalid segment header");
-  }
+  if (!reader->DecodeHeader()) return Status::Corruption("missing or invalid segment header");
   return reader;
 }
 

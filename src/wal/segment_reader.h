@@ -41,7 +41,9 @@ class SegmentReader {
  public:
   // Reads `path`. Corruption when the segment header is missing or invalid.
   static Result<std::unique_ptr<SegmentReader>> Open(FileSystem* fs, const std::string& path);
-  explicit SegmentReader(std::string data);
+  // The same over bytes already in memory.
+  static Result<std::unique_ptr<SegmentReader>> FromBytes(std::string data);
+  explicit SegmentReader(std::string data);  // use Open / FromBytes
 
   const SegmentHeader& header() const { return header_; }
   uint64_t size() const { return data_.size(); }

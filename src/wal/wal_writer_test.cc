@@ -1,0 +1,263 @@
+#include "wal/wal_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "util/fault_fs.h"
+#include "wal/segment_name.h"
+#include "wal/segment_reader.h"
+
+namespace arc::wal {
+namespace {
+
+constexpr char kDir[] = "/wal";
+constexpr int64_t kNow = 1700000000000000;
+
+std::string Payload(uint64_t n) { return "entry-" + std::to_string(n) + std::string(n % 37, 'p'); }
+
+class WalWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reset(); }
+  void Reset() {
+    fs_ = std::make_unique<test::FaultFileSystem>();
+    ASSERT_TRUE(fs_->CreateDirs(kDir).ok());
+  }
+
+  std::unique_ptr<WalWriter> Open(SyncMode mode = SyncMode::kFdatasync, uint64_t max_size = 1 << 20,
+                                  uint64_t next_lsn = 1) {
+    WalOptions o;
+    o.dir = kDir;
+    o.worker = 1;
+    o.sync_mode = mode;
+    o.max_size_bytes = max_size;
+    o.async_interval = std::chrono::milliseconds(50);
+    auto w = WalWriter::Open(fs_.get(), o, next_lsn, 1, 0);
+    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    return w.ok() ? std::move(*w) : nullptr;
+  }
+
+  // Appends and waits for durability; returns the LSN on success.
+  Result<uint64_t> AppendDurably(WalWriter* w, const std::string& payload, int64_t now = kNow) {
+    Result<uint64_t> lsn = w->Append(payload, now);
+    if (!lsn.ok()) return lsn;
+    std::promise<Status> p;
+    w->WhenDurable(*lsn, [&](Status st) { p.set_value(st); });
+    Status st = p.get_future().get();
+    if (!st.ok()) return st;
+    return lsn;
+  }
+
+  // Every entry readable in the WAL directory: LSN → payload (duplicates fail the test).
+  std::map<uint64_t, std::string> ReadBack() {
+    std::map<uint64_t, std::string> out;
+    auto entries = fs_->ListDir(kDir);
+    EXPECT_TRUE(entries.ok());
+    std::vector<std::string> names;
+    for (const DirEntry& e : *entries) {
+      if (ParseSegmentName(e.name)) names.push_back(e.name);
+    }
+    std::sort(names.begin(), names.end());
+    for (const std::string& n : names) {
+      auto r = SegmentReader::Open(fs_.get(), std::string(kDir) + "/" + n);
+      if (!r.ok()) continue;  // a segment whose header did not survive holds nothing acked
+      for (ReadEvent e = (*r)->Next(); e.kind != ReadEvent::Kind::kEnd; e = (*r)->Next()) {
+        EXPECT_NE(e.kind, ReadEvent::Kind::kCorruption) << n;
+        if (e.kind != ReadEvent::Kind::kEntry) continue;
+        EXPECT_EQ(out.count(e.lsn), 0u) << "LSN " << e.lsn << " twice";
+        out[e.lsn] = std::string(e.payload);
+      }
+    }
+    return out;
+  }
+
+  void ExpectAckedSurvive(const std::map<uint64_t, std::string>& acked) {
+    const auto back = ReadBack();
+    for (const auto& [lsn, payload] : acked) {
+      auto it = back.find(lsn);
+      ASSERT_NE(it, back.end()) << "acknowledged LSN " << lsn << " lost";
+      EXPECT_EQ(it->second, payload);
+    }
+  }
+
+  std::unique_ptr<test::FaultFileSystem> fs_;
+};
+
+TEST_F(WalWriterTest, PowerLossKeepsEveryAcknowledgedEntry) {
+  for (int round = 0; round < 20; ++round) {
+    Reset();
+    std::mt19937 rng(round);
+    std::map<uint64_t, std::string> acked;
+    {
+      auto w = Open(SyncMode::kFdatasync, 600);  // small segments: rotations too
+      for (uint64_t i = 1; i <= 40; ++i) {
+        if (i % 3 == 0) {
+          ASSERT_TRUE(w->Append(Payload(i), kNow).ok());  // written, never acknowledged
+          continue;
+        }
+        auto lsn = AppendDurably(w.get(), Payload(i));
+        ASSERT_TRUE(lsn.ok());
+        acked[*lsn] = Payload(i);
+      }
+      fs_->FreezeAfter(0);  // the process dies: its destructor can no longer sync
+    }
+    fs_->Crash(round % 2 ? &rng : nullptr);  // half the rounds keep a random unsynced prefix
+    ExpectAckedSurvive(acked);
+  }
+}
+
+TEST_F(WalWriterTest, FailedFsyncPoisonsAndNothingIsAcknowledged) {
+  auto w = Open();
+  ASSERT_TRUE(AppendDurably(w.get(), Payload(1)).ok());
+  fs_->FailSyncs(1);
+  Result<uint64_t> failed = AppendDurably(w.get(), Payload(2));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("Input/output error"), std::string::npos);
+  EXPECT_FALSE(w->health().ok());
+  const int syncs = fs_->data_syncs.load();
+  Result<uint64_t> later = w->Append(Payload(3), kNow + 10000000);
+  ASSERT_FALSE(later.ok()) << "poisoned after EIO: never retried on the same descriptor";
+  EXPECT_EQ(later.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(fs_->data_syncs.load(), syncs);
+}
+
+TEST_F(WalWriterTest, NoSpaceAtEveryByteOfAnAppend) {
+  const std::string a = Payload(1), b = Payload(2), c = Payload(3);
+  for (size_t k = 0; k < kEntryHeaderSize + b.size(); ++k) {
+    Reset();
+    std::map<uint64_t, std::string> acked;
+    {
+      auto w = Open();
+      auto la = AppendDurably(w.get(), a);
+      ASSERT_TRUE(la.ok());
+      acked[*la] = a;
+      fs_->SetSpaceLimit(fs_->UsedBytes() + k);
+      Result<uint64_t> lb = w->Append(b, kNow);
+      ASSERT_FALSE(lb.ok()) << k;
+      EXPECT_EQ(lb.status().code(), StatusCode::kUnavailable) << "503";
+      EXPECT_NE(lb.status().message().find("No space left on device"), std::string::npos);
+      EXPECT_FALSE(w->Append(c, kNow + 1).ok()) << "still full: no retry within a second";
+      fs_->SetSpaceLimit(UINT64_MAX);
+      auto lc = AppendDurably(w.get(), c, kNow + 2000000);  // heals into a new segment
+      ASSERT_TRUE(lc.ok()) << k << " " << lc.status().ToString();
+      acked[*lc] = c;
+      EXPECT_TRUE(w->health().ok());
+    }
+    fs_->Crash();
+    const auto back = ReadBack();
+    ExpectAckedSurvive(acked);
+    for (const auto& [lsn, payload] : back) EXPECT_NE(payload, b) << "the failed append never survives whole";
+  }
+}
+
+TEST_F(WalWriterTest, CrashAtEveryStepAroundRotation) {
+  for (int ops = 0; ops < 40; ++ops) {
+    Reset();
+    std::map<uint64_t, std::string> acked;
+    {
+      auto w = Open(SyncMode::kFdatasync, 300);
+      fs_->FreezeAfter(ops);
+      for (uint64_t i = 1; i <= 12; ++i) {
+        auto lsn = AppendDurably(w.get(), Payload(i));
+        if (!lsn.ok()) break;  // the crash point
+        acked[*lsn] = Payload(i);
+      }
+    }
+    fs_->Crash();
+    ExpectAckedSurvive(acked);
+  }
+}
+
+TEST_F(WalWriterTest, GroupCommitSharesSyncsAndNeverAcksEarly) {
+  fs_->SetSyncDelay(std::chrono::milliseconds(5));
+  auto w = Open();
+  std::mutex append_mu;  // a worker serializes appends
+  std::atomic<int> early{0}, acks{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 32; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        uint64_t lsn;
+        {
+          std::lock_guard<std::mutex> lock(append_mu);
+          lsn = *w->Append(Payload(t * 100 + i), kNow);
+        }
+        std::promise<void> done;
+        w->WhenDurable(lsn, [&](Status st) {
+          EXPECT_TRUE(st.ok());
+          // The entry must already be in the durable bytes of the segment.
+          const std::string path = std::string(kDir) + "/" + w->segments().back().name;
+          auto r = SegmentReader::FromBytes(fs_->DurableContent(path));
+          bool found = false;
+          if (r.ok()) {
+            for (ReadEvent e = (*r)->Next(); e.kind == ReadEvent::Kind::kEntry; e = (*r)->Next()) {
+              found |= e.lsn == lsn;
+            }
+          }
+          if (!found) ++early;
+          ++acks;
+          done.set_value();
+        });
+        done.get_future().wait();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(acks.load(), 320);
+  EXPECT_EQ(early.load(), 0) << "an acknowledgement preceded the sync covering it";
+  const int syncs = fs_->data_syncs.load();
+  EXPECT_LT(syncs, 320 / 4) << "32 appenders must share syncs";
+  std::printf("group commit: 320 appends, %d syncs\n", syncs);
+}
+
+TEST_F(WalWriterTest, EachModeIssuesTheCallItNames) {
+  {
+    auto w = Open(SyncMode::kFdatasync);
+    ASSERT_TRUE(AppendDurably(w.get(), Payload(1)).ok());
+    EXPECT_GE(fs_->data_syncs.load(), 1);
+    EXPECT_EQ(fs_->full_syncs.load(), 0);
+  }
+  Reset();
+  {
+    auto w = Open(SyncMode::kFsync);
+    ASSERT_TRUE(AppendDurably(w.get(), Payload(1)).ok());
+    EXPECT_GE(fs_->full_syncs.load(), 1);
+    EXPECT_EQ(fs_->data_syncs.load(), 0);
+  }
+  Reset();
+  {
+    fs_->SetSyncDelay(std::chrono::microseconds(0));
+    auto w = Open(SyncMode::kAsync);
+    ASSERT_TRUE(AppendDurably(w.get(), Payload(1)).ok()) << "async acknowledges at once";
+    EXPECT_EQ(fs_->data_syncs.load() + fs_->full_syncs.load(), 0) << "no sync on the ack path";
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_GE(fs_->data_syncs.load(), 1) << "background sync within the interval";
+  }
+}
+
+TEST_F(WalWriterTest, RotationBySizeAndAgeAndDeletionBelowWatermark) {
+  auto w = Open(SyncMode::kFdatasync, 200);
+  for (uint64_t i = 1; i <= 10; ++i) ASSERT_TRUE(AppendDurably(w.get(), Payload(i)).ok());
+  const auto segs = w->segments();
+  ASSERT_GE(segs.size(), 3u);
+  EXPECT_GE(w->stats().rotations, 2u);
+  std::set<std::string> names;
+  for (const auto& s : segs) {
+    EXPECT_TRUE(ParseSegmentName(s.name).has_value()) << s.name;
+    names.insert(s.name);
+  }
+  EXPECT_EQ(names.size(), segs.size()) << "unique names even within one second";
+  ASSERT_TRUE(w->RotateIfOld(kNow + 3600LL * 1000000 + 1).ok());
+  EXPECT_EQ(w->segments().size(), segs.size() + 1) << "age rotation";
+  ASSERT_TRUE(w->DeleteSegmentsThrough(segs[1].last_lsn).ok());
+  const auto after = w->segments();
+  EXPECT_EQ(after.front().name, segs[2].name);
+  EXPECT_FALSE(fs_->Exists(std::string(kDir) + "/" + segs[0].name));
+  EXPECT_EQ(ReadBack().begin()->first, segs[2].first_lsn);
+}
+
+}  // namespace
+}  // namespace arc::wal

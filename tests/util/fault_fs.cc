@@ -1,0 +1,189 @@
+#include "util/fault_fs.h"
+
+#include <thread>
+
+namespace arc::test {
+namespace {
+
+class FaultFile final : public WritableFile {
+ public:
+  FaultFile(FaultFileSystem* fs, std::shared_ptr<FaultFileSystem::Node> node)
+      : fs_(fs), node_(std::move(node)) {}
+  Status Append(std::string_view data) override { return fs_->AppendTo(node_, data); }
+  Status Sync(SyncKind kind) override { return fs_->SyncNode(node_, kind); }
+  Status Close() override { return Status::OK(); }
+
+ private:
+  FaultFileSystem* fs_;
+  std::shared_ptr<FaultFileSystem::Node> node_;
+};
+
+}  // namespace
+
+Status FaultFileSystem::CheckFrozen() {
+  if (ops_until_freeze_ == 0) return Status::IOError("file system frozen (simulated crash)");
+  if (ops_until_freeze_ > 0) --ops_until_freeze_;
+  return Status::OK();
+}
+
+Result<std::unique_ptr<WritableFile>> FaultFileSystem::NewWritableFile(const std::string& path,
+                                                                       bool truncate) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ARC_RETURN_IF_ERROR(CheckFrozen());
+  if (!dirs_.count(DirName(path))) return Status::IOError("no directory for " + path);
+  auto& node = live_[path];
+  if (!node) node = std::make_shared<Node>();
+  else if (truncate) node->data.clear();
+  return std::unique_ptr<WritableFile>(std::make_unique<FaultFile>(this, node));
+}
+
+Status FaultFileSystem::AppendTo(const std::shared_ptr<Node>& node, std::string_view data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ARC_RETURN_IF_ERROR(CheckFrozen());
+  ++appends;
+  uint64_t used = 0;
+  for (const auto& [p, n] : live_) used += n->data.size();
+  if (used + data.size() > space_limit_) {
+    node->data.append(data.substr(0, space_limit_ > used ? space_limit_ - used : 0));
+    return Status::NoSpace("append: No space left on device (injected)");
+  }
+  node->data.append(data);
+  return Status::OK();
+}
+
+Status FaultFileSystem::SyncNode(const std::shared_ptr<Node>& node, SyncKind kind) {
+  if (sync_delay_.count() > 0) std::this_thread::sleep_for(sync_delay_);
+  std::lock_guard<std::mutex> lock(mu_);
+  ARC_RETURN_IF_ERROR(CheckFrozen());
+  if (fail_syncs_ != 0) {
+    if (fail_syncs_ > 0) --fail_syncs_;
+    return Status::IOError("fsync: Input/output error (injected)");
+  }
+  (kind == SyncKind::kData ? data_syncs : full_syncs)++;
+  node->durable = node->data;
+  return Status::OK();
+}
+
+Result<std::string> FaultFileSystem::ReadFile(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = live_.find(path);
+  if (it == live_.end()) return Status::NotFound(path);
+  return it->second->data;
+}
+
+Status FaultFileSystem::SyncFile(const std::string& path) {
+  std::shared_ptr<Node> node;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = live_.find(path);
+    if (it == live_.end()) return Status::NotFound(path);
+    node = it->second;
+  }
+  return SyncNode(node, SyncKind::kFull);
+}
+
+Status FaultFileSystem::SyncDir(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ARC_RETURN_IF_ERROR(CheckFrozen());
+  ++dir_syncs;
+  for (auto it = durable_.begin(); it != durable_.end();) {
+    if (DirName(it->first) == dir && !live_.count(it->first)) it = durable_.erase(it);
+    else ++it;
+  }
+  for (const auto& [path, node] : live_) {
+    if (DirName(path) == dir) durable_[path] = node;
+  }
+  return Status::OK();
+}
+
+Status FaultFileSystem::Rename(const std::string& from, const std::string& to) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ARC_RETURN_IF_ERROR(CheckFrozen());
+  auto it = live_.find(from);
+  if (it == live_.end()) return Status::NotFound(from);
+  live_[to] = it->second;
+  live_.erase(from);
+  return Status::OK();
+}
+
+Status FaultFileSystem::Remove(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ARC_RETURN_IF_ERROR(CheckFrozen());
+  if (live_.erase(path) == 0) return Status::NotFound(path);
+  return Status::OK();
+}
+
+Status FaultFileSystem::CreateDirs(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (std::string p = path; !p.empty() && p != "." && p != "/"; p = DirName(p)) dirs_.insert(p);
+  return Status::OK();
+}
+
+Result<std::vector<DirEntry>> FaultFileSystem::ListDir(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!dirs_.count(dir)) return Status::NotFound(dir);
+  std::vector<DirEntry> out;
+  for (const auto& [path, node] : live_) {
+    if (DirName(path) == dir) out.push_back({path.substr(dir.size() + 1), false, node->data.size(), 0});
+  }
+  return out;
+}
+
+bool FaultFileSystem::Exists(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return live_.count(path) > 0 || dirs_.count(path) > 0;
+}
+
+void FaultFileSystem::Crash(std::mt19937* rng) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_ = durable_;
+  for (auto& [path, node] : live_) {
+    std::string kept = node->durable;
+    const bool appended = node->data.size() > kept.size() && node->data.compare(0, kept.size(), kept) == 0;
+    if (rng != nullptr && appended) {
+      std::uniform_int_distribution<size_t> dist(0, node->data.size() - kept.size());
+      kept = node->data.substr(0, kept.size() + dist(*rng));
+    }
+    node->data = kept;
+    node->durable = kept;
+  }
+  ops_until_freeze_ = -1;
+  fail_syncs_ = 0;
+}
+
+uint64_t FaultFileSystem::UsedBytes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t used = 0;
+  for (const auto& [p, n] : live_) used += n->data.size();
+  return used;
+}
+
+void FaultFileSystem::Corrupt(const std::string& path, size_t offset, char mask) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& n = live_.at(path);
+  n->data[offset] ^= mask;
+  n->durable = n->data;
+}
+
+void FaultFileSystem::Truncate(const std::string& path, size_t size) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& n = live_.at(path);
+  n->data.resize(size);
+  n->durable = n->data;
+}
+
+void FaultFileSystem::WriteRaw(const std::string& path, const std::string& data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  dirs_.insert(DirName(path));
+  auto node = std::make_shared<Node>();
+  node->data = node->durable = data;
+  live_[path] = durable_[path] = node;
+}
+
+std::string FaultFileSystem::DurableContent(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = durable_.find(path);
+  return it == durable_.end() ? "" : it->second->durable;
+}
+
+}  // namespace arc::test

@@ -1,0 +1,73 @@
+// FaultFileSystem: an in-memory FileSystem for crash and fault tests. It remembers what is
+// durable — file bytes up to the last sync, directory entries as of the last directory sync —
+// and Crash() throws the rest away, as a power loss would. It can also fail syncs with EIO,
+// run out of space at an exact byte, and make every sync slow.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+
+#include "common/file_system.h"
+
+namespace arc::test {
+
+class FaultFileSystem final : public FileSystem {
+ public:
+  struct Node {
+    std::string data;      // what the process sees
+    std::string durable;   // what survives a crash
+  };
+
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path, bool truncate) override;
+  Result<std::string> ReadFile(const std::string& path) override;
+  Status SyncFile(const std::string& path) override;
+  Status SyncDir(const std::string& dir) override;
+  Status Rename(const std::string& from, const std::string& to) override;
+  Status Remove(const std::string& path) override;
+  Status CreateDirs(const std::string& path) override;
+  Result<std::vector<DirEntry>> ListDir(const std::string& dir) override;
+  bool Exists(const std::string& path) override;
+
+  // Power loss: unsynced bytes and unsynced directory changes vanish. With `rng`, each file
+  // keeps a random prefix of its unsynced appended bytes instead (the disk wrote some).
+  void Crash(std::mt19937* rng = nullptr);
+  // The next `count` file syncs fail with EIO (-1: all of them).
+  void FailSyncs(int count) { fail_syncs_ = count; }
+  // Appends beyond `bytes` in total (all files) write what fits, then fail with ENOSPC.
+  void SetSpaceLimit(uint64_t bytes) { space_limit_ = bytes; }
+  uint64_t UsedBytes();
+  void SetSyncDelay(std::chrono::microseconds d) { sync_delay_ = d; }
+  // Every mutating operation after the next `ops` fails with EIO (a crashed process).
+  void FreezeAfter(int ops) { ops_until_freeze_ = ops; }
+  void Unfreeze() { ops_until_freeze_ = -1; }
+  void Corrupt(const std::string& path, size_t offset, char xor_mask);
+  void Truncate(const std::string& path, size_t size);
+  void WriteRaw(const std::string& path, const std::string& data);  // durable at once
+  // What of `path` would survive a crash now ("" when its name is not durable).
+  std::string DurableContent(const std::string& path);
+
+  std::atomic<int> data_syncs{0}, full_syncs{0}, dir_syncs{0}, appends{0};
+
+  // Used by the file objects.
+  Status CheckFrozen();
+  Status AppendTo(const std::shared_ptr<Node>& node, std::string_view data);
+  Status SyncNode(const std::shared_ptr<Node>& node, SyncKind kind);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Node>> live_;
+  std::map<std::string, std::shared_ptr<Node>> durable_;
+  std::set<std::string> dirs_;
+  int fail_syncs_ = 0;
+  uint64_t space_limit_ = UINT64_MAX;
+  std::chrono::microseconds sync_delay_{0};
+  int ops_until_freeze_ = -1;
+};
+
+}  // namespace arc::test
