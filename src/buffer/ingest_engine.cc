@@ -11,13 +11,20 @@ namespace arc {
 Result<std::unique_ptr<IngestEngine>> IngestEngine::Start(const Config& config,
                                                           const DuckDatabase& db, Storage* storage,
                                                           FileSystem* fs) {
-  auto engine = std::make_unique<IngestEngine>(config, storage, fs);
+  return Start(config, db, storage, fs, Options());
+}
+
+Result<std::unique_ptr<IngestEngine>> IngestEngine::Start(const Config& config,
+                                                          const DuckDatabase& db, Storage* storage,
+                                                          FileSystem* fs, Options options) {
+  auto engine = std::make_unique<IngestEngine>(config, storage, fs, options);
   ARC_RETURN_IF_ERROR(engine->Open(db));
   return engine;
 }
 
-IngestEngine::IngestEngine(const Config& config, Storage* storage, FileSystem* fs)
-    : config_(config), storage_(storage), fs_(fs), wal_enabled_(config.wal.enabled) {}
+IngestEngine::IngestEngine(const Config& config, Storage* storage, FileSystem* fs, Options options)
+    : config_(config), options_(options), storage_(storage), fs_(fs),
+      wal_enabled_(config.wal.enabled) {}
 
 IngestEngine::~IngestEngine() { Shutdown(); }
 
@@ -62,7 +69,7 @@ Status IngestEngine::OpenWal() {
   for (int k : ids) worker_for(k)->AttachWal(nullptr, manifests_.at(k).get());
   wal::Recovery recovery(fs_, dir, storage_, flusher_.get(), worker_for,
                          [&](int k) { return manifests_.at(k).get(); });
-  ARC_RETURN_IF_ERROR(recovery.Run(std::chrono::seconds(60)));
+  ARC_RETURN_IF_ERROR(recovery.Run(options_.recovery_flush_timeout));
   recovery_ = recovery.totals();
   resume_ = recovery.resume();
   {
@@ -185,13 +192,18 @@ void IngestEngine::Shutdown() {
     for (auto& w : workers_) rows += w->buffered_rows();
     LOG_INFO("flushing " << rows << " buffered rows before exit");
     for (auto& w : workers_) w->FlushOlderThan(INT64_MAX);
-    flusher_->Stop(std::chrono::seconds(30));
+    flusher_->Stop(options_.shutdown_give_up);
     const FlusherStats s = flusher_->stats();
     LOG_INFO("flush complete: " << s.rows_written << " rows in " << s.files_written
                                 << " files written since start");
     std::lock_guard<std::mutex> lock(mu_);
     writers_.clear();  // each syncs what it wrote and closes
   });
+}
+
+bool IngestEngine::FlushAll(std::chrono::milliseconds timeout) {
+  for (auto& w : workers_) w->FlushOlderThan(INT64_MAX);
+  return flusher_->DrainFor(timeout);
 }
 
 IngestStats IngestEngine::stats() const {

@@ -29,11 +29,21 @@ struct IngestStats {
 
 class IngestEngine {
  public:
+  struct Options {
+    // How long start-up waits for replayed data to reach storage before serving anyway.
+    std::chrono::milliseconds recovery_flush_timeout{60000};
+    // How long shutdown retries failing flushes before giving up (and logging the loss).
+    std::chrono::seconds shutdown_give_up{30};
+  };
+
   // Opens everything; with wal.enabled runs recovery first (blocking). `db`, `storage` and
   // `fs` must outlive the engine.
   static Result<std::unique_ptr<IngestEngine>> Start(const Config& config, const DuckDatabase& db,
                                                      Storage* storage, FileSystem* fs);
-  IngestEngine(const Config& config, Storage* storage, FileSystem* fs);
+  static Result<std::unique_ptr<IngestEngine>> Start(const Config& config, const DuckDatabase& db,
+                                                     Storage* storage, FileSystem* fs,
+                                                     Options options);
+  IngestEngine(const Config& config, Storage* storage, FileSystem* fs, Options options);
   ~IngestEngine();
 
   // Accepts one request's records into a worker (round-robin over healthy workers, so one hot
@@ -44,6 +54,9 @@ class IngestEngine {
   // Flushes every buffer and waits until it is in Parquet (or the give-up deadline passes),
   // then stops the flusher and closes the WALs. Idempotent. Thread-safe.
   void Shutdown();
+  // Hands every buffer to the flusher and waits up to `timeout` until all is written; true
+  // when it was. Thread-safe.
+  bool FlushAll(std::chrono::milliseconds timeout);
   IngestStats stats() const;
 
   bool wal_enabled() const { return wal_enabled_; }
@@ -63,6 +76,7 @@ class IngestEngine {
   void RetryWalOpen(int64_t now_us);
 
   const Config config_;
+  const Options options_;
   Storage* const storage_;
   FileSystem* const fs_;
   const bool wal_enabled_;

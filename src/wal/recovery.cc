@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "ingest/time_units.h"
 #include "storage/parquet_writer.h"
+#include "wal/format.h"
 #include "wal/payload.h"
 #include "wal/segment_name.h"
 #include "wal/segment_reader.h"
@@ -33,6 +34,12 @@ bool ParseWalFileName(const std::string& name, int* worker, uint64_t* first, uin
     return false;
   }
   return static_cast<size_t>(consumed) == name.size();
+}
+
+// A segment shorter than its header was cut off while being created: it holds no entry.
+bool TornCreation(FileSystem* fs, const std::string& path) {
+  Result<std::string> data = fs->ReadFile(path);
+  return data.ok() && data->size() < kSegmentHeaderSize;
 }
 
 }  // namespace
@@ -196,6 +203,11 @@ Status Recovery::ReplayEntries(int worker, std::vector<Segment>* segments, Manif
     LOG_INFO("Recovering WAL: " << seg.name);
     auto reader = SegmentReader::Open(fs_, JoinPath(dir_, seg.name));
     ++totals->files;
+    if (!reader.ok() && TornCreation(fs_, JoinPath(dir_, seg.name))) {
+      LOG_INFO("WAL " << seg.name << ": header incomplete (crash while creating it), no entries");
+      seg.readable = true;  // nothing in it: archive it like an empty segment
+      continue;
+    }
     if (!reader.ok()) {
       ++totals->corrupted;
       LOG_ERROR("WAL recovery: cannot read " << seg.name << " (" << reader.status().message()
