@@ -58,6 +58,7 @@ pid_t ServerProcess::Spawn() {
 }
 
 bool ServerProcess::Start() {
+  const size_t log_start = Log().size();  // the log is appended across restarts
   pid_ = Spawn();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -67,7 +68,7 @@ bool ServerProcess::Start() {
       return false;
     }
     if (port_ == 0) {
-      const std::string log = Log();
+      const std::string log = Log().substr(log_start);
       const std::string marker = "listening on 127.0.0.1:";
       const size_t pos = log.rfind(marker);
       if (pos != std::string::npos) port_ = std::atoi(log.c_str() + pos + marker.size());
