@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Ingest benchmark: arc (msgpack columnar and line protocol) and, with --peers,
 # VictoriaMetrics and InfluxDB (Debian packages) under the same line-protocol load, one after
-# the other in one run. Prints the load generator's figures for each.
+# the other in one run. With --wal-modes, arc runs four times: WAL off, async, fdatasync,
+# fsync. Prints the load generator's figures for each.
 #
-#   bench/ingest.sh [--peers] [--duration 15] [--connections 8] [--batch 5000]
+#   bench/ingest.sh [--peers] [--wal-modes] [--duration 15] [--connections 8] [--batch 5000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=15; CONNECTIONS=8; BATCH=5000; PEERS=0
+DURATION=15; CONNECTIONS=8; BATCH=5000; PEERS=0; MODES="off"
 while [ $# -gt 0 ]; do
   case "$1" in
     --peers) PEERS=1 ;;
+    --wal-modes) MODES="off async fdatasync fsync" ;;
     --duration) DURATION=$2; shift ;;
     --connections) CONNECTIONS=$2; shift ;;
     --batch) BATCH=$2; shift ;;
@@ -39,15 +41,23 @@ wait_http() {  # url
 LOAD="./build/arc_loadgen --connections $CONNECTIONS --batch $BATCH --duration $DURATION"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 
-echo "== arc (WAL off) =="
-mkdir -p "$WORK/arc"
-(cd "$WORK/arc" && ARC_AUTH_BOOTSTRAP_TOKEN=bench ARC_SERVER_HOST=127.0.0.1 ARC_SERVER_PORT=18000 \
-  exec "$OLDPWD/build/arc" > arc.log 2>&1) &
-SERVER_PID=$!
-wait_http http://127.0.0.1:18000/ready
-$LOAD --port 18000 --token bench --format msgpack --pid $SERVER_PID
-$LOAD --port 18000 --token bench --format lp --pid $SERVER_PID
-kill -TERM $SERVER_PID; wait $SERVER_PID || true; SERVER_PID=""
+for MODE in $MODES; do
+  echo "== arc (WAL $MODE) =="
+  rm -rf "$WORK/arc"; mkdir -p "$WORK/arc"
+  WAL_ENV="WAL_ENABLED=false"
+  [ "$MODE" != off ] && WAL_ENV="WAL_ENABLED=true WAL_SYNC_MODE=$MODE"
+  (cd "$WORK/arc" && env $WAL_ENV ARC_AUTH_BOOTSTRAP_TOKEN=bench ARC_SERVER_HOST=127.0.0.1 \
+    ARC_SERVER_PORT=18000 exec "$OLDPWD/build/arc" > arc.log 2>&1) &
+  SERVER_PID=$!
+  wait_http http://127.0.0.1:18000/ready
+  $LOAD --port 18000 --token bench --format msgpack --pid $SERVER_PID
+  $LOAD --port 18000 --token bench --format lp --pid $SERVER_PID
+  if [ "$MODE" != off ]; then
+    curl -s -H "Authorization: Bearer bench" http://127.0.0.1:18000/api/wal/status |
+      python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; print("wal entries=%d syncs=%d bytes=%d" % (s["total_entries"], s["total_syncs"], s["total_bytes"]))'
+  fi
+  kill -TERM $SERVER_PID; wait $SERVER_PID || true; SERVER_PID=""
+done
 
 if [ "$PEERS" = 1 ]; then
   echo "== VictoriaMetrics $(victoria-metrics -version 2>&1 | head -1) =="

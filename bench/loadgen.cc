@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "ingest/msgpack_writer.h"
+
 namespace {
 
 struct Options {
@@ -39,45 +41,11 @@ struct Options {
   std::string path;  // default by format
   int pid = 0;
   int distinct_batches = 32;
+  int64_t max_requests = 0;  // per connection; 0 = until the duration ends
 };
 
 constexpr int kHosts = 1000;
 const char* const kRegions[] = {"us-east", "eu-west", "ap-south"};
-
-// ---- a tiny MessagePack writer (enough for columnar documents) ----
-class Pack {
- public:
-  void Map(uint32_t n) { Head(0x80, 0xde, n); }
-  void Array(uint32_t n) { Head(0x90, 0xdc, n); }
-  void Str(const std::string& s) {
-    if (s.size() < 32) out_ += static_cast<char>(0xa0 | s.size());
-    else { out_ += '\xd9'; out_ += static_cast<char>(s.size()); }
-    out_ += s;
-  }
-  void Int(int64_t v) {
-    out_ += '\xd3';
-    Be(static_cast<uint64_t>(v), 8);
-  }
-  void Double(double d) {
-    uint64_t bits;
-    std::memcpy(&bits, &d, 8);
-    out_ += '\xcb';
-    Be(bits, 8);
-  }
-  std::string& out() { return out_; }
-
- private:
-  void Head(uint8_t fix, uint8_t tag16, uint32_t n) {
-    if (n < 16) { out_ += static_cast<char>(fix | n); return; }
-    if (n < 65536) { out_ += static_cast<char>(tag16); Be(n, 2); return; }
-    out_ += static_cast<char>(tag16 + 1);
-    Be(n, 4);
-  }
-  void Be(uint64_t v, int bytes) {
-    for (int i = bytes - 1; i >= 0; --i) out_ += static_cast<char>((v >> (8 * i)) & 0xff);
-  }
-  std::string out_;
-};
 
 struct Row {
   int host;
@@ -114,7 +82,7 @@ std::string LineProtocol(const std::vector<Row>& rows) {
 }
 
 std::string Msgpack(const std::vector<Row>& rows) {
-  Pack p;
+  arc::MsgpackWriter p;
   const uint32_t n = static_cast<uint32_t>(rows.size());
   p.Map(3);
   p.Str("m"); p.Str("cpu");
@@ -127,7 +95,7 @@ std::string Msgpack(const std::vector<Row>& rows) {
   p.Str("usage_system"); p.Array(n); for (const Row& r : rows) p.Double(r.system);
   p.Str("usage_idle"); p.Array(n); for (const Row& r : rows) p.Double(r.idle);
   p.Str("processes"); p.Array(n); for (const Row& r : rows) p.Int(r.procs);
-  return std::move(p.out());
+  return std::move(p.out());  // doubles are float64 (0xcb), as a Python client sends them
 }
 
 struct Stats {
@@ -183,7 +151,8 @@ void RunConnection(const Options& o, const std::vector<std::string>& requests,
   int fd = Connect(o);
   std::string buf;
   size_t i = static_cast<size_t>(index);
-  while (fd >= 0 && std::chrono::steady_clock::now() < deadline) {
+  while (fd >= 0 && std::chrono::steady_clock::now() < deadline &&
+         (o.max_requests == 0 || static_cast<int64_t>(out->requests) < o.max_requests)) {
     const std::string& req = requests[i % requests.size()];
     const auto start = std::chrono::steady_clock::now();
     size_t sent = 0;
@@ -237,6 +206,7 @@ Options Parse(int argc, char** argv) {
     else if (k == "--path") o.path = v;
     else if (k == "--pid") o.pid = std::atoi(v.c_str());
     else if (k == "--distinct") o.distinct_batches = std::atoi(v.c_str());
+    else if (k == "--max-requests") o.max_requests = std::atoll(v.c_str());
     else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); std::exit(2); }
   }
   if (o.format != "msgpack" && o.format != "lp") { std::fprintf(stderr, "--format msgpack|lp\n"); std::exit(2); }

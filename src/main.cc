@@ -1,4 +1,6 @@
 // arc: time-series ingestion server. Usage: arc [--config PATH]
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -19,6 +21,11 @@ void PrintUsage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Request bodies, decoded columns and WAL segments are large, short-lived buffers. glibc would
+  // serve each from a fresh mmap and unmap it on free, so every one faults its pages in again
+  // (30 % of recovery's CPU went to page faults). Keep up to 256 MB of freed heap for reuse.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::string config_path = "arc.conf";
   bool required = false;
   for (int i = 1; i < argc; ++i) {

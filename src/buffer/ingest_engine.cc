@@ -59,17 +59,22 @@ Status IngestEngine::OpenWal() {
   // Workers that exist only on disk (server.workers was lowered) replay through a temporary
   // Worker with the same id; their jobs stay queued in the flusher after it is gone.
   std::map<int, std::unique_ptr<Worker>> extra;
+  // Replay flushes in larger units than live ingest: fewer COPY statements, manifest writes
+  // and fsyncs for the same rows.
+  const int64_t replay_rows = std::max<int64_t>(config_.ingest.max_buffer_size * 10, 500000);
   auto worker_for = [&](int k) -> Worker* {
     if (k >= 1 && k <= static_cast<int>(workers_.size())) return workers_[k - 1].get();
     auto& w = extra[k];
-    if (!w) w = std::make_unique<Worker>(k, config_.ingest.max_buffer_size, flusher_.get(), 0);
+    if (!w) w = std::make_unique<Worker>(k, replay_rows, flusher_.get(), 0);
     return w.get();
   };
+  for (auto& w : workers_) w->SetMaxBufferRows(replay_rows);
   for (auto& w : workers_) w->RequireWal();
   for (int k : ids) worker_for(k)->AttachWal(nullptr, manifests_.at(k).get());
   wal::Recovery recovery(fs_, dir, storage_, flusher_.get(), worker_for,
                          [&](int k) { return manifests_.at(k).get(); });
   ARC_RETURN_IF_ERROR(recovery.Run(options_.recovery_flush_timeout));
+  for (auto& w : workers_) w->SetMaxBufferRows(config_.ingest.max_buffer_size);
   recovery_ = recovery.totals();
   resume_ = recovery.resume();
   {

@@ -120,6 +120,11 @@ void Worker::RotateWalIfOld(int64_t now_us) {
   if (wal_ != nullptr) (void)wal_->RotateIfOld(now_us);  // a failure poisons the WAL itself
 }
 
+void Worker::SetMaxBufferRows(int64_t rows) {
+  std::lock_guard<std::mutex> lock(mu_);
+  max_buffer_rows_ = rows;
+}
+
 Status Worker::health() const {
   std::lock_guard<std::mutex> lock(mu_);
   return wal_ == nullptr ? Status::OK() : wal_->health();

@@ -43,6 +43,8 @@ class Worker {
   void FlushOlderThan(int64_t cutoff_us);
   // Rotates the WAL segment when it is older than wal.max_age_seconds. Thread-safe.
   void RotateWalIfOld(int64_t now_us);
+  // Changes the row count at which a buffer is flushed (recovery uses larger units). Thread-safe.
+  void SetMaxBufferRows(int64_t rows);
   // OK, or why this worker's WAL refuses writes.
   Status health() const;
   int64_t buffered_rows() const;
@@ -57,7 +59,7 @@ class Worker {
   FlushJob Detach(const std::string& key, MeasurementBuffer* buffer);
 
   const int id_;
-  const int64_t max_buffer_rows_;
+  int64_t max_buffer_rows_;
   Flusher* const flusher_;
   const uint64_t boot_id_;
   wal::WalWriter* wal_ = nullptr;

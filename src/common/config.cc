@@ -272,7 +272,7 @@ Environment ProcessEnvironment() {
 void ResolveAutomaticValues(Config* config) {
   const int cores = std::max(1u, std::thread::hardware_concurrency());
   if (config->server.workers == 0) config->server.workers = cores;
-  if (config->ingest.flush_workers == 0) config->ingest.flush_workers = std::max(1, cores / 2);
+  if (config->ingest.flush_workers == 0) config->ingest.flush_workers = cores;
   if (config->ingest.max_pending_rows == 0) {
     config->ingest.max_pending_rows = 4 * config->server.workers * config->ingest.max_buffer_size;
   }

@@ -29,7 +29,7 @@ struct IngestConfig {
   int64_t max_buffer_size = 50000;              // rows per (database, measurement) buffer
   int64_t max_buffer_age_ms = 5000;
   std::string compression = "zstd";             // snappy | zstd | gzip | none
-  int flush_workers = 0;                        // 0 = max(1, cores / 2)
+  int flush_workers = 0;                        // 0 = number of cores
   int64_t max_pending_rows = 0;                 // 0 = 4 * workers * max_buffer_size
 };
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace arc {
@@ -74,10 +75,13 @@ class PosixFileSystem final : public FileSystem {
       if (errno == ENOENT) return Status::NotFound(path);
       return Status::FromErrno(errno, "open " + path);
     }
+    struct stat st {};
     std::string out;
-    char buf[1 << 16];
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+    size_t used = 0;
     for (;;) {
-      const ssize_t n = ::read(fd, buf, sizeof(buf));
+      if (out.size() - used < (1 << 16)) out.resize(std::max(out.capacity(), used + (1 << 16)));
+      const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         const int err = errno;
@@ -85,9 +89,10 @@ class PosixFileSystem final : public FileSystem {
         return Status::FromErrno(err, "read " + path);
       }
       if (n == 0) break;
-      out.append(buf, static_cast<size_t>(n));
+      used += static_cast<size_t>(n);
     }
     ::close(fd);
+    out.resize(used);
     return out;
   }
 

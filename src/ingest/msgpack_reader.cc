@@ -130,6 +130,16 @@ Status MsgpackReader::Next(MsgValue* v) {
   }
 }
 
+// Steps over the leading elements of an array of `count` that are 9-byte int64/float64
+// values (how dense numeric columns are written) and returns how many elements remain.
+uint64_t MsgpackReader::SkipFixed9(uint64_t count) {
+  while (count > 0 && Remaining() >= 9 && (*p_ == 0xcb || *p_ == 0xd3)) {
+    p_ += 9;
+    --count;
+  }
+  return count;
+}
+
 // Iterative and header-only: scalars and strings are stepped over by their sizes, containers
 // add their element counts to `pending`. Each element consumes at least one byte, so
 // truncated or hostile counts end in a "truncated" error, not a long loop.
@@ -144,7 +154,7 @@ Status MsgpackReader::Skip() {
     if ((tag & 0xe0) == 0xa0) {
       len = tag & 0x1f;
     } else if ((tag & 0xf0) == 0x90) {
-      pending += tag & 0x0f;
+      pending += SkipFixed9(tag & 0x0fu);
       continue;
     } else if ((tag & 0xf0) == 0x80) {
       pending += 2u * (tag & 0x0f);
@@ -166,8 +176,8 @@ Status MsgpackReader::Skip() {
         case 0xc7: ARC_RETURN_IF_ERROR(Need(1)); len = ReadBE<uint8_t>() + 1u; break;
         case 0xc8: ARC_RETURN_IF_ERROR(Need(2)); len = ReadBE<uint16_t>() + 1u; break;
         case 0xc9: ARC_RETURN_IF_ERROR(Need(4)); len = ReadBE<uint32_t>() + size_t{1}; break;
-        case 0xdc: ARC_RETURN_IF_ERROR(Need(2)); pending += ReadBE<uint16_t>(); continue;
-        case 0xdd: ARC_RETURN_IF_ERROR(Need(4)); pending += ReadBE<uint32_t>(); continue;
+        case 0xdc: ARC_RETURN_IF_ERROR(Need(2)); pending += SkipFixed9(ReadBE<uint16_t>()); continue;
+        case 0xdd: ARC_RETURN_IF_ERROR(Need(4)); pending += SkipFixed9(ReadBE<uint32_t>()); continue;
         case 0xde: ARC_RETURN_IF_ERROR(Need(2)); pending += 2u * ReadBE<uint16_t>(); continue;
         case 0xdf: ARC_RETURN_IF_ERROR(Need(4)); pending += 2ull * ReadBE<uint32_t>(); continue;
         default: return Status::InvalidArgument("invalid MessagePack type byte 0xc1");

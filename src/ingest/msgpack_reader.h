@@ -45,6 +45,7 @@ class MsgpackReader {
   template <typename T>
   T ReadBE();
   Status ReadStr(size_t len, MsgValue* v, MsgType type);
+  uint64_t SkipFixed9(uint64_t count);
 
   const uint8_t* p_;
   const uint8_t* end_;
