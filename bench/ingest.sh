@@ -46,12 +46,15 @@ for MODE in $MODES; do
   rm -rf "$WORK/arc"; mkdir -p "$WORK/arc"
   WAL_ENV="WAL_ENABLED=false"
   [ "$MODE" != off ] && WAL_ENV="WAL_ENABLED=true WAL_SYNC_MODE=$MODE"
-  (cd "$WORK/arc" && env $WAL_ENV ARC_AUTH_BOOTSTRAP_TOKEN=bench ARC_SERVER_HOST=127.0.0.1 \
-    ARC_SERVER_PORT=18000 exec "$OLDPWD/build/arc" > arc.log 2>&1) &
+  (cd "$WORK/arc" && for kv in $WAL_ENV; do export "$kv"; done &&
+    ARC_AUTH_BOOTSTRAP_TOKEN=bench ARC_SERVER_HOST=127.0.0.1 ARC_SERVER_PORT=18000 \
+    exec "$OLDPWD/build/arc" > arc.log 2>&1) &
   SERVER_PID=$!
   wait_http http://127.0.0.1:18000/ready
   $LOAD --port 18000 --token bench --format msgpack --pid $SERVER_PID
   $LOAD --port 18000 --token bench --format lp --pid $SERVER_PID
+  echo "-- latency at a fixed 100 requests/s (500,000 records/s) of msgpack --"
+  $LOAD --port 18000 --token bench --format msgpack --rate 100 | grep -E "records_per_sec|latency"
   if [ "$MODE" != off ]; then
     curl -s -H "Authorization: Bearer bench" http://127.0.0.1:18000/api/wal/status |
       python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; print("wal entries=%d syncs=%d bytes=%d" % (s["total_entries"], s["total_syncs"], s["total_bytes"]))'

@@ -5,6 +5,7 @@
 //
 //   arc_loadgen --port 8000 --format msgpack|lp --connections 8 --batch 5000 --duration 10
 //               [--token T] [--db bench] [--path /write?db=bench] [--pid PID]
+//               [--rate REQUESTS_PER_SEC] [--max-requests N_PER_CONNECTION]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -42,6 +43,7 @@ struct Options {
   int pid = 0;
   int distinct_batches = 32;
   int64_t max_requests = 0;  // per connection; 0 = until the duration ends
+  double rate = 0;           // total requests/s, paced; 0 = as fast as the server answers
 };
 
 constexpr int kHosts = 1000;
@@ -151,10 +153,21 @@ void RunConnection(const Options& o, const std::vector<std::string>& requests,
   int fd = Connect(o);
   std::string buf;
   size_t i = static_cast<size_t>(index);
+  // With --rate, requests are scheduled at fixed times and latency counts from the scheduled
+  // time, so a stalled server is charged for the requests it delayed (no coordinated omission).
+  const auto interval = std::chrono::nanoseconds(
+      o.rate > 0 ? static_cast<int64_t>(1e9 * o.connections / o.rate) : 0);
+  auto scheduled = std::chrono::steady_clock::now() + interval * index / std::max(1, o.connections);
   while (fd >= 0 && std::chrono::steady_clock::now() < deadline &&
          (o.max_requests == 0 || static_cast<int64_t>(out->requests) < o.max_requests)) {
     const std::string& req = requests[i % requests.size()];
-    const auto start = std::chrono::steady_clock::now();
+    if (o.rate > 0) {
+      std::this_thread::sleep_until(scheduled);
+    } else {
+      scheduled = std::chrono::steady_clock::now();
+    }
+    const auto start = scheduled;
+    scheduled += interval;
     size_t sent = 0;
     while (sent < req.size()) {
       const ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
@@ -207,6 +220,7 @@ Options Parse(int argc, char** argv) {
     else if (k == "--pid") o.pid = std::atoi(v.c_str());
     else if (k == "--distinct") o.distinct_batches = std::atoi(v.c_str());
     else if (k == "--max-requests") o.max_requests = std::atoll(v.c_str());
+    else if (k == "--rate") o.rate = std::atof(v.c_str());
     else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); std::exit(2); }
   }
   if (o.format != "msgpack" && o.format != "lp") { std::fprintf(stderr, "--format msgpack|lp\n"); std::exit(2); }
