@@ -64,7 +64,9 @@ void Flusher::Stop(std::chrono::seconds give_up) {
   for (const Pending& p : queue_) {
     LOG_ERROR("flush of " << p.job.database << "." << p.job.measurement << " (" << p.job.rows
                           << " rows) abandoned at shutdown after " << p.job.attempts
-                          << " failed attempts: these rows are lost");
+                          << " failed attempts: "
+                          << (p.job.lsns.empty() ? "these rows are lost"
+                                                 : "they stay in the WAL and are replayed at the next start"));
     stats_.rows_dropped += p.job.rows;
     stats_.pending_rows -= static_cast<int64_t>(p.job.rows);
   }

@@ -77,6 +77,16 @@ Status IngestEngine::OpenWal() {
   for (auto& w : workers_) w->SetMaxBufferRows(config_.ingest.max_buffer_size);
   recovery_ = recovery.totals();
   resume_ = recovery.resume();
+  for (int k = 1; k <= static_cast<int>(workers_.size()); ++k) {
+    wal::WorkerResume& r = resume_[k];
+    wal::Manifest* m = manifests_.at(k).get();
+    r.next_lsn = std::max(r.next_lsn, m->NextUnusedLsn());
+    // A WAL with no history (new, or its directory deleted by hand) starts its LSNs at the
+    // current time in microseconds, far above any LSN an earlier WAL of this data directory
+    // reached, so Parquet names (w<k>-<first>-<last>) can never repeat and replace old files.
+    if (r.next_lsn == 1) r.next_lsn = static_cast<uint64_t>(NowMicros());
+    m->StartAt(r.next_lsn);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     writers_.resize(workers_.size());

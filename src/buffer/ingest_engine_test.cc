@@ -244,6 +244,22 @@ TEST_F(EngineCrashTest, RecoveryWorksWhenTheWalDiskIsFull) {
   ExpectExactlyOnce(all, 110);
 }
 
+// Regression: with the WAL directory deleted by hand, LSNs started again at 1 and new Parquet
+// files took the names (w<k>-<first>-<last>) of old ones, silently replacing their rows.
+TEST_F(EngineCrashTest, DeletedWalDirectoryNeverReusesParquetNames) {
+  Start();
+  std::set<int64_t> acked = Write(0, 30);
+  StopCleanly();
+  auto files = fs_->ListDir("/wal");
+  ASSERT_TRUE(files.ok());
+  for (const DirEntry& e : *files) ASSERT_TRUE(fs_->Remove("/wal/" + e.name).ok());
+  Start();
+  const std::set<int64_t> more = Write(100, 130);
+  StopCleanly();
+  acked.insert(more.begin(), more.end());
+  ExpectExactlyOnce(acked, 130);
+}
+
 TEST_F(EngineCrashTest, PoisonedWorkerIsSkippedAndHealthSaysWhy) {
   Start();
   fs_->FailSyncs(1);

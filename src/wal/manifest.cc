@@ -42,6 +42,12 @@ Status Manifest::Load() {
 void Manifest::Register(uint64_t lsn, size_t batches) {
   std::lock_guard<std::mutex> lock(mu_);
   if (lsn <= watermark_) return;
+  // LSNs are registered in order, so with nothing pending every LSN below this one is either
+  // flushed or was never written: jump instead of queueing zeros for the gap.
+  if (pending_.empty()) {
+    watermark_ = lsn - 1;
+    Advance();
+  }
   const uint64_t index = lsn - watermark_ - 1;
   if (index >= pending_.size()) pending_.resize(index + 1, 0);
   pending_[index] += static_cast<uint32_t>(batches);
@@ -94,6 +100,25 @@ Result<uint64_t> Manifest::Persist() {
   }
   ARC_RETURN_IF_ERROR(WriteFileAtomically(fs_, path_, text));
   return watermark;
+}
+
+void Manifest::StartAt(uint64_t next_lsn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (next_lsn == 0 || watermark_ + 1 >= next_lsn) return;
+  // Only LSNs below next_lsn can be pending; they are all accounted for by recovery.
+  while (!pending_.empty() && watermark_ + 1 < next_lsn && pending_.front() == 0) {
+    pending_.pop_front();
+    ++watermark_;
+  }
+  if (pending_.empty()) watermark_ = next_lsn - 1;
+  Advance();
+}
+
+uint64_t Manifest::NextUnusedLsn() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t next = watermark_ + 1 + pending_.size();
+  for (const FlushedRange& r : ranges_) next = std::max(next, r.last + 1);
+  return next;
 }
 
 uint64_t Manifest::watermark() const {

@@ -39,6 +39,10 @@ class Manifest {
   // watermark it wrote: only segments at or below that one may be deleted.
   Result<uint64_t> Persist();
 
+  // The first LSN this worker will write is `next_lsn`: everything below it counts as flushed.
+  void StartAt(uint64_t next_lsn);
+  // One past the highest LSN the manifest knows (watermark or recorded range).
+  uint64_t NextUnusedLsn() const;
   uint64_t watermark() const;
   // True when a recorded range of (db, measurement) contains `lsn`.
   bool IsFlushed(const std::string& db, const std::string& measurement, uint64_t lsn) const;

@@ -28,6 +28,23 @@ TEST(ManifestTest, WatermarkAdvancesOnlyOverFullyFlushedEntries) {
   EXPECT_EQ(m.watermark(), 5u);
 }
 
+// Regression: a manifest never persisted (W = 0) meeting LSNs that start at the current time
+// in microseconds tried to queue 1.7e15 zeros (std::bad_alloc during recovery).
+TEST(ManifestTest, HugeGapBelowTheFirstLsnCostsNothing) {
+  test::FaultFileSystem fs;
+  ASSERT_TRUE(fs.CreateDirs("/w").ok());
+  Manifest m(&fs, "/w", 1);
+  const uint64_t first = 1700000000000000;
+  m.Register(first, 1);
+  m.Register(first + 1, 1);
+  EXPECT_EQ(m.watermark(), first - 1);
+  m.Complete("db", "cpu", {first});
+  EXPECT_EQ(m.watermark(), first);
+  m.Complete("db", "cpu", {first + 1});
+  EXPECT_EQ(m.watermark(), first + 1);
+  EXPECT_EQ(m.NextUnusedLsn(), first + 2);
+}
+
 TEST(ManifestTest, PersistAndLoadRoundTripAndDetectCorruption) {
   test::FaultFileSystem fs;
   ASSERT_TRUE(fs.CreateDirs("/w").ok());
