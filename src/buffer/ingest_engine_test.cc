@@ -260,6 +260,25 @@ TEST_F(EngineCrashTest, DeletedWalDirectoryNeverReusesParquetNames) {
   ExpectExactlyOnce(acked, 130);
 }
 
+TEST_F(EngineCrashTest, SegmentOfAnotherWorkerIsKeptNotReplayed) {
+  Start();
+  const std::set<int64_t> acked = Write(0, 20);
+  Crash();
+  // Copy worker 2's segment under a worker-1 name: its header still says worker 2.
+  auto files = fs_->ListDir("/wal");
+  std::string w2;
+  for (const DirEntry& e : *files) {
+    if (e.name.rfind("worker-2-", 0) == 0) w2 = e.name;
+  }
+  ASSERT_FALSE(w2.empty());
+  const std::string impostor = "/wal/worker-1-20000101_000000.wal";
+  fs_->WriteRaw(impostor, *fs_->ReadFile("/wal/" + w2));
+  Start();
+  StopCleanly();
+  ExpectExactlyOnce(acked, 20);  // worker 2's entries replayed once, by worker 2
+  EXPECT_TRUE(fs_->Exists(impostor)) << "a segment recovery cannot place is kept";
+}
+
 TEST_F(EngineCrashTest, PoisonedWorkerIsSkippedAndHealthSaysWhy) {
   Start();
   fs_->FailSyncs(1);

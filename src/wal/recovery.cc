@@ -42,6 +42,16 @@ bool TornCreation(FileSystem* fs, const std::string& path) {
   return data.ok() && data->size() < kSegmentHeaderSize;
 }
 
+// Opens a segment and checks that its header belongs to the worker its name says.
+Result<std::unique_ptr<SegmentReader>> OpenForWorker(FileSystem* fs, const std::string& path, int worker) {
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<SegmentReader> r, SegmentReader::Open(fs, path));
+  if (r->header().worker != static_cast<uint32_t>(worker)) {
+    return Status::Corruption(path + ": header belongs to worker " +
+                              std::to_string(r->header().worker) + ", not " + std::to_string(worker));
+  }
+  return r;
+}
+
 }  // namespace
 
 Recovery::Recovery(FileSystem* fs, std::string dir, Storage* storage, Flusher* flusher,
@@ -142,7 +152,7 @@ Status Recovery::ScanForOrphans(int worker, const std::vector<Segment>& segments
   std::vector<std::pair<uint64_t, uint64_t>> gaps;
   bool unreadable = false;
   for (const Segment& seg : segments) {
-    auto reader = SegmentReader::Open(fs_, JoinPath(dir_, seg.name));
+    auto reader = OpenForWorker(fs_, JoinPath(dir_, seg.name), worker);
     if (!reader.ok()) {
       unreadable = true;
       continue;
@@ -201,7 +211,7 @@ Status Recovery::ReplayEntries(int worker, std::vector<Segment>* segments, Manif
   auto last_progress = Clock::now();
   for (Segment& seg : *segments) {
     LOG_INFO("Recovering WAL: " << seg.name);
-    auto reader = SegmentReader::Open(fs_, JoinPath(dir_, seg.name));
+    auto reader = OpenForWorker(fs_, JoinPath(dir_, seg.name), worker);
     ++totals->files;
     if (!reader.ok() && TornCreation(fs_, JoinPath(dir_, seg.name))) {
       LOG_INFO("WAL " << seg.name << ": header incomplete (crash while creating it), no entries");
