@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates curl
   libboost-dev libdeflate-dev libzstd-dev libisal-dev libssl-dev zlib1g-dev
   nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev
-  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev)
+  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev prometheus)
 
 missing=()
 # npm may come with a nodejs package of its own (which conflicts with Debian's npm).
@@ -19,7 +19,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi
 
 # DuckDB 1.4.4: libduckdb.so from the node bindings, headers from the duckdb package.

@@ -1,6 +1,7 @@
 #include "buffer/flusher.h"
 
 #include <algorithm>
+#include <shared_mutex>
 
 #include "common/logging.h"
 
@@ -9,8 +10,9 @@ namespace arc {
 using Clock = std::chrono::steady_clock;
 
 Result<std::unique_ptr<Flusher>> Flusher::Start(const DuckDatabase& db, Storage* storage,
-                                                Options options, OnWritten on_written) {
-  auto f = std::make_unique<Flusher>(options, std::move(on_written));
+                                                Options options, OnWritten on_written,
+                                                RwLock* view_lock) {
+  auto f = std::make_unique<Flusher>(options, std::move(on_written), view_lock);
   for (int i = 0; i < options.threads; ++i) {
     ARC_ASSIGN_OR_RETURN(std::unique_ptr<ParquetWriter> w,
                          ParquetWriter::Create(db, storage, options.compression));
@@ -20,8 +22,8 @@ Result<std::unique_ptr<Flusher>> Flusher::Start(const DuckDatabase& db, Storage*
   return f;
 }
 
-Flusher::Flusher(Options options, OnWritten on_written)
-    : options_(std::move(options)), on_written_(std::move(on_written)) {}
+Flusher::Flusher(Options options, OnWritten on_written, RwLock* view_lock)
+    : options_(std::move(options)), on_written_(std::move(on_written)), view_lock_(view_lock) {}
 
 Flusher::~Flusher() {
   if (!threads_.empty()) Stop(std::chrono::seconds(0));
@@ -100,16 +102,58 @@ bool Flusher::PopReady(Pending* out, std::unique_lock<std::mutex>* lock) {
   }
 }
 
+bool Flusher::HasUnpublished(const std::string& db, const std::string& m) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto match = [&](const FlushJob& j) { return j.database == db && j.measurement == m; };
+  for (const Pending& p : queue_) {
+    if (match(p.job)) return true;
+  }
+  for (const FlushJob* j : in_flight_jobs_) {
+    if (match(*j)) return true;
+  }
+  return false;
+}
+
+void Flusher::CopyUnpublished(const std::string& db, const std::string& m,
+                              std::vector<Batch>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto copy = [&](const FlushJob& job) {
+    if (job.database != db || job.measurement != m) return;
+    out->insert(out->end(), job.batches.begin(), job.batches.end());
+  };
+  for (const Pending& p : queue_) copy(p.job);
+  for (const FlushJob* job : in_flight_jobs_) copy(*job);
+}
+
 void Flusher::Run(ParquetWriter* writer) {
   std::unique_lock<std::mutex> lock(mu_);
   Pending p;
   while (PopReady(&p, &lock)) {
+    in_flight_jobs_.push_back(&p.job);
     lock.unlock();
     const auto start = Clock::now();
-    Result<std::vector<WrittenFile>> result = writer->Write(p.job);
+    Result<std::vector<WrittenFile>> result = Status::OK();
+    Result<ParquetWriter::Prepared> prepared = writer->Prepare(p.job);
+    if (!prepared.ok()) {
+      result = prepared.status();
+      lock.lock();
+    } else {
+      // Publishing the files and forgetting the job is one step for queries.
+      if (view_lock_ != nullptr) view_lock_->lock_shared();
+      result = writer->Publish(std::move(*prepared));
+      lock.lock();
+      // On failure the job goes back to the queue in Finish, under this same mu_ hold.
+      in_flight_jobs_.erase(std::find(in_flight_jobs_.begin(), in_flight_jobs_.end(), &p.job));
+      if (view_lock_ != nullptr) view_lock_->unlock_shared();
+    }
+    in_flight_jobs_.erase(std::remove(in_flight_jobs_.begin(), in_flight_jobs_.end(), &p.job),
+                          in_flight_jobs_.end());
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (result.ok() && on_written_) on_written_(p.job, *result);
-    lock.lock();
+    if (result.ok() && on_written_) {
+      lock.unlock();
+      on_written_(p.job, *result);
+      lock.lock();
+    }
     Finish(std::move(p), result, seconds);
   }
 }
@@ -121,6 +165,13 @@ void Flusher::Finish(Pending p, const Result<std::vector<WrittenFile>>& result, 
     ++stats_.jobs_written;
     stats_.files_written += result->size();
     stats_.rows_written += p.job.rows;
+    for (const WrittenFile& f : *result) stats_.bytes_written += f.bytes;
+    for (size_t i = 0; i < std::size(kFlushBucketsSeconds); ++i) {
+      if (seconds <= kFlushBucketsSeconds[i]) {
+        ++stats_.flush_buckets[i];
+        break;
+      }
+    }
     stats_.pending_rows -= static_cast<int64_t>(p.job.rows);
     LOG_DEBUG("flushed " << p.job.database << "." << p.job.measurement << ": " << p.job.rows
                          << " rows, " << result->size() << " files, " << seconds * 1000 << " ms");

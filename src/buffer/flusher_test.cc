@@ -18,10 +18,10 @@ class FlakyStorage final : public Storage {
     EXPECT_TRUE(inner_.Open().ok());
   }
   std::string NewTempPath() override { return inner_.NewTempPath(); }
-  Status Commit(const std::string& temp, const std::string& rel) override {
+  Status Commit(const std::string& temp, const std::string& rel, uint64_t* bytes) override {
     ++commits_;
     if (failures_-- > 0) return Status::IOError("injected storage failure");
-    return inner_.Commit(temp, rel);
+    return inner_.Commit(temp, rel, bytes);
   }
   void Discard(const std::string& temp) override { inner_.Discard(temp); }
   Result<std::vector<std::string>> List(const std::string& dir) override { return inner_.List(dir); }

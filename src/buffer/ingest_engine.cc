@@ -33,12 +33,13 @@ Status IngestEngine::Open(const DuckDatabase& db) {
   options.threads = config_.ingest.flush_workers;
   options.max_pending_rows = config_.ingest.max_pending_rows;
   options.compression = config_.ingest.compression;
-  ARC_ASSIGN_OR_RETURN(flusher_, Flusher::Start(db, storage_, options, [this](const FlushJob& job, const auto&) {
-                         OnFlushed(job);
-                       }));
+  ARC_ASSIGN_OR_RETURN(flusher_, Flusher::Start(db, storage_, options,
+                                                [this](const FlushJob& job, const auto&) { OnFlushed(job); },
+                                                &view_lock_));
   const uint64_t boot_id = static_cast<uint64_t>(NowMicros() / 1000);
   for (int i = 1; i <= config_.server.workers; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, config_.ingest.max_buffer_size, flusher_.get(), boot_id));
+    workers_.push_back(std::make_unique<Worker>(i, config_.ingest.max_buffer_size, flusher_.get(),
+                                                boot_id, &view_lock_));
   }
   if (wal_enabled_) ARC_RETURN_IF_ERROR(OpenWal());
   timer_ = std::thread([this] { RunTimer(); });
@@ -214,6 +215,25 @@ void IngestEngine::Shutdown() {
     std::lock_guard<std::mutex> lock(mu_);
     writers_.clear();  // each syncs what it wrote and closes
   });
+}
+
+void IngestEngine::Snapshot(const std::vector<std::pair<std::string, std::string>>& tables,
+                            const std::function<void()>& list_files,
+                            std::vector<std::vector<Batch>>* out) const {
+  std::lock_guard<RwLock> hold(view_lock_);  // exclusive: no row moves meanwhile
+  list_files();
+  out->assign(tables.size(), {});
+  for (size_t i = 0; i < tables.size(); ++i) {
+    for (const auto& w : workers_) w->CopyBuffered(tables[i].first, tables[i].second, &(*out)[i]);
+    flusher_->CopyUnpublished(tables[i].first, tables[i].second, &(*out)[i]);
+  }
+}
+
+bool IngestEngine::HasBuffered(const std::string& db, const std::string& m) const {
+  for (const auto& w : workers_) {
+    if (w->HasBuffered(db, m)) return true;
+  }
+  return flusher_->HasUnpublished(db, m);
 }
 
 bool IngestEngine::FlushAll(std::chrono::milliseconds timeout) {

@@ -59,6 +59,14 @@ class IngestEngine {
   bool FlushAll(std::chrono::milliseconds timeout);
   IngestStats stats() const;
 
+  // Runs `list_files` and copies every row of each (db, measurement) in `tables` still in
+  // memory (buffers and unpublished flushes) as one consistent view: no row is both in a
+  // listed file and in the copy, none is in neither. out[i] holds tables[i]'s rows.
+  void Snapshot(const std::vector<std::pair<std::string, std::string>>& tables,
+                const std::function<void()>& list_files, std::vector<std::vector<Batch>>* out) const;
+  // True when (db, measurement) has rows in memory. Thread-safe.
+  bool HasBuffered(const std::string& db, const std::string& measurement) const;
+
   bool wal_enabled() const { return wal_enabled_; }
   // Live WAL writers (null entries for workers whose WAL could not be opened).
   std::vector<wal::WalWriter*> wal_writers() const;
@@ -81,6 +89,7 @@ class IngestEngine {
   FileSystem* const fs_;
   const bool wal_enabled_;
   const std::chrono::milliseconds backpressure_wait_{10000};
+  mutable RwLock view_lock_;
   std::unique_ptr<Flusher> flusher_;
   std::vector<std::unique_ptr<Worker>> workers_;          // ids 1..N
   std::map<int, std::unique_ptr<wal::Manifest>> manifests_;

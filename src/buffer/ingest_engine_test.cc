@@ -23,9 +23,9 @@ class SwitchableStorage final : public Storage {
     EXPECT_TRUE(inner_.Open().ok());
   }
   std::string NewTempPath() override { return inner_.NewTempPath(); }
-  Status Commit(const std::string& t, const std::string& r) override {
+  Status Commit(const std::string& t, const std::string& r, uint64_t* bytes) override {
     if (down) return Status::IOError("storage down (simulated)");
-    Status st = inner_.Commit(t, r);
+    Status st = inner_.Commit(t, r, bytes);
     if (st.ok() && after_first_commit) {
       auto hook = std::move(after_first_commit);
       after_first_commit = nullptr;

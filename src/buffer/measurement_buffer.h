@@ -24,6 +24,7 @@ class MeasurementBuffer {
   int64_t created_us() const { return created_us_; }
   bool empty() const { return rows_ == 0; }
   std::vector<Batch> TakeBatches();
+  void CopyBatches(std::vector<Batch>* out) const { out->insert(out->end(), batches_.begin(), batches_.end()); }
   // The LSNs of the batches (empty without a WAL); call before TakeBatches.
   std::vector<uint64_t> TakeLsns();
 

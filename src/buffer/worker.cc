@@ -14,8 +14,26 @@ size_t NonEmpty(const std::vector<Batch>& batches) {
 
 }  // namespace
 
-Worker::Worker(int id, int64_t max_buffer_rows, Flusher* flusher, uint64_t boot_id)
-    : id_(id), max_buffer_rows_(max_buffer_rows), flusher_(flusher), boot_id_(boot_id) {}
+// Shared hold of the view lock (a null lock is no lock).
+class SharedHold {
+ public:
+  explicit SharedHold(RwLock* lock) : lock_(lock) {
+    if (lock_ != nullptr) lock_->lock_shared();
+  }
+  ~SharedHold() {
+    if (lock_ != nullptr) lock_->unlock_shared();
+  }
+  SharedHold(const SharedHold&) = delete;
+  SharedHold& operator=(const SharedHold&) = delete;
+
+ private:
+  RwLock* lock_;
+};
+
+Worker::Worker(int id, int64_t max_buffer_rows, Flusher* flusher, uint64_t boot_id,
+               RwLock* view_lock)
+    : id_(id), max_buffer_rows_(max_buffer_rows), flusher_(flusher), boot_id_(boot_id),
+      view_lock_(view_lock) {}
 
 void Worker::AttachWal(wal::WalWriter* wal, wal::Manifest* manifest) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -73,6 +91,7 @@ void Worker::Write(std::vector<Batch>&& batches, const std::string& payload, int
   uint64_t lsn = 0;
   wal::WalWriter* wal = nullptr;
   {
+    SharedHold hold(view_lock_);
     std::lock_guard<std::mutex> lock(mu_);
     wal = wal_;
     if (wal_ == nullptr && wal_required_) {
@@ -85,14 +104,15 @@ void Worker::Write(std::vector<Batch>&& batches, const std::string& payload, int
       manifest_->Register(lsn, NonEmpty(batches));
     }
     AddLocked(std::move(batches), lsn, now_us, &ready);
+    for (FlushJob& job : ready) flusher_->Submit(std::move(job));
   }
-  for (FlushJob& job : ready) flusher_->Submit(std::move(job));
   if (wal == nullptr) return done(Status::OK());
   wal->WhenDurable(lsn, std::move(done));
 }
 
 void Worker::Replay(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us) {
   std::vector<FlushJob> ready;
+  SharedHold hold(view_lock_);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (manifest_ != nullptr) manifest_->Register(lsn, NonEmpty(batches));
@@ -103,6 +123,7 @@ void Worker::Replay(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us) 
 
 void Worker::FlushOlderThan(int64_t cutoff_us) {
   std::vector<FlushJob> ready;
+  SharedHold hold(view_lock_);
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto it = buffers_.begin(); it != buffers_.end();) {
@@ -128,6 +149,19 @@ void Worker::SetMaxBufferRows(int64_t rows) {
 Status Worker::health() const {
   std::lock_guard<std::mutex> lock(mu_);
   return wal_ == nullptr ? Status::OK() : wal_->health();
+}
+
+bool Worker::HasBuffered(const std::string& db, const std::string& m) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = buffers_.find(db + '\0' + m);
+  return it != buffers_.end() && !it->second.empty();
+}
+
+void Worker::CopyBuffered(const std::string& db, const std::string& m,
+                          std::vector<Batch>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = buffers_.find(db + '\0' + m);
+  if (it != buffers_.end()) it->second.CopyBatches(out);
 }
 
 int64_t Worker::buffered_rows() const {

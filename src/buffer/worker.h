@@ -22,8 +22,10 @@ class Worker {
   using Done = std::function<void(Status)>;
 
   // `flusher` must outlive the worker. `boot_id` makes file names unique across restarts
-  // when there is no WAL.
-  Worker(int id, int64_t max_buffer_rows, Flusher* flusher, uint64_t boot_id);
+  // when there is no WAL. `view_lock` (may be null) is held shared while rows move from a
+  // buffer to the flusher, so a query holding it exclusively sees every row exactly once.
+  Worker(int id, int64_t max_buffer_rows, Flusher* flusher, uint64_t boot_id,
+         RwLock* view_lock = nullptr);
 
   // With a WAL, every Write is logged first and flushes are recorded in `manifest`. Call
   // before Write/Replay; both must outlive the worker (`wal` may be null during recovery).
@@ -48,6 +50,10 @@ class Worker {
   // OK, or why this worker's WAL refuses writes.
   Status health() const;
   int64_t buffered_rows() const;
+  bool HasBuffered(const std::string& db, const std::string& measurement) const;
+  // Copies the buffered batches of (db, measurement). Thread-safe.
+  void CopyBuffered(const std::string& db, const std::string& measurement,
+                    std::vector<Batch>* out) const;
   int id() const { return id_; }
   wal::WalWriter* wal() const { return wal_; }
 
@@ -62,6 +68,7 @@ class Worker {
   int64_t max_buffer_rows_;
   Flusher* const flusher_;
   const uint64_t boot_id_;
+  RwLock* const view_lock_;
   wal::WalWriter* wal_ = nullptr;
   wal::Manifest* manifest_ = nullptr;
   bool wal_required_ = false;

@@ -141,6 +141,10 @@ const std::vector<KeySpec>& Keys() {
       {"wal", "max_age_seconds", Int<int64_t>(F(wal.max_age_seconds), 1, 86400 * 365)},
       {"auth", "enabled", Bool(F(auth.enabled))},
       {"auth", "token_file", Str(F(auth.token_file))},
+      {"query", "timeout_seconds", Int<int64_t>(F(query.timeout_seconds), 1, 86400)},
+      {"query", "memory_limit", Str(F(query.memory_limit))},
+      {"query", "threads", Int<int>(F(query.threads), 0, 1024)},
+      {"query", "max_rows", Int<int64_t>(F(query.max_rows), 1, INT64_MAX)},
       {"log", "level", Str(F(log.level), {"debug", "info", "warn", "warning", "error"})},
       {"log", "format", Str(F(log.format), {"console", "json"})},
   };
@@ -273,6 +277,7 @@ void ResolveAutomaticValues(Config* config) {
   const int cores = std::max(1u, std::thread::hardware_concurrency());
   if (config->server.workers == 0) config->server.workers = cores;
   if (config->ingest.flush_workers == 0) config->ingest.flush_workers = cores;
+  if (config->query.threads == 0) config->query.threads = cores;
   if (config->ingest.max_pending_rows == 0) {
     config->ingest.max_pending_rows = 4 * config->server.workers * config->ingest.max_buffer_size;
   }

@@ -46,6 +46,13 @@ struct AuthConfig {
   std::string token_file = "./data/auth/tokens.json";
 };
 
+struct QueryConfig {
+  int64_t timeout_seconds = 60;                 // a longer query is interrupted
+  std::string memory_limit = "1GB";             // DuckDB memory_limit for queries
+  int threads = 0;                              // DuckDB threads for queries; 0 = cores
+  int64_t max_rows = 1000000;                   // rows a response may hold
+};
+
 struct LogConfig {
   std::string level = "info";                   // debug | info | warn | error
   std::string format = "console";               // console | json
@@ -57,6 +64,7 @@ struct Config {
   IngestConfig ingest;
   WalConfig wal;
   AuthConfig auth;
+  QueryConfig query;
   LogConfig log;
 };
 

@@ -148,6 +148,12 @@ class PosixFileSystem final : public FileSystem {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
   }
+
+  Result<uint64_t> FileSize(const std::string& path) override {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat " + path);
+    return static_cast<uint64_t>(st.st_size);
+  }
 };
 
 }  // namespace

@@ -51,6 +51,7 @@ class FileSystem {
   virtual Status CreateDirs(const std::string& path) = 0;
   virtual Result<std::vector<DirEntry>> ListDir(const std::string& dir) = 0;
   virtual bool Exists(const std::string& path) = 0;
+  virtual Result<uint64_t> FileSize(const std::string& path) = 0;
 };
 
 // The process-wide real file system (never null, never freed).

@@ -37,7 +37,9 @@ Status App::Start() {
   ARC_RETURN_IF_ERROR(OpenAuth());
   writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size);
   wal_ = std::make_unique<WalHandler>(engine_.get(), DefaultFileSystem());
-  router_ = std::make_unique<Router>(writes_.get(), wal_.get(), tokens_.get());
+  ARC_ASSIGN_OR_RETURN(query_engine_, QueryEngine::Open(config_, engine_.get()));
+  queries_ = std::make_unique<QueryHandler>(query_engine_.get());
+  router_ = std::make_unique<Router>(writes_.get(), wal_.get(), queries_.get(), tokens_.get(), engine_.get());
   HttpServer::Options opts;
   opts.host = config_.server.host;
   opts.port = config_.server.port;

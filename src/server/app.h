@@ -5,7 +5,9 @@
 
 #include "buffer/ingest_engine.h"
 #include "common/config.h"
+#include "query/query_engine.h"
 #include "server/http_server.h"
+#include "server/query_handler.h"
 #include "server/router.h"
 #include "server/token_store.h"
 #include "server/wal_handler.h"
@@ -39,6 +41,8 @@ class App {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<WriteHandler> writes_;
   std::unique_ptr<WalHandler> wal_;
+  std::unique_ptr<QueryEngine> query_engine_;
+  std::unique_ptr<QueryHandler> queries_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> server_;
 };

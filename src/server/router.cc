@@ -26,8 +26,20 @@ std::string UtcNowRfc3339() {
 
 }  // namespace
 
-Router::Router(WriteHandler* writes, WalHandler* wal, TokenStore* tokens)
-    : writes_(writes), wal_(wal), tokens_(tokens) {}
+Router::Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries, TokenStore* tokens,
+               const IngestEngine* engine)
+    : writes_(writes), wal_(wal), queries_(queries), engine_(engine), tokens_(tokens) {}
+
+std::string Router::EndpointLabel(const std::string& path) {
+  static const char* const kKnown[] = {
+      "/api/v1/write/msgpack", "/api/v1/write/line-protocol", "/write", "/api/v2/write",
+      "/api/v1/query", "/api/v1/measurements", "/api/v1/auth/tokens", "/api/wal/status",
+      "/api/wal/files", "/api/wal/health", "/api/wal/cleanup", "/health", "/ready", "/metrics"};
+  for (const char* k : kKnown) {
+    if (path == k) return path;
+  }
+  return "other";
+}
 
 HttpResponse Router::Health() const {
   const auto up = std::chrono::duration_cast<std::chrono::seconds>(
@@ -56,10 +68,17 @@ HttpResponse Router::CreateToken(const HttpRequest& request) {
   return Json(201, {{"name", name}, {"token", *token}});
 }
 
-void Router::Handle(HttpRequest&& request, HttpServer::Responder respond) {
+void Router::Handle(HttpRequest&& request, HttpServer::Responder respond_raw) {
   using F = WriteHandler::Format;
   using D = WriteHandler::Dialect;
   const std::string& p = request.path;
+  const auto start = std::chrono::steady_clock::now();
+  HttpServer::Responder respond = [this, start, endpoint = EndpointLabel(p),
+                                   respond_raw = std::move(respond_raw)](HttpResponse r) {
+    metrics_.Observe(endpoint, r.status,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    respond_raw(std::move(r));
+  };
   struct WriteRoute { const char* path; F format; D dialect; };
   static const WriteRoute kWrites[] = {
       {"/api/v1/write/msgpack", F::kMsgpack, D::kArc},
@@ -67,13 +86,14 @@ void Router::Handle(HttpRequest&& request, HttpServer::Responder respond) {
       {"/write", F::kLineProtocol, D::kInfluxV1},
       {"/api/v2/write", F::kLineProtocol, D::kInfluxV2},
   };
-  for (const WriteRoute& route : kWrites) {
+  for (size_t i = 0; i < std::size(kWrites); ++i) {
+    const WriteRoute& route = kWrites[i];
     if (p != route.path) continue;
     if (request.method != "POST") return respond(JsonError(405, "use POST for " + p));
     Status st = Authorize(tokens_, request, Permission::kWrite);
     if (!st.ok()) return respond(ErrorResponse(st));
     if (!ready_) return respond(ErrorResponse(Status::Unavailable("server is not ready")));
-    return writes_->Handle(request, route.format, route.dialect, std::move(respond));
+    return writes_->Handle(request, route.format, route.dialect, &write_counters_[i], std::move(respond));
   }
   respond(HandleSync(request));
 }
@@ -82,6 +102,16 @@ HttpResponse Router::HandleSync(const HttpRequest& request) {
   const std::string& p = request.path;
   const bool post = request.method == "POST";
   if (p == "/health") return Health();
+  if (p == "/metrics") {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    const std::vector<std::pair<std::string, const WriteCounters*>> writes = {
+        {"/api/v1/write/msgpack", &write_counters_[0]}, {"/api/v1/write/line-protocol", &write_counters_[1]},
+        {"/write", &write_counters_[2]}, {"/api/v2/write", &write_counters_[3]}};
+    const double up = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    r.body = RenderMetrics(metrics_, writes, *engine_, up);
+    return r;
+  }
   if (p == "/ready") {
     if (ready_) return Json(200, {{"status", "ready"}});
     HttpResponse r = Json(503, {{"status", "not ready"}});
@@ -97,6 +127,13 @@ HttpResponse Router::HandleSync(const HttpRequest& request) {
     if (p == "/api/wal/files") return wal_->Files();
     if (p == "/api/wal/health") return wal_->Health();
     if (cleanup) return wal_->Cleanup(request);
+  }
+  if (p == "/api/v1/query" || p == "/api/v1/measurements") {
+    const bool query = p == "/api/v1/query";
+    if (query != post) return JsonError(405, std::string("use ") + (query ? "POST" : "GET") + " for " + p);
+    Status st = Authorize(tokens_, request, Permission::kRead);
+    if (!st.ok()) return ErrorResponse(st);
+    return query ? queries_->Query(request) : queries_->Measurements();
   }
   if (p == "/api/v1/auth/tokens") {
     if (!post) return JsonError(405, "use POST for " + p);

@@ -32,11 +32,11 @@ Status WriteHandler::Decode(const HttpRequest& request, Format format, std::stri
 }
 
 void WriteHandler::Handle(const HttpRequest& request, Format format, Dialect dialect,
-                          std::function<void(HttpResponse)> respond) {
-  counters_.requests.fetch_add(1, std::memory_order_relaxed);
-  counters_.bytes.fetch_add(request.body.size(), std::memory_order_relaxed);
+                          WriteCounters* counters, std::function<void(HttpResponse)> respond) {
+  counters->requests.fetch_add(1, std::memory_order_relaxed);
+  counters->bytes.fetch_add(request.body.size(), std::memory_order_relaxed);
   auto fail = [&](const Status& st) {
-    counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+    counters->rejected.fetch_add(1, std::memory_order_relaxed);
     respond(ErrorResponse(st));
   };
   Result<std::string> db = DatabaseFor(request, dialect);
@@ -56,12 +56,12 @@ void WriteHandler::Handle(const HttpRequest& request, Format format, Dialect dia
   if (!st.ok()) return fail(st);
   const size_t rows = set.TotalRows();
   if (rows == 0) return fail(Status::InvalidArgument("no records in request body"));
-  engine_->Write(std::move(set), [this, rows, respond = std::move(respond)](Status done) {
+  engine_->Write(std::move(set), [counters, rows, respond = std::move(respond)](Status done) {
     if (!done.ok()) {
-      counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+      counters->rejected.fetch_add(1, std::memory_order_relaxed);
       return respond(ErrorResponse(done));
     }
-    counters_.records.fetch_add(rows, std::memory_order_relaxed);
+    counters->records.fetch_add(rows, std::memory_order_relaxed);
     respond(NoContent());
   });
 }

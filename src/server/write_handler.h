@@ -6,12 +6,9 @@
 
 #include "buffer/ingest_engine.h"
 #include "server/http_types.h"
+#include "server/metrics.h"
 
 namespace arc {
-
-struct WriteCounters {
-  std::atomic<uint64_t> requests{0}, records{0}, bytes{0}, rejected{0};
-};
 
 class WriteHandler {
  public:
@@ -24,9 +21,9 @@ class WriteHandler {
   // Responds 204 once every record is accepted (and, with the WAL, durable per its sync mode);
   // 400/413/503 with {"error"} otherwise, nothing accepted then. `respond` may run on another
   // thread. Thread-safe.
-  void Handle(const HttpRequest& request, Format format, Dialect dialect,
+  // `counters` (the route's) must outlive the response.
+  void Handle(const HttpRequest& request, Format format, Dialect dialect, WriteCounters* counters,
               std::function<void(HttpResponse)> respond);
-  const WriteCounters& counters() const { return counters_; }
 
  private:
   Result<std::string> DatabaseFor(const HttpRequest& request, Dialect dialect) const;
@@ -34,7 +31,6 @@ class WriteHandler {
 
   IngestEngine* const engine_;
   const uint64_t max_payload_size_;
-  WriteCounters counters_;
 };
 
 }  // namespace arc

@@ -2,11 +2,20 @@
 
 namespace arc {
 
-Result<std::unique_ptr<DuckDatabase>> DuckDatabase::OpenInMemory() {
+Result<std::unique_ptr<DuckDatabase>> DuckDatabase::OpenInMemory() { return OpenInMemory({}); }
+
+Result<std::unique_ptr<DuckDatabase>> DuckDatabase::OpenInMemory(
+    const std::vector<std::pair<std::string, std::string>>& options) {
   auto db = std::make_unique<DuckDatabase>();
   char* error = nullptr;
   duckdb_config config = nullptr;
   if (duckdb_create_config(&config) != DuckDBSuccess) return Status::Internal("duckdb config");
+  for (const auto& [k, v] : options) {
+    if (duckdb_set_config(config, k.c_str(), v.c_str()) != DuckDBSuccess) {
+      duckdb_destroy_config(&config);
+      return Status::InvalidArgument("duckdb option " + k + " = " + v + " is invalid");
+    }
+  }
   const duckdb_state st = duckdb_open_ext(nullptr, &db->db_, config, &error);
   duckdb_destroy_config(&config);
   if (st != DuckDBSuccess) {
@@ -21,12 +30,12 @@ DuckDatabase::~DuckDatabase() {
   if (db_ != nullptr) duckdb_close(&db_);
 }
 
-Result<std::unique_ptr<DuckConnection>> DuckConnection::Open(const DuckDatabase& db) {
+Result<std::unique_ptr<DuckConnection>> DuckConnection::Open(const DuckDatabase& db, bool set_utc) {
   auto c = std::make_unique<DuckConnection>();
   if (duckdb_connect(db.handle(), &c->conn_) != DuckDBSuccess) {
     return Status::Internal("duckdb connect failed");
   }
-  ARC_RETURN_IF_ERROR(c->Execute("SET TimeZone = 'UTC'"));
+  if (set_utc) ARC_RETURN_IF_ERROR(c->Execute("SET TimeZone = 'UTC'"));
   return c;
 }
 

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 
@@ -16,6 +18,9 @@ class DuckDatabase {
  public:
   // Opens an in-memory database.
   static Result<std::unique_ptr<DuckDatabase>> OpenInMemory();
+  // Opens an in-memory database with configuration options applied at open.
+  static Result<std::unique_ptr<DuckDatabase>> OpenInMemory(
+      const std::vector<std::pair<std::string, std::string>>& options);
   DuckDatabase() = default;  // unopened; use OpenInMemory
   DuckDatabase(const DuckDatabase&) = delete;
   DuckDatabase& operator=(const DuckDatabase&) = delete;
@@ -29,8 +34,8 @@ class DuckDatabase {
 // One connection: use from one thread at a time.
 class DuckConnection {
  public:
-  // Connects and sets TimeZone to UTC for this connection.
-  static Result<std::unique_ptr<DuckConnection>> Open(const DuckDatabase& db);
+  // Connects and (when `set_utc`) sets TimeZone to UTC for this connection.
+  static Result<std::unique_ptr<DuckConnection>> Open(const DuckDatabase& db, bool set_utc = true);
   DuckConnection() = default;  // unconnected; use Open
   DuckConnection(const DuckConnection&) = delete;
   DuckConnection& operator=(const DuckConnection&) = delete;

@@ -23,9 +23,11 @@ std::string LocalStorage::NewTempPath() {
                                 ".parquet.tmp");
 }
 
-Status LocalStorage::Commit(const std::string& temp_path, const std::string& relative_path) {
+Status LocalStorage::Commit(const std::string& temp_path, const std::string& relative_path,
+                            uint64_t* bytes) {
   const std::string final_path = JoinPath(root_, relative_path);
   const std::string dir = DirName(final_path);
+  ARC_ASSIGN_OR_RETURN(*bytes, fs_->FileSize(temp_path));
   ARC_RETURN_IF_ERROR(fs_->SyncFile(temp_path));
   ARC_RETURN_IF_ERROR(fs_->CreateDirs(dir));
   ARC_RETURN_IF_ERROR(fs_->Rename(temp_path, final_path));

@@ -18,7 +18,8 @@ class LocalStorage final : public Storage {
   Status Open();
 
   std::string NewTempPath() override;
-  Status Commit(const std::string& temp_path, const std::string& relative_path) override;
+  Status Commit(const std::string& temp_path, const std::string& relative_path,
+                uint64_t* bytes) override;
   void Discard(const std::string& temp_path) override;
   Result<std::vector<std::string>> List(const std::string& relative_dir) override;
   Status Delete(const std::string& relative_path) override;

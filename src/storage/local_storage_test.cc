@@ -14,7 +14,9 @@ TEST(LocalStorageTest, CommitPublishesAndOpenClearsTempDebris) {
   const std::string tmp = s.NewTempPath();
   EXPECT_NE(tmp, s.NewTempPath());
   test::WriteTextFile(tmp, "data");
-  ASSERT_TRUE(s.Commit(tmp, "db/m/2024/01/01/00/f.parquet").ok());
+  uint64_t bytes = 0;
+  ASSERT_TRUE(s.Commit(tmp, "db/m/2024/01/01/00/f.parquet", &bytes).ok());
+  EXPECT_EQ(bytes, 4u);
   EXPECT_EQ(test::FindFiles(dir.path() + "/db", ".parquet").size(), 1u);
   EXPECT_FALSE(DefaultFileSystem()->Exists(tmp));
   test::WriteTextFile(s.NewTempPath(), "crash debris");
@@ -27,7 +29,8 @@ TEST(LocalStorageTest, CommitOfMissingTempFileFails) {
   test::TempDir dir;
   LocalStorage s(DefaultFileSystem(), dir.path());
   ASSERT_TRUE(s.Open().ok());
-  EXPECT_FALSE(s.Commit(dir.path() + "/nope", "db/m/f.parquet").ok());
+  uint64_t bytes = 0;
+  EXPECT_FALSE(s.Commit(dir.path() + "/nope", "db/m/f.parquet", &bytes).ok());
 }
 
 }  // namespace

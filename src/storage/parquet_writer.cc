@@ -1,5 +1,7 @@
 #include "storage/parquet_writer.h"
 
+#include "storage/flush_scan.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -9,109 +11,25 @@
 namespace arc {
 namespace {
 
-duckdb_type DuckType(ColumnType t) {
-  switch (t) {
-    case ColumnType::kInt64: return DUCKDB_TYPE_BIGINT;
-    case ColumnType::kDouble: return DUCKDB_TYPE_DOUBLE;
-    case ColumnType::kString: return DUCKDB_TYPE_VARCHAR;
-    case ColumnType::kBool: return DUCKDB_TYPE_BOOLEAN;
-  }
-  return DUCKDB_TYPE_VARCHAR;
-}
-
 std::string CompressionName(const std::string& c) { return c == "none" ? "uncompressed" : c; }
-
-// Scan position inside the current hour slice.
-struct Cursor {
-  size_t run = 0;
-  uint32_t offset = 0;  // rows of runs[run] already emitted
-};
-
-// Copies `n` rows [row, row+n) of batch column `c` into output positions [out, out+n).
-void CopyValues(const Column& c, size_t row, size_t n, duckdb_vector v, size_t out) {
-  void* data = duckdb_vector_get_data(v);
-  switch (c.type()) {
-    case ColumnType::kInt64:
-      std::memcpy(static_cast<int64_t*>(data) + out, c.ints().data() + row, n * 8);
-      break;
-    case ColumnType::kDouble:
-      std::memcpy(static_cast<double*>(data) + out, c.doubles().data() + row, n * 8);
-      break;
-    case ColumnType::kBool:
-      std::memcpy(static_cast<uint8_t*>(data) + out, c.bools().data() + row, n);
-      break;
-    case ColumnType::kString:
-      for (size_t i = 0; i < n; ++i) {
-        if (!c.IsValid(row + i)) continue;
-        const std::string_view s = c.StringAt(row + i);
-        duckdb_vector_assign_string_element_len(v, out + i, s.data(), s.size());
-      }
-      break;
-  }
-  if (!c.has_nulls()) return;
-  for (size_t i = 0; i < n; ++i) {
-    if (c.IsValid(row + i)) continue;
-    duckdb_vector_ensure_validity_writable(v);
-    duckdb_validity_set_row_invalid(duckdb_vector_get_validity(v), out + i);
-  }
-}
-
-void SetNulls(duckdb_vector v, size_t out, size_t n) {
-  duckdb_vector_ensure_validity_writable(v);
-  uint64_t* validity = duckdb_vector_get_validity(v);
-  for (size_t i = 0; i < n; ++i) duckdb_validity_set_row_invalid(validity, out + i);
-}
 
 void ScanBind(duckdb_bind_info info) {
   auto* source = static_cast<ParquetWriter::ScanSource*>(duckdb_bind_get_extra_info(info));
   if (source->view == nullptr) return duckdb_bind_set_error(info, "no flush in progress");
-  duckdb_logical_type ts = duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP_TZ);
-  duckdb_bind_add_result_column(info, "time", ts);
-  duckdb_destroy_logical_type(&ts);
-  for (const SchemaColumn& c : source->view->schema()) {
-    duckdb_logical_type t = duckdb_create_logical_type(DuckType(c.type));
-    duckdb_bind_add_result_column(info, c.name.c_str(), t);
-    duckdb_destroy_logical_type(&t);
-  }
+  AddScanColumns(info, *source->view);
 }
 
 void ScanInit(duckdb_init_info info) {
   // Ownership passes to DuckDB, which calls the deleter when the scan ends.
-  duckdb_init_set_init_data(info, std::make_unique<Cursor>().release(),
-                            [](void* p) { delete static_cast<Cursor*>(p); });
+  duckdb_init_set_init_data(info, std::make_unique<ScanCursor>().release(),
+                            [](void* p) { delete static_cast<ScanCursor*>(p); });
   duckdb_init_set_max_threads(info, 1);  // one scanner: output order is time order
 }
 
-// Emits up to one vector of rows from the runs of the current hour slice.
 void ScanFunction(duckdb_function_info info, duckdb_data_chunk output) {
   const auto* source = static_cast<ParquetWriter::ScanSource*>(duckdb_function_get_extra_info(info));
-  auto* cursor = static_cast<Cursor*>(duckdb_function_get_init_data(info));
-  const FlushView& view = *source->view;
-  const size_t capacity = duckdb_vector_size();
-  const size_t ncols = view.schema().size();
-  size_t filled = 0;
-  duckdb_vector time_vec = duckdb_data_chunk_get_vector(output, 0);
-  auto* times = static_cast<int64_t*>(duckdb_vector_get_data(time_vec));
-  while (filled < capacity && source->slice->run_begin + cursor->run < source->slice->run_end) {
-    const RowRun& run = view.runs()[source->slice->run_begin + cursor->run];
-    const size_t n = std::min<size_t>(capacity - filled, run.len - cursor->offset);
-    const size_t row = run.row + cursor->offset;
-    const Batch& batch = view.job().batches[run.batch];
-    std::memcpy(times + filled, batch.time_us.data() + row, n * 8);
-    const std::vector<int>& map = view.column_map()[run.batch];
-    for (size_t i = 0; i < ncols; ++i) {
-      duckdb_vector v = duckdb_data_chunk_get_vector(output, i + 1);
-      if (map[i] < 0) SetNulls(v, filled, n);
-      else CopyValues(batch.columns[map[i]], row, n, v, filled);
-    }
-    filled += n;
-    cursor->offset += static_cast<uint32_t>(n);
-    if (cursor->offset == run.len) {
-      ++cursor->run;
-      cursor->offset = 0;
-    }
-  }
-  duckdb_data_chunk_set_size(output, filled);
+  auto* cursor = static_cast<ScanCursor*>(duckdb_function_get_init_data(info));
+  FillScanChunk(*source->view, *source->slice, cursor, output);
 }
 
 }  // namespace
@@ -156,33 +74,52 @@ Status ParquetWriter::RegisterScanFunction() {
   return Status::OK();
 }
 
-Status ParquetWriter::CopyHour(const FlushView& view, const HourSlice& slice, WrittenFile* out) {
-  const std::string temp = storage_->NewTempPath();
+Status ParquetWriter::CopyHour(const FlushView& view, const HourSlice& slice, const std::string& temp) {
   source_ = {&view, &slice};
   const std::string sql = "COPY (SELECT * FROM " + scan_name_ + "()) TO " + QuoteLiteral(temp) +
                           " (FORMAT parquet, COMPRESSION " + CompressionName(compression_) +
                           ", KV_METADATA {'arc:tags': " + QuoteLiteral(view.TagList()) + "})";
   Status st = conn_->Execute(sql);
   source_ = {};
-  if (st.ok()) {
-    out->relative_path = HourDirectory(view.job().database, view.job().measurement, slice.hour) +
-                         "/" + view.job().file_stem + ".parquet";
-    out->rows = slice.rows;
-    st = storage_->Commit(temp, out->relative_path);
-  }
-  if (!st.ok()) storage_->Discard(temp);
   return st;
 }
 
-Result<std::vector<WrittenFile>> ParquetWriter::Write(const FlushJob& job) {
+Result<ParquetWriter::Prepared> ParquetWriter::Prepare(const FlushJob& job) {
   const FlushView view(job);
-  std::vector<WrittenFile> files;
+  Prepared out;
   for (const HourSlice& slice : view.hours()) {
+    const std::string temp = storage_->NewTempPath();
+    Status st = CopyHour(view, slice, temp);
+    if (!st.ok()) {
+      storage_->Discard(temp);
+      for (const std::string& t : out.temp_paths) storage_->Discard(t);
+      return st;
+    }
     WrittenFile f;
-    ARC_RETURN_IF_ERROR(CopyHour(view, slice, &f));
-    files.push_back(std::move(f));
+    f.relative_path = HourDirectory(job.database, job.measurement, slice.hour) + "/" +
+                      job.file_stem + ".parquet";
+    f.rows = slice.rows;
+    out.temp_paths.push_back(temp);
+    out.files.push_back(std::move(f));
   }
-  return files;
+  return out;
+}
+
+Result<std::vector<WrittenFile>> ParquetWriter::Publish(Prepared prepared) {
+  for (size_t i = 0; i < prepared.files.size(); ++i) {
+    Status st = storage_->Commit(prepared.temp_paths[i], prepared.files[i].relative_path,
+                                 &prepared.files[i].bytes);
+    if (!st.ok()) {
+      for (size_t j = i; j < prepared.temp_paths.size(); ++j) storage_->Discard(prepared.temp_paths[j]);
+      return st;
+    }
+  }
+  return std::move(prepared.files);
+}
+
+Result<std::vector<WrittenFile>> ParquetWriter::Write(const FlushJob& job) {
+  ARC_ASSIGN_OR_RETURN(Prepared prepared, Prepare(job));
+  return Publish(std::move(prepared));
 }
 
 }  // namespace arc

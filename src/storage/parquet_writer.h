@@ -17,6 +17,7 @@ namespace arc {
 struct WrittenFile {
   std::string relative_path;   // <db>/<measurement>/YYYY/MM/DD/HH/<stem>.parquet
   size_t rows = 0;
+  uint64_t bytes = 0;
 };
 
 // Not thread-safe: one writer per flushing thread (it owns a DuckDB connection).
@@ -27,10 +28,19 @@ class ParquetWriter {
                                                         std::string compression);
   ParquetWriter(std::unique_ptr<DuckConnection> conn, Storage* storage, std::string compression);
 
-  // Writes every row of `job`, sorted by time, as <stem>.parquet under each hour's folder.
-  // On OK every file is durably published. On error, files of hours committed before the
-  // failure stay published; a retry rewrites them under the same names.
+  // Prepare + Publish.
   Result<std::vector<WrittenFile>> Write(const FlushJob& job);
+
+  // Writes every row of `job`, sorted by time, to one temp file per UTC hour. Nothing is
+  // visible yet; on error the temp files are removed.
+  struct Prepared {
+    std::vector<std::string> temp_paths;
+    std::vector<WrittenFile> files;   // relative_path and rows; bytes after Publish
+  };
+  Result<Prepared> Prepare(const FlushJob& job);
+  // Publishes prepared files as <stem>.parquet under their hour folders (durable on OK).
+  // On error, files published before the failure stay; a retry rewrites the same names.
+  Result<std::vector<WrittenFile>> Publish(Prepared prepared);
 
   // What the registered table function reads; set only while Write runs a COPY.
   struct ScanSource {
@@ -40,7 +50,7 @@ class ParquetWriter {
 
  private:
   Status RegisterScanFunction();
-  Status CopyHour(const FlushView& view, const HourSlice& slice, WrittenFile* out);
+  Status CopyHour(const FlushView& view, const HourSlice& slice, const std::string& temp);
 
   std::unique_ptr<DuckConnection> conn_;
   Storage* const storage_;

@@ -14,8 +14,10 @@ class Storage {
   // A fresh local path where the caller may write a file for Commit. Thread-safe.
   virtual std::string NewTempPath() = 0;
   // Publishes the finished temp file at `relative_path` (<db>/<measurement>/YYYY/MM/DD/HH/f).
-  // OK means the file is durable at its final place and the temp file is gone. Thread-safe.
-  virtual Status Commit(const std::string& temp_path, const std::string& relative_path) = 0;
+  // OK means the file is durable at its final place and the temp file is gone; `*bytes` is
+  // its size. Thread-safe.
+  virtual Status Commit(const std::string& temp_path, const std::string& relative_path,
+                        uint64_t* bytes) = 0;
   // Removes a temp file after a failed write (best effort). Thread-safe.
   virtual void Discard(const std::string& temp_path) = 0;
   // File names (not directories) directly in `relative_dir`; empty when it does not exist.

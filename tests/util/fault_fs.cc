@@ -134,6 +134,13 @@ bool FaultFileSystem::Exists(const std::string& path) {
   return live_.count(path) > 0 || dirs_.count(path) > 0;
 }
 
+Result<uint64_t> FaultFileSystem::FileSize(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = live_.find(path);
+  if (it == live_.end()) return Status::NotFound(path);
+  return static_cast<uint64_t>(it->second->data.size());
+}
+
 void FaultFileSystem::Crash(std::mt19937* rng) {
   std::lock_guard<std::mutex> lock(mu_);
   live_ = durable_;

@@ -33,6 +33,7 @@ class FaultFileSystem final : public FileSystem {
   Status CreateDirs(const std::string& path) override;
   Result<std::vector<DirEntry>> ListDir(const std::string& dir) override;
   bool Exists(const std::string& path) override;
+  Result<uint64_t> FileSize(const std::string& path) override;
 
   // Power loss: unsynced bytes and unsynced directory changes vanish. With `rng`, each file
   // keeps a random prefix of its unsynced appended bytes instead (the disk wrote some).

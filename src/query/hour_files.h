@@ -1,0 +1,26 @@
+// Lists a measurement's Parquet files, hour folder by hour folder, optionally only the hours
+// in [min_hour, max_hour] (hour pruning).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/file_system.h"
+
+namespace arc {
+
+struct HourFiles {
+  std::vector<std::string> files;   // absolute paths of the hours in range, oldest first
+  std::string any_file;             // some file of the measurement (for its schema), or ""
+  int hours_total = 0;              // hour folders that exist
+  int hours_read = 0;               // hour folders in range
+};
+
+// `root` is storage.local_path. Thread-safe (reads directories only).
+HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::string& db,
+                        const std::string& measurement, std::optional<int64_t> min_hour,
+                        std::optional<int64_t> max_hour);
+
+}  // namespace arc

@@ -1,0 +1,319 @@
+#include "query/query_engine.h"
+
+#include <chrono>
+#include <climits>
+#include <condition_variable>
+#include <cstdlib>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/logging.h"
+#include "ingest/names.h"
+#include "query/hour_files.h"
+#include "query/sql_rewrite.h"
+#include "storage/flush_scan.h"
+
+namespace arc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Interrupts a connection's query after a timeout unless Done() comes first.
+class Watchdog {
+ public:
+  Watchdog(duckdb_connection conn, std::chrono::seconds timeout)
+      : thread_([this, conn, timeout] {
+          std::unique_lock<std::mutex> lock(mu_);
+          if (!cv_.wait_for(lock, timeout, [&] { return done_; })) {
+            fired_ = true;
+            duckdb_interrupt(conn);
+          }
+        }) {}
+  ~Watchdog() { Done(); }
+  void Done() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool fired() const { return fired_; }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::atomic<bool> fired_{false};
+  std::thread thread_;
+};
+
+// Splits "EXPLAIN [ANALYZE] rest" into prefix and rest.
+std::pair<std::string, std::string> SplitExplain(const std::string& sql) {
+  size_t i = sql.find_first_not_of(" \t\r\n");
+  if (i == std::string::npos) return {"", sql};
+  auto word_at = [&](size_t pos, const char* w) {
+    const size_t n = std::strlen(w);
+    if (sql.size() < pos + n) return false;
+    for (size_t k = 0; k < n; ++k) {
+      if (std::toupper(static_cast<unsigned char>(sql[pos + k])) != w[k]) return false;
+    }
+    return pos + n == sql.size() || std::isspace(static_cast<unsigned char>(sql[pos + n]));
+  };
+  if (!word_at(i, "EXPLAIN")) return {"", sql};
+  size_t j = sql.find_first_not_of(" \t\r\n", i + 7);
+  std::string prefix = "EXPLAIN ";
+  if (j != std::string::npos && word_at(j, "ANALYZE")) {
+    prefix = "EXPLAIN ANALYZE ";
+    j = sql.find_first_not_of(" \t\r\n", j + 7);
+  }
+  return {prefix, j == std::string::npos ? "" : sql.substr(j)};
+}
+
+std::string FileList(const std::vector<std::string>& files) {
+  std::string out = "[";
+  for (size_t i = 0; i < files.size(); ++i) out += (i ? ", " : "") + QuoteLiteral(files[i]);
+  return out + "]";
+}
+
+Status SqlError(const std::string& prefix, duckdb_result* r) {
+  std::string msg = duckdb_result_error(r) ? duckdb_result_error(r) : "query failed";
+  return Status::InvalidArgument(prefix + msg);
+}
+
+// --- the arc_buffered(snapshot, table) table function ---
+
+struct BufferedBind {
+  QueryEngine::SnapshotTable* table;
+  HourSlice all;
+};
+
+void BufferedBindFn(duckdb_bind_info info) {
+  auto* engine = static_cast<QueryEngine*>(duckdb_bind_get_extra_info(info));
+  duckdb_value a = duckdb_bind_get_parameter(info, 0);
+  duckdb_value b = duckdb_bind_get_parameter(info, 1);
+  const int64_t snapshot = duckdb_get_int64(a), table = duckdb_get_int64(b);
+  duckdb_destroy_value(&a);
+  duckdb_destroy_value(&b);
+  QueryEngine::SnapshotTable* t = engine->FindSnapshotTable(snapshot, table);
+  if (t == nullptr) return duckdb_bind_set_error(info, "arc_buffered is internal to the query endpoint");
+  AddScanColumns(info, *t->view);
+  auto bind = std::make_unique<BufferedBind>(BufferedBind{t, WholeView(*t->view)});
+  duckdb_bind_set_bind_data(info, bind.release(), [](void* p) { delete static_cast<BufferedBind*>(p); });
+}
+
+void BufferedInitFn(duckdb_init_info info) {
+  duckdb_init_set_init_data(info, std::make_unique<ScanCursor>().release(),
+                            [](void* p) { delete static_cast<ScanCursor*>(p); });
+  duckdb_init_set_max_threads(info, 1);
+}
+
+void BufferedScanFn(duckdb_function_info info, duckdb_data_chunk output) {
+  auto* bind = static_cast<BufferedBind*>(duckdb_function_get_bind_data(info));
+  auto* cursor = static_cast<ScanCursor*>(duckdb_function_get_init_data(info));
+  FillScanChunk(*bind->table->view, bind->all, cursor, output);
+}
+
+std::string AbsolutePath(const std::string& path) {
+  char resolved[PATH_MAX];
+  if (::realpath(path.c_str(), resolved) != nullptr) return resolved;
+  return path;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(const Config& config, IngestEngine* ingest) {
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDatabase> db,
+                       DuckDatabase::OpenInMemory({{"memory_limit", config.query.memory_limit},
+                                                   {"threads", std::to_string(config.query.threads)},
+                                                   {"autoinstall_known_extensions", "false"},
+                                                   {"autoload_known_extensions", "false"},
+                                                   {"allow_community_extensions", "false"}}));
+  auto engine = std::make_unique<QueryEngine>(config, ingest, std::move(db));
+  ARC_RETURN_IF_ERROR(engine->RegisterBufferFunction());
+  return engine;
+}
+
+QueryEngine::QueryEngine(const Config& config, IngestEngine* ingest, std::unique_ptr<DuckDatabase> db)
+    : config_(config), ingest_(ingest), db_(std::move(db)), root_(AbsolutePath(config.storage.local_path)) {}
+
+QueryEngine::~QueryEngine() = default;
+
+// Registers arc_buffered and then locks the database down: file access only below the data
+// directory, no extensions, configuration frozen (the order matters: each step is a SET).
+Status QueryEngine::RegisterBufferFunction() {
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_));
+  duckdb_table_function f = duckdb_create_table_function();
+  duckdb_table_function_set_name(f, "arc_buffered");
+  duckdb_logical_type big = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+  duckdb_table_function_add_parameter(f, big);
+  duckdb_table_function_add_parameter(f, big);
+  duckdb_destroy_logical_type(&big);
+  duckdb_table_function_set_extra_info(f, this, nullptr);
+  duckdb_table_function_set_bind(f, BufferedBindFn);
+  duckdb_table_function_set_init(f, BufferedInitFn);
+  duckdb_table_function_set_function(f, BufferedScanFn);
+  const duckdb_state st = duckdb_register_table_function(conn->handle(), f);
+  duckdb_destroy_table_function(&f);
+  if (st != DuckDBSuccess) return Status::Internal("cannot register arc_buffered");
+  ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL TimeZone = 'UTC'"));
+  ARC_RETURN_IF_ERROR(conn->Execute("SET allowed_directories = [" + QuoteLiteral(root_ + "/") + "]"));
+  ARC_RETURN_IF_ERROR(conn->Execute("SET enable_external_access = false"));
+  ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL lock_configuration = true"));
+  return Status::OK();
+}
+
+QueryEngine::SnapshotTable* QueryEngine::FindSnapshotTable(int64_t snapshot, int64_t table) {
+  std::lock_guard<std::mutex> lock(snapshots_mu_);
+  auto it = snapshots_.find(snapshot);
+  if (it == snapshots_.end() || table < 0 || table >= static_cast<int64_t>(it->second.size())) return nullptr;
+  return it->second[table].get();
+}
+
+bool QueryEngine::IsMeasurement(const std::string& db, const std::string& m) {
+  if (!ValidateDatabaseName(db).ok() || !ValidateMeasurementName(m).ok()) return false;
+  return DefaultFileSystem()->Exists(root_ + "/" + db + "/" + m) || ingest_->HasBuffered(db, m);
+}
+
+Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& default_db) {
+  const auto start = Clock::now();
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
+  const auto [explain, body] = SplitExplain(sql);
+  Result<RewrittenQuery> rewritten = RewriteQuery(conn.get(), body, default_db, [this](const std::string& d, const std::string& m) {
+    return IsMeasurement(d, m);
+  });
+  if (!rewritten.ok()) {
+    const std::string msg = rewritten.status().message();
+    if (msg.find("Only SELECT statements") != std::string::npos) {
+      return Status::InvalidArgument("only read-only SELECT queries are allowed");
+    }
+    return rewritten.status();
+  }
+  // One consistent view: the hour files and every row still in memory.
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const TableRef& t : rewritten->tables) names.emplace_back(t.database, t.measurement);
+  std::vector<HourFiles> files(names.size());
+  std::vector<std::vector<Batch>> memory;
+  ingest_->Snapshot(names, [&] {
+    for (size_t i = 0; i < names.size(); ++i) {
+      const TableRef& t = rewritten->tables[i];
+      files[i] = ListHourFiles(DefaultFileSystem(), root_, t.database, t.measurement, t.min_hour, t.max_hour);
+    }
+  }, &memory);
+  const int64_t id = next_snapshot_++;
+  {
+    std::lock_guard<std::mutex> lock(snapshots_mu_);
+    auto& tables = snapshots_[id];
+    for (std::vector<Batch>& rows : memory) {
+      auto t = std::make_unique<SnapshotTable>();
+      t->rows.batches = std::move(rows);
+      t->view = std::make_unique<FlushView>(t->rows);
+      tables.push_back(std::move(t));
+    }
+  }
+  struct Release {
+    QueryEngine* e;
+    int64_t id;
+    ~Release() {
+      std::lock_guard<std::mutex> lock(e->snapshots_mu_);
+      e->snapshots_.erase(id);
+    }
+  } release{this, id};
+  QueryOutput output;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const TableRef& t = rewritten->tables[i];
+    std::string source = "SELECT * FROM arc_buffered(" + std::to_string(id) + ", " + std::to_string(i) + ")";
+    if (!files[i].files.empty()) {
+      source = "SELECT * FROM read_parquet(" + FileList(files[i].files) + ", union_by_name = true) UNION ALL BY NAME " + source;
+    } else if (!files[i].any_file.empty()) {  // pruned to nothing: keep the columns, no rows
+      source = "SELECT * FROM read_parquet(" + QuoteLiteral(files[i].any_file) + ") WHERE false UNION ALL BY NAME " + source;
+    }
+    output.files_read += static_cast<int>(files[i].files.size());
+    Status st = conn->Execute("CREATE TEMP VIEW " + QuoteIdentifier(t.view) + " AS " + source);
+    if (!st.ok()) return Status::Internal("cannot open " + t.database + "." + t.measurement + ": " + st.message());
+  }
+  const std::string final_sql = explain + rewritten->sql;
+  duckdb_prepared_statement prepared = nullptr;
+  if (duckdb_prepare(conn->handle(), final_sql.c_str(), &prepared) != DuckDBSuccess) {
+    Status st = Status::InvalidArgument(std::string("SQL error: ") + duckdb_prepare_error(prepared));
+    duckdb_destroy_prepare(&prepared);
+    return st;
+  }
+  const duckdb_statement_type type = duckdb_prepared_statement_type(prepared);
+  if (type != DUCKDB_STATEMENT_TYPE_SELECT && type != DUCKDB_STATEMENT_TYPE_EXPLAIN) {
+    duckdb_destroy_prepare(&prepared);
+    return Status::InvalidArgument("only read-only SELECT queries are allowed");
+  }
+  duckdb_result result;
+  Watchdog watchdog(conn->handle(), std::chrono::seconds(config_.query.timeout_seconds));
+  const duckdb_state state = duckdb_execute_prepared(prepared, &result);
+  watchdog.Done();
+  duckdb_destroy_prepare(&prepared);
+  if (state != DuckDBSuccess) {
+    Status st = watchdog.fired()
+                    ? Status::InvalidArgument("query exceeded query.timeout_seconds (" +
+                                              std::to_string(config_.query.timeout_seconds) + " s) and was interrupted")
+                    : SqlError("SQL error: ", &result);
+    duckdb_destroy_result(&result);
+    return st;
+  }
+  Result<EncodedResult> encoded = EncodeResult(&result, config_.query.max_rows);
+  duckdb_destroy_result(&result);
+  if (!encoded.ok()) return encoded.status();
+  output.result = std::move(*encoded);
+  output.execution_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  return output;
+}
+
+Result<std::string> QueryEngine::Measurements() {
+  using nlohmann::json;
+  json dbs = json::array();
+  Result<std::vector<DirEntry>> entries = DefaultFileSystem()->ListDir(root_);
+  std::vector<std::string> names;
+  if (entries.ok()) {
+    for (const DirEntry& e : *entries) {
+      if (e.is_dir && ValidateDatabaseName(e.name).ok()) names.push_back(e.name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
+  for (const std::string& db : names) {
+    json measurements = json::array();
+    Result<std::vector<DirEntry>> ms = DefaultFileSystem()->ListDir(root_ + "/" + db);
+    std::vector<std::string> mnames;
+    for (const DirEntry& e : ms.ok() ? *ms : std::vector<DirEntry>{}) {
+      if (e.is_dir && ValidateMeasurementName(e.name).ok()) mnames.push_back(e.name);
+    }
+    std::sort(mnames.begin(), mnames.end());
+    for (const std::string& m : mnames) {
+      const HourFiles files = ListHourFiles(DefaultFileSystem(), root_, db, m, std::nullopt, std::nullopt);
+      json entry = {{"name", m}, {"files", files.files.size()}, {"rows", 0}, {"columns", json::array()}};
+      if (!files.files.empty()) {
+        const std::string list = FileList(files.files);
+        duckdb_result r;
+        if (duckdb_query(conn->handle(), ("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(" +
+                                          list + ", union_by_name = true))").c_str(), &r) == DuckDBSuccess) {
+          for (idx_t i = 0; i < duckdb_row_count(&r); ++i) {
+            char* n = duckdb_value_varchar(&r, 0, i);
+            char* t = duckdb_value_varchar(&r, 1, i);
+            entry["columns"].push_back({{"name", n}, {"type", t}});
+            duckdb_free(n);
+            duckdb_free(t);
+          }
+        }
+        duckdb_destroy_result(&r);
+        if (duckdb_query(conn->handle(), ("SELECT sum(num_rows) FROM parquet_file_metadata(" + list + ")").c_str(),
+                         &r) == DuckDBSuccess) {
+          entry["rows"] = duckdb_value_int64(&r, 0, 0);
+        }
+        duckdb_destroy_result(&r);
+      }
+      measurements.push_back(entry);
+    }
+    dbs.push_back({{"name", db}, {"measurements", measurements}});
+  }
+  return json{{"databases", dbs}}.dump();
+}
+
+}  // namespace arc

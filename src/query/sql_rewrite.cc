@@ -1,0 +1,257 @@
+#include "query/sql_rewrite.h"
+
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "storage/flush_view.h"
+
+namespace arc {
+namespace {
+
+using nlohmann::json;
+
+// A string member of an AST node, or "" (some "type" members are objects, not strings).
+std::string Get(const json& n, const char* key) {
+  auto it = n.find(key);
+  return it != n.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Result<std::string> QueryString(DuckConnection* conn, const std::string& sql) {
+  duckdb_result result;
+  if (duckdb_query(conn->handle(), sql.c_str(), &result) != DuckDBSuccess) {
+    std::string err = duckdb_result_error(&result);
+    duckdb_destroy_result(&result);
+    return Status::InvalidArgument(err);
+  }
+  duckdb_data_chunk chunk = duckdb_fetch_chunk(result);
+  std::string out;
+  if (chunk != nullptr && duckdb_data_chunk_get_size(chunk) > 0) {
+    duckdb_vector v = duckdb_data_chunk_get_vector(chunk, 0);
+    auto* s = static_cast<duckdb_string_t*>(duckdb_vector_get_data(v));
+    out.assign(duckdb_string_t_data(&s[0]), duckdb_string_t_length(s[0]));
+  }
+  if (chunk != nullptr) duckdb_destroy_data_chunk(&chunk);
+  duckdb_destroy_result(&result);
+  return out;
+}
+
+// The constant a comparison compares `time` with, as µs; nullopt when it is not a literal.
+std::optional<int64_t> ConstantMicros(const json& e) {
+  const json* node = &e;
+  if (node->value("class", "") == "CAST") node = &(*node)["child"];
+  if (node->value("class", "") != "CONSTANT") return std::nullopt;
+  const json& value = (*node)["value"];
+  if (value.value("is_null", true)) return std::nullopt;
+  const std::string type = value["type"].value("id", "");
+  if (type == "VARCHAR" && value["value"].is_string()) return ParseTimestampLiteral(value["value"].get<std::string>());
+  return std::nullopt;
+}
+
+bool IsTimeColumn(const json& e, const std::string& alias) {
+  if (Get(e, "class") != "COLUMN_REF") return false;
+  const json& names = e["column_names"];
+  if (names.size() == 1) return names[0] == "time";
+  return names.size() == 2 && names[1] == "time" && names[0] == alias;
+}
+
+struct Bounds {
+  std::optional<int64_t> lo, hi;  // µs, inclusive enough for hour pruning
+  void Lower(int64_t v) { lo = lo ? std::max(*lo, v) : v; }
+  void Upper(int64_t v) { hi = hi ? std::min(*hi, v) : v; }
+};
+
+// Collects time bounds from an AND-chain (ORs and everything else contribute nothing).
+void CollectBounds(const json& e, const std::string& alias, Bounds* b) {
+  const std::string cls = Get(e, "class");
+  const std::string type = Get(e, "type");
+  if (cls == "CONJUNCTION" && type == "CONJUNCTION_AND") {
+    for (const json& child : e["children"]) CollectBounds(child, alias, b);
+    return;
+  }
+  if (cls == "BETWEEN" && IsTimeColumn(e["input"], alias)) {
+    if (auto lo = ConstantMicros(e["lower"])) b->Lower(*lo);
+    if (auto hi = ConstantMicros(e["upper"])) b->Upper(*hi);
+    return;
+  }
+  if (cls != "COMPARISON") return;
+  const json* col = &e["left"];
+  const json* val = &e["right"];
+  bool flipped = false;
+  if (!IsTimeColumn(*col, alias)) {
+    std::swap(col, val);
+    flipped = true;
+    if (!IsTimeColumn(*col, alias)) return;
+  }
+  const std::optional<int64_t> v = ConstantMicros(*val);
+  if (!v) return;
+  std::string op = type;
+  if (flipped) {  // constant < time  ≡  time > constant
+    if (op == "COMPARE_LESSTHAN") op = "COMPARE_GREATERTHAN";
+    else if (op == "COMPARE_LESSTHANOREQUALTO") op = "COMPARE_GREATERTHANOREQUALTO";
+    else if (op == "COMPARE_GREATERTHAN") op = "COMPARE_LESSTHAN";
+    else if (op == "COMPARE_GREATERTHANOREQUALTO") op = "COMPARE_LESSTHANOREQUALTO";
+  }
+  if (op == "COMPARE_GREATERTHAN" || op == "COMPARE_GREATERTHANOREQUALTO") b->Lower(*v);
+  else if (op == "COMPARE_LESSTHAN") b->Upper(*v - 1);  // time < 01:00:00 never reads hour 01
+  else if (op == "COMPARE_LESSTHANOREQUALTO") b->Upper(*v);
+  else if (op == "COMPARE_EQUAL") {
+    b->Lower(*v);
+    b->Upper(*v);
+  }
+}
+
+class Rewriter {
+ public:
+  Rewriter(const std::string& default_db,
+           const std::function<bool(const std::string&, const std::string&)>& is_measurement)
+      : default_db_(default_db), is_measurement_(is_measurement) {}
+
+  void Walk(json& n) {
+    if (n.is_array()) {
+      for (json& c : n) Walk(c);
+      return;
+    }
+    if (!n.is_object()) return;
+    if (Get(n, "type") == "SELECT_NODE" && n.contains("from_table")) {
+      // Tables read directly by this SELECT get the bounds of its WHERE.
+      std::vector<json*> direct;
+      Direct(n["from_table"], &direct);
+      const bool single = direct.size() == 1;
+      for (json* t : direct) {
+        Bounds b;
+        if (n.contains("where_clause") && !n["where_clause"].is_null()) {
+          const std::string alias = Get((*t), "alias").empty() ? Get((*t), "table_name") : Get((*t), "alias");
+          CollectBounds(n["where_clause"], single ? "" : alias, &b);
+          if (!single) {  // in a join only qualified time columns count
+            Bounds q;
+            CollectBoundsQualified(n["where_clause"], alias, &q);
+            b = q;
+          }
+        }
+        Replace(*t, b);
+      }
+    }
+    if (Get(n, "type") == "BASE_TABLE") Replace(n, Bounds());
+    for (auto& [k, v] : n.items()) Walk(v);
+  }
+
+  std::vector<TableRef> tables;
+
+ private:
+  static void CollectBoundsQualified(const json& e, const std::string& alias, Bounds* b) {
+    // Same as CollectBounds but an unqualified "time" is ambiguous in a join: require alias.
+    CollectBounds(e, alias, b);
+  }
+
+  // BASE_TABLE nodes directly in a FROM (through joins, not subqueries).
+  static void Direct(json& from, std::vector<json*>* out) {
+    if (!from.is_object()) return;
+    const std::string type = Get(from, "type");
+    if (type == "BASE_TABLE") out->push_back(&from);
+    else if (type == "JOIN") {
+      Direct(from["left"], out);
+      Direct(from["right"], out);
+    }
+  }
+
+  void Replace(json& t, const Bounds& b) {
+    if (t.value("arc_done", false) || !Get(t, "catalog_name").empty()) return;
+    const std::string schema = Get(t, "schema_name");
+    const std::string db = schema.empty() ? default_db_ : schema;
+    const std::string m = Get(t, "table_name");
+    if (!is_measurement_(db, m)) return;
+    TableRef ref;
+    ref.database = db;
+    ref.measurement = m;
+    ref.view = "__arc_view_" + std::to_string(tables.size());
+    if (b.lo) ref.min_hour = HourOf(*b.lo);
+    if (b.hi) ref.max_hour = HourOf(*b.hi);
+    if (Get(t, "alias").empty()) t["alias"] = m;
+    t["schema_name"] = "";
+    t["table_name"] = ref.view;
+    t["arc_done"] = true;
+    tables.push_back(ref);
+  }
+
+  const std::string default_db_;
+  const std::function<bool(const std::string&, const std::string&)>& is_measurement_;
+};
+
+void StripMarks(json& n) {
+  if (n.is_array()) {
+    for (json& c : n) StripMarks(c);
+  } else if (n.is_object()) {
+    n.erase("arc_done");
+    for (auto& [k, v] : n.items()) StripMarks(v);
+  }
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseTimestampLiteral(const std::string& text) {
+  int y, mo, d, h = 0, mi = 0, consumed = 0;
+  double sec = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3) return std::nullopt;
+  std::string rest = text.substr(static_cast<size_t>(consumed));
+  int c2 = 0;
+  if (!rest.empty() && (rest[0] == ' ' || rest[0] == 'T')) {
+    if (std::sscanf(rest.c_str() + 1, "%2d:%2d%n", &h, &mi, &c2) != 2) return std::nullopt;
+    rest = rest.substr(1 + static_cast<size_t>(c2));
+    if (!rest.empty() && rest[0] == ':') {
+      int c3 = 0;
+      if (std::sscanf(rest.c_str() + 1, "%lf%n", &sec, &c3) != 1) return std::nullopt;
+      rest = rest.substr(1 + static_cast<size_t>(c3));
+    }
+  }
+  int64_t offset_s = 0;
+  if (rest == "Z" || rest == "z" || rest == "+00" || rest == "+00:00") rest.clear();
+  if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
+    int oh = 0, om = 0;
+    if (std::sscanf(rest.c_str() + 1, "%2d:%2d", &oh, &om) < 1) return std::nullopt;
+    offset_s = (rest[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    rest.clear();
+  }
+  if (!rest.empty()) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  const int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset_s;
+  return secs * 1000000 + static_cast<int64_t>(sec * 1000000 + 0.5);
+}
+
+Result<RewrittenQuery> RewriteQuery(DuckConnection* conn, const std::string& sql,
+                                    const std::string& default_db,
+                                    const std::function<bool(const std::string&, const std::string&)>& is_measurement) {
+  ARC_ASSIGN_OR_RETURN(std::string ast_text,
+                       QueryString(conn, "SELECT json_serialize_sql(" + QuoteLiteral(sql) + ")"));
+  json ast;
+  try {
+    ast = json::parse(ast_text);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("cannot read the parsed query: ") + e.what());
+  }
+  if (ast.value("error", false)) {
+    return Status::InvalidArgument("SQL error: " + ast.value("error_message", std::string("cannot parse")));
+  }
+  if (ast["statements"].size() != 1) {
+    return Status::InvalidArgument("exactly one SQL statement is allowed, got " +
+                                   std::to_string(ast["statements"].size()));
+  }
+  Rewriter rewriter(default_db, is_measurement);
+  rewriter.Walk(ast["statements"]);
+  StripMarks(ast);
+  RewrittenQuery out;
+  out.tables = std::move(rewriter.tables);
+  if (out.tables.empty()) {
+    out.sql = sql;
+    return out;
+  }
+  ARC_ASSIGN_OR_RETURN(out.sql, QueryString(conn, "SELECT json_deserialize_sql(" + QuoteLiteral(ast.dump()) + "::JSON)"));
+  return out;
+}
+
+}  // namespace arc

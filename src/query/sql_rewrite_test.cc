@@ -1,0 +1,97 @@
+#include "query/sql_rewrite.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/flush_view.h"
+
+namespace arc {
+namespace {
+
+class SqlRewriteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*DuckDatabase::OpenInMemory());
+    conn_ = std::move(*DuckConnection::Open(*db_));
+  }
+  Result<RewrittenQuery> Rewrite(const std::string& sql) {
+    return RewriteQuery(conn_.get(), sql, "mydb", [](const std::string& db, const std::string& m) {
+      return (db == "mydb" || db == "other") && (m == "cpu" || m == "mem");
+    });
+  }
+  std::unique_ptr<DuckDatabase> db_;
+  std::unique_ptr<DuckConnection> conn_;
+};
+
+int64_t Hour(const char* ts) { return HourOf(*ParseTimestampLiteral(ts)); }
+
+TEST_F(SqlRewriteTest, BareAndQualifiedNamesInJoinsSubqueriesAndCtes) {
+  auto r = Rewrite("WITH x AS (SELECT * FROM cpu) SELECT * FROM x JOIN other.mem m USING (host) "
+                   "WHERE host IN (SELECT host FROM mydb.cpu)");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->tables.size(), 3u);
+  std::set<std::string> names;
+  for (const TableRef& t : r->tables) names.insert(t.database + "." + t.measurement);
+  EXPECT_EQ(names, (std::set<std::string>{"mydb.cpu", "other.mem"}));
+  EXPECT_EQ(r->sql.find("other.mem"), std::string::npos) << r->sql;
+  EXPECT_NE(r->sql.find("__arc_view_"), std::string::npos) << r->sql;
+  EXPECT_NE(r->sql.find("AS m"), std::string::npos) << "aliases kept: " << r->sql;
+}
+
+TEST_F(SqlRewriteTest, UnknownNamesAreLeftForDuckDb) {
+  auto r = Rewrite("SELECT * FROM nosuch, mydb.nope");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->tables.empty());
+}
+
+TEST_F(SqlRewriteTest, TimeBoundsFromTheWhereOfTheReadingSelect) {
+  auto r = Rewrite("SELECT count(*) FROM cpu WHERE host = 'a' AND time >= '2024-01-01 03:00:00' "
+                   "AND time < TIMESTAMP '2024-01-01 05:00:00'");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->tables.size(), 1u);
+  EXPECT_EQ(r->tables[0].min_hour, Hour("2024-01-01 03:00:00"));
+  EXPECT_EQ(r->tables[0].max_hour, Hour("2024-01-01 04:00:00")) << "strict < at an hour boundary";
+  auto between = Rewrite("SELECT * FROM cpu WHERE time BETWEEN '2024-01-01 03:30:00' AND '2024-01-01 04:10:00'");
+  EXPECT_EQ(between->tables[0].min_hour, Hour("2024-01-01 03:00:00"));
+  EXPECT_EQ(between->tables[0].max_hour, Hour("2024-01-01 04:00:00"));
+  auto flipped = Rewrite("SELECT * FROM cpu WHERE '2024-01-01 03:30:00' <= time");
+  EXPECT_EQ(flipped->tables[0].min_hour, Hour("2024-01-01 03:00:00"));
+  EXPECT_FALSE(flipped->tables[0].max_hour.has_value());
+}
+
+TEST_F(SqlRewriteTest, NoPruningWhenItWouldBeWrong) {
+  // OR, a time bound in another SELECT, a non-constant bound: read every hour.
+  for (const char* sql : {
+           "SELECT * FROM cpu WHERE time > '2024-01-01' OR host = 'a'",
+           "SELECT * FROM cpu WHERE host IN (SELECT host FROM mem WHERE time > '2024-01-01')",
+           "SELECT * FROM cpu WHERE time > now() - INTERVAL 1 HOUR",
+           "SELECT * FROM cpu UNION ALL SELECT * FROM mem WHERE time > '2024-01-01'"}) {
+    auto r = Rewrite(sql);
+    ASSERT_TRUE(r.ok()) << sql;
+    EXPECT_FALSE(r->tables[0].min_hour.has_value()) << sql;
+    EXPECT_FALSE(r->tables[0].max_hour.has_value()) << sql;
+  }
+}
+
+TEST_F(SqlRewriteTest, RejectsWhatIsNotOneSelect) {
+  for (const char* sql : {"COPY (SELECT 1) TO '/tmp/x.csv'", "ATTACH '/tmp/x.db'", "SELECT 1; SELECT 2",
+                          "SELECT 1; DROP TABLE cpu", "INSTALL httpfs", "PRAGMA version"}) {
+    auto r = Rewrite(sql);
+    EXPECT_FALSE(r.ok()) << sql;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << sql;
+  }
+  auto bad = Rewrite("SELEC 1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("syntax error"), std::string::npos);
+}
+
+TEST(TimestampLiteralTest, Forms) {
+  EXPECT_EQ(*ParseTimestampLiteral("1970-01-01"), 0);
+  EXPECT_EQ(*ParseTimestampLiteral("1970-01-01 00:00:01"), 1000000);
+  EXPECT_EQ(*ParseTimestampLiteral("1970-01-01T00:00:01.5Z"), 1500000);
+  EXPECT_EQ(*ParseTimestampLiteral("1970-01-01 02:00:00+02"), 0);
+  EXPECT_FALSE(ParseTimestampLiteral("yesterday").has_value());
+  EXPECT_FALSE(ParseTimestampLiteral("2024-01-01 junk").has_value());
+}
+
+}  // namespace
+}  // namespace arc

@@ -1,0 +1,61 @@
+#include "server/query_handler.h"
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "ingest/names.h"
+
+namespace arc {
+namespace {
+
+HttpResponse Failure(int status, const std::string& message) {
+  HttpResponse r;
+  r.status = status;
+  r.body = nlohmann::json{{"success", false}, {"error", message}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+HttpResponse QueryHandler::Query(const HttpRequest& request) {
+  std::string sql;
+  try {
+    const nlohmann::json body = nlohmann::json::parse(request.body);
+    sql = body.at("sql").get<std::string>();
+  } catch (const std::exception& e) {
+    return Failure(400, std::string("expected a JSON body {\"sql\": \"...\"}: ") + e.what());
+  }
+  std::string db(request.Header("x-arc-database"));
+  if (db.empty()) db = "default";
+  if (Status st = ValidateDatabaseName(db); !st.ok()) return Failure(400, st.message());
+  Result<QueryOutput> out = engine_->Run(sql, db);
+  if (!out.ok()) return Failure(HttpStatusFor(out.status()), out.status().message());
+  nlohmann::json columns = out->result.columns;
+  char ms[32];
+  std::snprintf(ms, sizeof(ms), "%.3f", out->execution_ms);
+  HttpResponse r;
+  r.body = "{\"success\":true,\"columns\":" + columns.dump() + ",\"data\":" + out->result.data_json +
+           ",\"row_count\":" + std::to_string(out->result.rows) + ",\"execution_time_ms\":" + ms +
+           ",\"files_read\":" + std::to_string(out->files_read) + ",\"timestamp\":\"" + UtcNow() + "\"}";
+  return r;
+}
+
+HttpResponse QueryHandler::Measurements() {
+  Result<std::string> body = engine_->Measurements();
+  if (!body.ok()) return ErrorResponse(body.status());
+  HttpResponse r;
+  r.body = *body;
+  return r;
+}
+
+}  // namespace arc
