@@ -53,11 +53,13 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
           if (!names.empty() && out.any_file.empty()) out.any_file = names.front();
           if (!in_range) continue;
           ++out.hours_read;
+          if (!names.empty()) out.globs.push_back(dir + "/*.parquet");
           out.files.insert(out.files.end(), names.begin(), names.end());
         }
       }
     }
   }
+  if (!min_hour && !max_hour && !out.files.empty()) out.globs = {base + "/*/*/*/*/*.parquet"};
   return out;
 }
 

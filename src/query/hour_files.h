@@ -13,6 +13,8 @@ namespace arc {
 
 struct HourFiles {
   std::vector<std::string> files;   // absolute paths of the hours in range, oldest first
+  std::vector<std::string> globs;   // the same as patterns: one per hour folder in range, or
+                                    // a single pattern for every hour when unbounded
   std::string any_file;             // some file of the measurement (for its schema), or ""
   int hours_total = 0;              // hour folders that exist
   int hours_read = 0;               // hour folders in range

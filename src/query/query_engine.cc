@@ -221,35 +221,36 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
     }
   } release{this, id};
   QueryOutput output;
+  std::vector<std::string> sources;
   for (size_t i = 0; i < names.size(); ++i) {
     const TableRef& t = rewritten->tables[i];
-    std::string source = "SELECT * FROM arc_buffered(" + std::to_string(id) + ", " + std::to_string(i) + ")";
+    const bool buffered = FindSnapshotTable(id, static_cast<int64_t>(i))->rows.batches.size() > 0;
+    const std::string memory = "SELECT * FROM arc_buffered(" + std::to_string(id) + ", " + std::to_string(i) + ")";
+    std::string source = memory;
     if (!files[i].files.empty()) {
-      source = "SELECT * FROM read_parquet(" + FileList(files[i].files) + ", union_by_name = true) UNION ALL BY NAME " + source;
+      // With buffered rows the files must be exactly the snapshot's (a file published later
+      // holds rows the snapshot already has in memory). Without, hour-folder patterns are
+      // as good (later files hold only later rows) and much cheaper to carry; the view is
+      // then the plain Parquet scan, so count(*) comes from the footers.
+      const std::string list = buffered ? FileList(files[i].files) : FileList(files[i].globs);
+      source = "SELECT * FROM read_parquet(" + list + ", union_by_name = true)" +
+               (buffered ? " UNION ALL BY NAME " + memory : "");
     } else if (!files[i].any_file.empty()) {  // pruned to nothing: keep the columns, no rows
-      source = "SELECT * FROM read_parquet(" + QuoteLiteral(files[i].any_file) + ") WHERE false UNION ALL BY NAME " + source;
+      source = "SELECT * FROM read_parquet(" + QuoteLiteral(files[i].any_file) + ") WHERE false" +
+               (buffered ? " UNION ALL BY NAME " + memory : "");
     }
     output.files_read += static_cast<int>(files[i].files.size());
-    Status st = conn->Execute("CREATE TEMP VIEW " + QuoteIdentifier(t.view) + " AS " + source);
-    if (!st.ok()) return Status::Internal("cannot open " + t.database + "." + t.measurement + ": " + st.message());
+    sources.push_back(std::move(source));
   }
-  const std::string final_sql = explain + rewritten->sql;
-  duckdb_prepared_statement prepared = nullptr;
-  if (duckdb_prepare(conn->handle(), final_sql.c_str(), &prepared) != DuckDBSuccess) {
-    Status st = Status::InvalidArgument(std::string("SQL error: ") + duckdb_prepare_error(prepared));
-    duckdb_destroy_prepare(&prepared);
-    return st;
-  }
-  const duckdb_statement_type type = duckdb_prepared_statement_type(prepared);
-  if (type != DUCKDB_STATEMENT_TYPE_SELECT && type != DUCKDB_STATEMENT_TYPE_EXPLAIN) {
-    duckdb_destroy_prepare(&prepared);
-    return Status::InvalidArgument("only read-only SELECT queries are allowed");
-  }
+  ARC_ASSIGN_OR_RETURN(const std::string spliced, SpliceSources(conn.get(), *rewritten, sources));
+  // Only a single SELECT survives json_serialize_sql, and the SQL run here is what
+  // json_deserialize_sql made of it (or the original when it names no measurement), so it is
+  // read-only; running it directly binds it once (prepare + execute would bind twice).
+  const std::string final_sql = explain + spliced;
   duckdb_result result;
   Watchdog watchdog(conn->handle(), std::chrono::seconds(config_.query.timeout_seconds));
-  const duckdb_state state = duckdb_execute_prepared(prepared, &result);
+  const duckdb_state state = duckdb_query(conn->handle(), final_sql.c_str(), &result);
   watchdog.Done();
-  duckdb_destroy_prepare(&prepared);
   if (state != DuckDBSuccess) {
     Status st = watchdog.fired()
                     ? Status::InvalidArgument("query exceeded query.timeout_seconds (" +
@@ -257,6 +258,11 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
                     : SqlError("SQL error: ", &result);
     duckdb_destroy_result(&result);
     return st;
+  }
+  if (duckdb_result_statement_type(result) != DUCKDB_STATEMENT_TYPE_SELECT &&
+      duckdb_result_statement_type(result) != DUCKDB_STATEMENT_TYPE_EXPLAIN) {
+    duckdb_destroy_result(&result);
+    return Status::InvalidArgument("only read-only SELECT queries are allowed");
   }
   Result<EncodedResult> encoded = EncodeResult(&result, config_.query.max_rows);
   duckdb_destroy_result(&result);

@@ -156,7 +156,7 @@ class Rewriter {
   }
 
   void Replace(json& t, const Bounds& b) {
-    if (t.value("arc_done", false) || !Get(t, "catalog_name").empty()) return;
+    if (t.value("arc_done", false) || Get(t, "type") != "BASE_TABLE" || !Get(t, "catalog_name").empty()) return;
     const std::string schema = Get(t, "schema_name");
     const std::string db = schema.empty() ? default_db_ : schema;
     const std::string m = Get(t, "table_name");
@@ -167,10 +167,21 @@ class Rewriter {
     ref.view = "__arc_view_" + std::to_string(tables.size());
     if (b.lo) ref.min_hour = HourOf(*b.lo);
     if (b.hi) ref.max_hour = HourOf(*b.hi);
-    if (Get(t, "alias").empty()) t["alias"] = m;
-    t["schema_name"] = "";
-    t["table_name"] = ref.view;
-    t["arc_done"] = true;
+    // BASE_TABLE db.m → TABLE_FUNCTION __arc_view_N() AS m: a table macro of the query's
+    // connection, expanded (and bound) only where it is used.
+    json fn = {{"type", "TABLE_FUNCTION"},
+               {"alias", Get(t, "alias").empty() ? m : Get(t, "alias")},
+               {"sample", t.contains("sample") ? t["sample"] : json(nullptr)},
+               {"query_location", t.contains("query_location") ? t["query_location"] : json(0)},
+               {"function", {{"class", "FUNCTION"}, {"type", "FUNCTION"}, {"alias", ""},
+                             {"query_location", t.contains("query_location") ? t["query_location"] : json(0)},
+                             {"function_name", ref.view}, {"schema", ""}, {"children", json::array()},
+                             {"filter", nullptr}, {"order_bys", {{"type", "ORDER_MODIFIER"}, {"orders", json::array()}}},
+                             {"distinct", false}, {"is_operator", false}, {"export_state", false}, {"catalog", ""}}},
+               {"column_name_alias", t.contains("column_name_alias") ? t["column_name_alias"] : json::array()},
+               {"with_ordinality", "WITHOUT_ORDINALITY"},
+               {"arc_done", true}};
+    t = std::move(fn);
     tables.push_back(ref);
   }
 
@@ -246,12 +257,53 @@ Result<RewrittenQuery> RewriteQuery(DuckConnection* conn, const std::string& sql
   StripMarks(ast);
   RewrittenQuery out;
   out.tables = std::move(rewriter.tables);
-  if (out.tables.empty()) {
-    out.sql = sql;
-    return out;
-  }
-  ARC_ASSIGN_OR_RETURN(out.sql, QueryString(conn, "SELECT json_deserialize_sql(" + QuoteLiteral(ast.dump()) + "::JSON)"));
+  out.sql = sql;
+  if (!out.tables.empty()) out.ast = ast.dump();
   return out;
+}
+
+namespace {
+
+// Replaces TABLE_FUNCTION __arc_view_i nodes by the matching subquery node.
+void SpliceInto(json& n, const std::vector<json>& subqueries) {
+  if (n.is_array()) {
+    for (json& c : n) SpliceInto(c, subqueries);
+    return;
+  }
+  if (!n.is_object()) return;
+  if (Get(n, "type") == "TABLE_FUNCTION" && n.contains("function")) {
+    const std::string name = Get(n["function"], "function_name");
+    if (name.rfind("__arc_view_", 0) == 0) {
+      const size_t i = std::stoul(name.substr(11));
+      json sub = subqueries.at(i);
+      sub["alias"] = n["alias"];
+      sub["column_name_alias"] = n["column_name_alias"];
+      n = std::move(sub);
+      return;
+    }
+  }
+  for (auto& [k, v] : n.items()) SpliceInto(v, subqueries);
+}
+
+}  // namespace
+
+Result<std::string> SpliceSources(DuckConnection* conn, const RewrittenQuery& query,
+                                  const std::vector<std::string>& sources) {
+  if (query.tables.empty()) return query.sql;
+  std::vector<json> subqueries;
+  for (const std::string& source : sources) {
+    ARC_ASSIGN_OR_RETURN(std::string text,
+                         QueryString(conn, "SELECT json_serialize_sql(" +
+                                               QuoteLiteral("SELECT * FROM (" + source + ") AS arc_source") + ")"));
+    json parsed = json::parse(text);
+    if (parsed.value("error", false)) {
+      return Status::Internal("cannot parse a measurement source: " + parsed.value("error_message", std::string()));
+    }
+    subqueries.push_back(parsed["statements"][0]["node"]["from_table"]);
+  }
+  json ast = json::parse(query.ast);
+  SpliceInto(ast["statements"], subqueries);
+  return QueryString(conn, "SELECT json_deserialize_sql(" + QuoteLiteral(ast.dump()) + "::JSON)");
 }
 
 }  // namespace arc

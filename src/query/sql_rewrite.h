@@ -17,15 +17,21 @@ namespace arc {
 struct TableRef {
   std::string database;
   std::string measurement;
-  std::string view;                    // the per-query view name the query now reads
+  std::string view;                    // the per-query table macro the query now calls
   std::optional<int64_t> min_hour;     // hours since the epoch the query can touch
   std::optional<int64_t> max_hour;     // (both empty: no bound found, read every hour)
 };
 
 struct RewrittenQuery {
-  std::string sql;
+  std::string sql;               // the original SQL when no measurement is named
+  std::string ast;               // else the edited tree: measurement i is __arc_view_i()
   std::vector<TableRef> tables;
 };
+
+// Replaces each __arc_view_i() of `query` by the subquery `sources[i]` (aliased as the
+// measurement was) and returns the final SQL, so the whole query is bound exactly once.
+Result<std::string> SpliceSources(DuckConnection* conn, const RewrittenQuery& query,
+                                  const std::vector<std::string>& sources);
 
 // Rewrites `sql`. `FROM db.m` and bare `FROM m` (database `default_db`) are replaced when
 // `is_measurement(db, m)` says the measurement exists; other names are left for DuckDB to
