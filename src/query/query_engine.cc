@@ -223,7 +223,6 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
   QueryOutput output;
   std::vector<std::string> sources;
   for (size_t i = 0; i < names.size(); ++i) {
-    const TableRef& t = rewritten->tables[i];
     const bool buffered = FindSnapshotTable(id, static_cast<int64_t>(i))->rows.batches.size() > 0;
     const std::string memory = "SELECT * FROM arc_buffered(" + std::to_string(id) + ", " + std::to_string(i) + ")";
     std::string source = memory;
