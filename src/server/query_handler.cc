@@ -3,6 +3,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "common/time_format.h"
+
 #include "ingest/names.h"
 
 namespace arc {
@@ -14,15 +16,6 @@ HttpResponse Failure(int status, const std::string& message) {
   r.body = nlohmann::json{{"success", false}, {"error", message}}.dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
-}
-
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -46,7 +39,7 @@ HttpResponse QueryHandler::Query(const HttpRequest& request) {
   HttpResponse r;
   r.body = "{\"success\":true,\"columns\":" + columns.dump() + ",\"data\":" + out->result.data_json +
            ",\"row_count\":" + std::to_string(out->result.rows) + ",\"execution_time_ms\":" + ms +
-           ",\"files_read\":" + std::to_string(out->files_read) + ",\"timestamp\":\"" + UtcNow() + "\"}";
+           ",\"files_read\":" + std::to_string(out->files_read) + ",\"timestamp\":\"" + UtcNowRfc3339() + "\"}";
   return r;
 }
 

@@ -3,6 +3,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "common/time_format.h"
+
 #include "server/auth.h"
 
 namespace arc {
@@ -13,15 +15,6 @@ HttpResponse Json(int status, const nlohmann::json& j) {
   r.status = status;
   r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
-}
-
-std::string UtcNowRfc3339() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace

@@ -7,19 +7,12 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "common/time_format.h"
+
 namespace arc {
 namespace {
 
 const char* const kPermissionNames[] = {"read", "write", "delete", "admin"};
-
-std::string NowRfc3339() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -79,7 +72,7 @@ Result<std::unique_ptr<TokenStore>> TokenStore::Open(FileSystem* fs, std::string
   }
   std::lock_guard<std::mutex> lock(store->mu_);
   store->entries_.push_back({"admin", Sha256Hex(token), static_cast<uint32_t>(Permission::kAdmin),
-                             NowRfc3339()});
+                             UtcNowRfc3339()});
   ARC_RETURN_IF_ERROR(store->Save());
   *new_admin = token;
   return store;
@@ -128,7 +121,7 @@ Result<uint32_t> TokenStore::Verify(std::string_view token) const {
 Result<std::string> TokenStore::Create(const std::string& name, uint32_t permissions) {
   ARC_ASSIGN_OR_RETURN(std::string token, NewRandomToken());
   std::lock_guard<std::mutex> lock(mu_);
-  entries_.push_back({name, Sha256Hex(token), permissions, NowRfc3339()});
+  entries_.push_back({name, Sha256Hex(token), permissions, UtcNowRfc3339()});
   Status st = Save();
   if (!st.ok()) {
     entries_.pop_back();
