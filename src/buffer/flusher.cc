@@ -132,7 +132,7 @@ void Flusher::Run(ParquetWriter* writer) {
     in_flight_jobs_.push_back(&p.job);
     lock.unlock();
     const auto start = Clock::now();
-    Result<std::vector<WrittenFile>> result = Status::OK();
+    Result<std::vector<WrittenFile>> result = std::vector<WrittenFile>{};
     Result<ParquetWriter::Prepared> prepared = writer->Prepare(p.job);
     if (!prepared.ok()) {
       result = prepared.status();
