@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates curl
   libboost-dev libdeflate-dev libzstd-dev libisal-dev libssl-dev zlib1g-dev
   nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev
-  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev prometheus)
+  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev prometheus
+  libcurl4-openssl-dev awscli)
 
 missing=()
 # npm may come with a nodejs package of its own (which conflicts with Debian's npm).
@@ -42,4 +43,10 @@ if [ ! -f "$DUCKDB_DIR/.complete-1.4.4" ]; then
   mv "$tmp/x/package/libduckdb.so" "$DUCKDB_DIR/lib/"
   mv "$tmp/x/package/src/duckdb/src/include" "$DUCKDB_DIR/include"
   touch "$DUCKDB_DIR/.complete-1.4.4"
+fi
+
+# The S3-compatible server the tests start (pinned by tests/s3rver/package-lock.json).
+if [ ! -d tests/s3rver/node_modules/@20minutes/s3rver ]; then
+  echo "setup: installing the test S3 server (npm ci in tests/s3rver)"
+  (cd tests/s3rver && npm ci --no-audit --no-fund --silent >/dev/null)
 fi
