@@ -51,11 +51,6 @@ int main(int argc, char** argv) {
   arc::ParseLogLevel(config->log.level, &level);
   arc::SetLogLevel(level);
   arc::SetLogJson(config->log.format == "json");
-  if (config->storage.backend != "local") {
-    std::fprintf(stderr, "arc: storage.backend \"%s\" is not supported yet (use \"local\")\n",
-                 config->storage.backend.c_str());
-    return 2;
-  }
   arc::App app(std::move(*config));
   arc::Status st = app.Start();
   if (!st.ok()) {

@@ -123,20 +123,23 @@ std::string AbsolutePath(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(const Config& config, IngestEngine* ingest) {
+Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(const Config& config, IngestEngine* ingest,
+                                                       Storage* storage) {
   ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDatabase> db,
                        DuckDatabase::OpenInMemory({{"memory_limit", config.query.memory_limit},
                                                    {"threads", std::to_string(config.query.threads)},
                                                    {"autoinstall_known_extensions", "false"},
                                                    {"autoload_known_extensions", "false"},
                                                    {"allow_community_extensions", "false"}}));
-  auto engine = std::make_unique<QueryEngine>(config, ingest, std::move(db));
+  auto engine = std::make_unique<QueryEngine>(config, ingest, storage, std::move(db));
   ARC_RETURN_IF_ERROR(engine->RegisterBufferFunction());
   return engine;
 }
 
-QueryEngine::QueryEngine(const Config& config, IngestEngine* ingest, std::unique_ptr<DuckDatabase> db)
-    : config_(config), ingest_(ingest), db_(std::move(db)), root_(AbsolutePath(config.storage.local_path)) {}
+QueryEngine::QueryEngine(const Config& config, IngestEngine* ingest, Storage* storage,
+                         std::unique_ptr<DuckDatabase> db)
+    : config_(config), ingest_(ingest), storage_(storage), db_(std::move(db)),
+      root_(AbsolutePath(config.storage.local_path)) {}
 
 QueryEngine::~QueryEngine() = default;
 
@@ -173,7 +176,11 @@ QueryEngine::SnapshotTable* QueryEngine::FindSnapshotTable(int64_t snapshot, int
 
 bool QueryEngine::IsMeasurement(const std::string& db, const std::string& m) {
   if (!ValidateDatabaseName(db).ok() || !ValidateMeasurementName(m).ok()) return false;
-  return DefaultFileSystem()->Exists(root_ + "/" + db + "/" + m) || ingest_->HasBuffered(db, m);
+  if (DefaultFileSystem()->Exists(root_ + "/" + db + "/" + m) || ingest_->HasBuffered(db, m)) return true;
+  if (storage_ == nullptr) return false;
+  // Object storage: the measurement may exist only in the bucket.
+  Status st = storage_->EnsureLocal(db, m, std::nullopt, std::nullopt);
+  return st.ok() && DefaultFileSystem()->Exists(root_ + "/" + db + "/" + m);
 }
 
 Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& default_db) {
@@ -189,6 +196,13 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
       return Status::InvalidArgument("only read-only SELECT queries are allowed");
     }
     return rewritten.status();
+  }
+  // With object storage, fetch what the local read cache lacks first.
+  if (storage_ != nullptr) {
+    for (const TableRef& t : rewritten->tables) {
+      Status st = storage_->EnsureLocal(t.database, t.measurement, t.min_hour, t.max_hour);
+      if (!st.ok()) return Status::Unavailable("cannot fetch " + t.database + "." + t.measurement + " from storage: " + st.message());
+    }
   }
   // One consistent view: the hour files and every row still in memory.
   std::vector<std::pair<std::string, std::string>> names;

@@ -29,8 +29,11 @@ struct QueryOutput {
 class QueryEngine {
  public:
   // `ingest` must outlive the engine. Opens and locks down the query database.
-  static Result<std::unique_ptr<QueryEngine>> Open(const Config& config, IngestEngine* ingest);
-  QueryEngine(const Config& config, IngestEngine* ingest, std::unique_ptr<DuckDatabase> db);
+  // `storage` (may be null: local files only) fills the local read cache before a query.
+  static Result<std::unique_ptr<QueryEngine>> Open(const Config& config, IngestEngine* ingest,
+                                                   Storage* storage = nullptr);
+  QueryEngine(const Config& config, IngestEngine* ingest, Storage* storage,
+              std::unique_ptr<DuckDatabase> db);
   ~QueryEngine();
 
   // Runs one read-only statement (SELECT, or EXPLAIN of one). `default_db` resolves bare
@@ -55,6 +58,7 @@ class QueryEngine {
 
   const Config config_;
   IngestEngine* const ingest_;
+  Storage* const storage_;
   std::unique_ptr<DuckDatabase> db_;
   std::string root_;                   // absolute storage.local_path
   std::mutex snapshots_mu_;

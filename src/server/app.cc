@@ -29,15 +29,40 @@ Status App::OpenAuth() {
   return Status::OK();
 }
 
+Status App::OpenStorage() {
+  const StorageConfig& c = config_.storage;
+  if (c.backend == "local") {
+    auto local = std::make_unique<LocalStorage>(DefaultFileSystem(), c.local_path);
+    ARC_RETURN_IF_ERROR(local->Open().WithContext("storage " + c.local_path));
+    storage_ = std::move(local);
+    return Status::OK();
+  }
+  if (c.s3_bucket.empty()) return Status::InvalidArgument("storage.s3_bucket is required for backend \"" + c.backend + "\"");
+  s3::S3Options o;
+  o.endpoint = c.s3_endpoint;
+  o.bucket = c.s3_bucket;
+  o.region = c.s3_region;
+  o.access_key = c.s3_access_key;
+  o.secret_key = c.s3_secret_key;
+  o.use_ssl = c.s3_use_ssl;
+  o.path_style = c.s3_path_style || c.backend == "minio";
+  std::string prefix = c.s3_prefix;
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  auto s3 = std::make_unique<S3Storage>(DefaultFileSystem(), c.local_path, o, prefix);
+  ARC_RETURN_IF_ERROR(s3->Open());
+  storage_ = std::move(s3);
+  return Status::OK();
+}
+
 Status App::Start() {
-  storage_ = std::make_unique<LocalStorage>(DefaultFileSystem(), config_.storage.local_path);
-  ARC_RETURN_IF_ERROR(storage_->Open().WithContext("storage " + config_.storage.local_path));
+  ARC_RETURN_IF_ERROR(OpenStorage());
   ARC_ASSIGN_OR_RETURN(duck_, DuckDatabase::OpenInMemory());
   ARC_ASSIGN_OR_RETURN(engine_, IngestEngine::Start(config_, *duck_, storage_.get(), DefaultFileSystem()));
   ARC_RETURN_IF_ERROR(OpenAuth());
   writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size);
   wal_ = std::make_unique<WalHandler>(engine_.get(), DefaultFileSystem());
-  ARC_ASSIGN_OR_RETURN(query_engine_, QueryEngine::Open(config_, engine_.get()));
+  ARC_ASSIGN_OR_RETURN(query_engine_, QueryEngine::Open(config_, engine_.get(),
+                                                        config_.storage.backend == "local" ? nullptr : storage_.get()));
   queries_ = std::make_unique<QueryHandler>(query_engine_.get());
   router_ = std::make_unique<Router>(writes_.get(), wal_.get(), queries_.get(), tokens_.get(), engine_.get());
   HttpServer::Options opts;

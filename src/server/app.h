@@ -14,6 +14,7 @@
 #include "server/write_handler.h"
 #include "storage/duckdb_util.h"
 #include "storage/local_storage.h"
+#include "storage/s3_storage.h"
 
 namespace arc {
 
@@ -33,9 +34,10 @@ class App {
 
  private:
   Status OpenAuth();
+  Status OpenStorage();
 
   const Config config_;
-  std::unique_ptr<LocalStorage> storage_;
+  std::unique_ptr<Storage> storage_;
   std::unique_ptr<DuckDatabase> duck_;
   std::unique_ptr<IngestEngine> engine_;
   std::unique_ptr<TokenStore> tokens_;

@@ -1,6 +1,8 @@
 // Storage: where finished Parquet files are published (local directory now, S3 later).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,14 @@ class Storage {
   // Deletes a published file durably (NotFound when absent).
   virtual Status Delete(const std::string& relative_path) = 0;
   virtual std::string Describe() const = 0;
+  // Makes the files of (db, measurement) in hours [min_hour, max_hour] (unbounded when
+  // absent) readable under the local data directory: a no-op for local storage, a download
+  // of what the read cache lacks for object storage. Thread-safe.
+  virtual Status EnsureLocal(const std::string& db, const std::string& measurement,
+                             std::optional<int64_t> min_hour, std::optional<int64_t> max_hour) {
+    (void)db, (void)measurement, (void)min_hour, (void)max_hour;
+    return Status::OK();
+  }
 };
 
 }  // namespace arc

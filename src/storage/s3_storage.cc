@@ -1,0 +1,77 @@
+#include "storage/s3_storage.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "common/logging.h"
+
+namespace arc {
+
+S3Storage::S3Storage(FileSystem* fs, std::string cache_root, s3::S3Options options, std::string prefix)
+    : fs_(fs), cache_(fs, cache_root), client_(std::move(options)), prefix_(std::move(prefix)),
+      cache_root_(std::move(cache_root)) {}
+
+Status S3Storage::Open() {
+  ARC_RETURN_IF_ERROR(cache_.Open());
+  return client_.CheckBucket();
+}
+
+Status S3Storage::Commit(const std::string& temp_path, const std::string& relative_path, uint64_t* bytes) {
+  ARC_RETURN_IF_ERROR(client_.UploadFile(prefix_ + relative_path, temp_path));
+  // In the bucket now; the local copy becomes the read cache (best effort).
+  Status cached = cache_.Commit(temp_path, relative_path, bytes);
+  if (!cached.ok()) {
+    LOG_WARN("S3: uploaded " << relative_path << " but could not keep the local copy: " << cached.ToString());
+    cache_.Discard(temp_path);
+  }
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> S3Storage::List(const std::string& relative_dir) {
+  const std::string prefix = prefix_ + relative_dir + "/";
+  ARC_ASSIGN_OR_RETURN(std::vector<std::string> keys, client_.ListKeys(prefix));
+  std::vector<std::string> names;
+  for (const std::string& k : keys) {
+    const std::string rest = k.substr(prefix.size());
+    if (!rest.empty() && rest.find('/') == std::string::npos) names.push_back(rest);
+  }
+  return names;
+}
+
+Status S3Storage::Delete(const std::string& relative_path) {
+  ARC_RETURN_IF_ERROR(client_.DeleteObject(prefix_ + relative_path));
+  Status st = cache_.Delete(relative_path);
+  if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+  return Status::OK();
+}
+
+Status S3Storage::EnsureLocal(const std::string& db, const std::string& m,
+                              std::optional<int64_t> min_hour, std::optional<int64_t> max_hour) {
+  const std::string base = prefix_ + db + "/" + m + "/";
+  ARC_ASSIGN_OR_RETURN(std::vector<std::string> keys, client_.ListKeys(base));
+  for (const std::string& key : keys) {
+    const std::string rel = key.substr(prefix_.size());
+    int y = 0, mo = 0, d = 0, h = 0;
+    if (std::sscanf(key.c_str() + base.size(), "%4d/%2d/%2d/%2d/", &y, &mo, &d, &h) != 4) continue;
+    std::tm tm{};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    const int64_t hour = static_cast<int64_t>(timegm(&tm)) / 3600;
+    if ((min_hour && hour < *min_hour) || (max_hour && hour > *max_hour)) continue;
+    const std::string local = JoinPath(cache_root_, rel);
+    if (fs_->Exists(local)) continue;
+    ARC_ASSIGN_OR_RETURN(std::string data, client_.GetObject(key));
+    ARC_RETURN_IF_ERROR(fs_->CreateDirs(DirName(local)));
+    ARC_RETURN_IF_ERROR(WriteFileAtomically(fs_, local, data));
+  }
+  return Status::OK();
+}
+
+std::string S3Storage::Describe() const {
+  const s3::S3Options& o = client_.options();
+  return "s3://" + o.bucket + "/" + prefix_ + " at " + (o.endpoint.empty() ? "AWS " + o.region : o.endpoint);
+}
+
+}  // namespace arc
