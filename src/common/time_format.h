@@ -1,11 +1,15 @@
 // Time formatting shared by the endpoints.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace arc {
 
 // The current UTC time as RFC 3339 with seconds, e.g. "2026-11-23T23:33:19Z". Thread-safe.
 std::string UtcNowRfc3339();
+
+// Seconds since the epoch of a UTC calendar time (month 1–12).
+int64_t UtcSeconds(int year, int month, int day, int hour = 0, int minute = 0, int second = 0);
 
 }  // namespace arc

@@ -1,7 +1,9 @@
 #include "query/hour_files.h"
 
 #include <algorithm>
-#include <ctime>
+#include <cstdlib>
+
+#include "common/time_format.h"
 
 namespace arc {
 namespace {
@@ -18,12 +20,7 @@ std::vector<std::string> SortedDirs(FileSystem* fs, const std::string& dir) {
 }
 
 int64_t HourOfPath(const std::string& y, const std::string& mo, const std::string& d, const std::string& h) {
-  std::tm tm{};
-  tm.tm_year = std::atoi(y.c_str()) - 1900;
-  tm.tm_mon = std::atoi(mo.c_str()) - 1;
-  tm.tm_mday = std::atoi(d.c_str());
-  tm.tm_hour = std::atoi(h.c_str());
-  return static_cast<int64_t>(timegm(&tm)) / 3600;
+  return UtcSeconds(std::atoi(y.c_str()), std::atoi(mo.c_str()), std::atoi(d.c_str()), std::atoi(h.c_str())) / 3600;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "common/time_format.h"
 #include "storage/flush_view.h"
 
 namespace arc {
@@ -224,13 +225,7 @@ std::optional<int64_t> ParseTimestampLiteral(const std::string& text) {
     rest.clear();
   }
   if (!rest.empty()) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  const int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset_s;
+  const int64_t secs = UtcSeconds(y, mo, d, h, mi) - offset_s;
   return secs * 1000000 + static_cast<int64_t>(sec * 1000000 + 0.5);
 }
 

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "common/logging.h"
+#include "common/time_format.h"
 
 namespace arc {
 
@@ -53,12 +54,7 @@ Status S3Storage::EnsureLocal(const std::string& db, const std::string& m,
     const std::string rel = key.substr(prefix_.size());
     int y = 0, mo = 0, d = 0, h = 0;
     if (std::sscanf(key.c_str() + base.size(), "%4d/%2d/%2d/%2d/", &y, &mo, &d, &h) != 4) continue;
-    std::tm tm{};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    const int64_t hour = static_cast<int64_t>(timegm(&tm)) / 3600;
+    const int64_t hour = UtcSeconds(y, mo, d, h) / 3600;
     if ((min_hour && hour < *min_hour) || (max_hour && hour > *max_hour)) continue;
     const std::string local = JoinPath(cache_root_, rel);
     if (fs_->Exists(local)) continue;

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/time_format.h"
+
 namespace arc::wal {
 
 std::string FormatSegmentName(int worker, int64_t unix_seconds) {
@@ -26,14 +28,7 @@ std::optional<SegmentName> ParseSegmentName(const std::string& name) {
   if (rest == ".recovered") out.recovered = true;
   else if (!rest.empty()) return std::nullopt;
   if (out.worker < 1) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  out.unix_seconds = static_cast<int64_t>(timegm(&tm));
+  out.unix_seconds = UtcSeconds(y, mo, d, h, mi, s);
   if (FormatSegmentName(out.worker, out.unix_seconds) + (out.recovered ? ".recovered" : "") != name) {
     return std::nullopt;  // not canonical (e.g. month 13)
   }
