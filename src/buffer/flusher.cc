@@ -173,8 +173,13 @@ void Flusher::Finish(Pending p, const Result<std::vector<WrittenFile>>& result, 
       }
     }
     stats_.pending_rows -= static_cast<int64_t>(p.job.rows);
-    LOG_DEBUG("flushed " << p.job.database << "." << p.job.measurement << ": " << p.job.rows
-                         << " rows, " << result->size() << " files, " << seconds * 1000 << " ms");
+    if (seconds >= 1.0) {  // big flushes are reported like the seed's long-work lines
+      LOG_INFO("flushed " << p.job.database << "." << p.job.measurement << ": " << p.job.rows
+                          << " rows, " << result->size() << " files in " << seconds << " s");
+    } else {
+      LOG_DEBUG("flushed " << p.job.database << "." << p.job.measurement << ": " << p.job.rows
+                           << " rows, " << result->size() << " files, " << seconds * 1000 << " ms");
+    }
   } else {
     ++stats_.errors;
     ++p.job.attempts;
