@@ -21,8 +21,11 @@ class FlakyStorage final : public Storage {
   Status Commit(const std::string& temp, const std::string& rel, uint64_t* bytes) override {
     ++commits_;
     if (failures_-- > 0) return Status::IOError("injected storage failure");
+    if (fail_after_ >= 0 && fail_after_-- == 0) return Status::IOError("injected storage failure");
     return inner_.Commit(temp, rel, bytes);
   }
+  // The commit after the next `n` succeeds fails.
+  void FailNextCommitsAfter(int n) { fail_after_ = n; }
   void Discard(const std::string& temp) override { inner_.Discard(temp); }
   Result<std::vector<std::string>> List(const std::string& dir) override { return inner_.List(dir); }
   Status Delete(const std::string& rel) override { return inner_.Delete(rel); }
@@ -32,6 +35,7 @@ class FlakyStorage final : public Storage {
  private:
   LocalStorage inner_;
   std::atomic<int> failures_;
+  std::atomic<int> fail_after_{-1};
 };
 
 FlushJob OneRowJob(int seq) {
@@ -66,6 +70,27 @@ TEST(FlusherTest, FailedFlushIsRetriedUntilItSucceeds) {
   EXPECT_EQ(storage.commits_.load(), 3);
   EXPECT_EQ(test::QueryValue("SELECT sum(v) FROM '" + dir.path() + "/db/m/*/*/*/*/*.parquet'"), "7");
   (*f)->Stop(std::chrono::seconds(1));
+}
+
+// Regression: when the second hour of a flush failed to publish, the first hour's file stayed
+// visible while the job (all its rows) waited in memory for a retry: a query counted it twice.
+TEST(FlusherTest, FailedPublishWithdrawsTheHoursItPublished) {
+  test::TempDir dir;
+  FlakyStorage storage(dir.path(), 0);
+  auto db = DuckDatabase::OpenInMemory();
+  auto w = ParquetWriter::Create(**db, &storage, "zstd");
+  ASSERT_TRUE(w.ok());
+  FlushJob job = OneRowJob(1);
+  Batch& b = job.batches[0];
+  b.columns[0].AppendInt(2);
+  b.FinishRow(1700000000000000 + 3600LL * 1000000);  // a second hour
+  job.rows = 2;
+  auto prepared = (*w)->Prepare(job);
+  ASSERT_TRUE(prepared.ok());
+  ASSERT_EQ(prepared->files.size(), 2u);
+  storage.FailNextCommitsAfter(1);  // the first hour commits, the second fails
+  EXPECT_FALSE((*w)->Publish(std::move(*prepared)).ok());
+  EXPECT_TRUE(test::FindFiles(dir.path() + "/db", ".parquet").empty()) << "nothing half-published";
 }
 
 TEST(FlusherTest, AdmissionWaitsForRoom) {

@@ -2,6 +2,8 @@
 
 #include "storage/flush_scan.h"
 
+#include "common/logging.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -111,6 +113,13 @@ Result<std::vector<WrittenFile>> ParquetWriter::Publish(Prepared prepared) {
                                  &prepared.files[i].bytes);
     if (!st.ok()) {
       for (size_t j = i; j < prepared.temp_paths.size(); ++j) storage_->Discard(prepared.temp_paths[j]);
+      for (size_t j = 0; j < i; ++j) {  // roll back: the retry publishes the whole job again
+        Status undo = storage_->Delete(prepared.files[j].relative_path);
+        if (!undo.ok()) {
+          LOG_WARN("could not withdraw " << prepared.files[j].relative_path << " after a failed flush ("
+                   << undo.ToString() << "); until the retry succeeds a query may count its rows twice");
+        }
+      }
       return st;
     }
   }

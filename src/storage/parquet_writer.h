@@ -39,7 +39,8 @@ class ParquetWriter {
   };
   Result<Prepared> Prepare(const FlushJob& job);
   // Publishes prepared files as <stem>.parquet under their hour folders (durable on OK).
-  // On error, files published before the failure stay; a retry rewrites the same names.
+  // On error the files this call published are removed again (best effort, logged), so the
+  // job's rows are either all visible in files or all still in memory for a retry.
   Result<std::vector<WrittenFile>> Publish(Prepared prepared);
 
   // What the registered table function reads; set only while Write runs a COPY.
