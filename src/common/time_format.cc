@@ -4,14 +4,16 @@
 
 namespace arc {
 
-std::string UtcNowRfc3339() {
+std::string FormatUtcNow(const char* format) {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), format, &tm);
   return buf;
 }
+
+std::string UtcNowRfc3339() { return FormatUtcNow("%Y-%m-%dT%H:%M:%SZ"); }
 
 int64_t UtcSeconds(int year, int month, int day, int hour, int minute, int second) {
   std::tm tm{};

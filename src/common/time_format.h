@@ -6,6 +6,8 @@
 
 namespace arc {
 
+// The current UTC time formatted with strftime's `format`. Thread-safe.
+std::string FormatUtcNow(const char* format);
 // The current UTC time as RFC 3339 with seconds, e.g. "2026-11-23T23:33:19Z". Thread-safe.
 std::string UtcNowRfc3339();
 

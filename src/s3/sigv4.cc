@@ -1,11 +1,12 @@
 #include "s3/sigv4.h"
 
+#include "common/time_format.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 
 namespace arc::s3 {
 namespace {
@@ -107,13 +108,6 @@ std::string Authorization(const Credentials& c, const SignedRequest& r, const st
          ", Signature=" + Hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size());
 }
 
-std::string AmzDateNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[20];
-  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string AmzDateNow() { return FormatUtcNow("%Y%m%dT%H%M%SZ"); }
 
 }  // namespace arc::s3
