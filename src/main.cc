@@ -47,10 +47,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   arc::ResolveAutomaticValues(&*config);
-  arc::LogLevel level = arc::LogLevel::kInfo;
-  arc::ParseLogLevel(config->log.level, &level);
-  arc::SetLogLevel(level);
-  arc::SetLogJson(config->log.format == "json");
+  arc::SetLogLevel(config->log.level);
+  arc::SetLogFormat(config->log.format);
   arc::App app(std::move(*config));
   arc::Status st = app.Start();
   if (!st.ok()) {

@@ -57,6 +57,28 @@ TEST_F(E2eTest, LineProtocolOnEveryEndpoint) {
   EXPECT_TRUE(ListParquet("ignored").empty());
 }
 
+// Two servers on one data or WAL directory would break exactly-once (each would replay the
+// log, delete "orphans" and name files as if it were alone): the second must refuse to start,
+// naming the directory and the holder.
+TEST_F(E2eTest, SecondServerOnTheSameDirectoriesRefusesToStart) {
+  StartServer("[wal]\nenabled = true\n");
+  const std::string data = dir_.path() + "/data/arc", wal = dir_.path() + "/data/wal";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[storage]\nlocal_path = \"" + data + "\"\n", "storage.local_path " + data},
+      {"[storage]\nlocal_path = \"./other\"\n[wal]\nenabled = true\ndir = \"" + wal + "\"\n",
+       "wal.dir " + wal}};
+  for (const auto& [toml, expect] : cases) {
+    SCOPED_TRACE(expect);
+    TempDir other;
+    ServerProcess second(other.path(), BaseConfig() + toml, {{"ARC_AUTH_BOOTSTRAP_TOKEN", kToken}});
+    EXPECT_EQ(second.RunToExit(), 1);
+    const std::string log = second.Log();
+    EXPECT_NE(log.find(expect + " is in use by another arc server"), std::string::npos) << log;
+    EXPECT_NE(log.find("LOCK is locked by another process (pid "), std::string::npos) << log;
+  }
+  EXPECT_EQ(client_->Post("/write?db=d", "m v=1 1\n", Auth()).status, 204) << "the first keeps serving";
+}
+
 std::string ColumnarDoc(int n, int64_t base_ms) {
   msgpack::sbuffer buf;
   msgpack::packer<msgpack::sbuffer> pk(buf);

@@ -64,7 +64,7 @@ void Flusher::Stop(std::chrono::seconds give_up) {
   threads_.clear();
   std::lock_guard<std::mutex> lock(mu_);
   for (const Pending& p : queue_) {
-    LOG_ERROR("flush of " << p.job.database << "." << p.job.measurement << " (" << p.job.rows
+    LOG_ERROR("flush of " << p.job.target.database << "." << p.job.target.measurement << " (" << p.job.rows
                           << " rows) abandoned at shutdown after " << p.job.attempts
                           << " failed attempts: "
                           << (p.job.lsns.empty() ? "these rows are lost"
@@ -104,7 +104,7 @@ bool Flusher::PopReady(Pending* out, std::unique_lock<std::mutex>* lock) {
 
 bool Flusher::HasUnpublished(const std::string& db, const std::string& m) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto match = [&](const FlushJob& j) { return j.database == db && j.measurement == m; };
+  auto match = [&](const FlushJob& j) { return j.target.database == db && j.target.measurement == m; };
   for (const Pending& p : queue_) {
     if (match(p.job)) return true;
   }
@@ -118,13 +118,18 @@ void Flusher::CopyUnpublished(const std::string& db, const std::string& m,
                               std::vector<Batch>* out) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto copy = [&](const FlushJob& job) {
-    if (job.database != db || job.measurement != m) return;
+    if (job.target.database != db || job.target.measurement != m) return;
     out->insert(out->end(), job.batches.begin(), job.batches.end());
   };
   for (const Pending& p : queue_) copy(p.job);
   for (const FlushJob* job : in_flight_jobs_) copy(*job);
 }
 
+// One flusher thread. Writing the temp files (Prepare) runs without the view lock, because
+// it is the slow part and queries must not wait for it. Publishing (renames or uploads) and
+// dropping the job from in_flight_jobs_ happen under the view lock held shared, so a query
+// (which takes it exclusively for its snapshot) sees the rows either in the job or in the
+// published files, never in both and never in neither.
 void Flusher::Run(ParquetWriter* writer) {
   std::unique_lock<std::mutex> lock(mu_);
   Pending p;
@@ -133,7 +138,7 @@ void Flusher::Run(ParquetWriter* writer) {
     lock.unlock();
     const auto start = Clock::now();
     Result<std::vector<WrittenFile>> result = std::vector<WrittenFile>{};
-    Result<ParquetWriter::Prepared> prepared = writer->Prepare(p.job);
+    Result<ParquetWriter::Prepared> prepared = writer->Prepare(p.job.target, p.job.batches);
     if (!prepared.ok()) {
       result = prepared.status();
       lock.lock();
@@ -158,6 +163,9 @@ void Flusher::Run(ParquetWriter* writer) {
   }
 }
 
+// A failed job goes back to the queue with exponential backoff (100 ms doubling to 30 s): its
+// rows were acknowledged, so it is never dropped while the server runs, and the backoff keeps
+// a storage outage from turning into a busy loop.
 void Flusher::Finish(Pending p, const Result<std::vector<WrittenFile>>& result, double seconds) {
   --in_flight_;
   stats_.flush_seconds += seconds;
@@ -174,10 +182,10 @@ void Flusher::Finish(Pending p, const Result<std::vector<WrittenFile>>& result, 
     }
     stats_.pending_rows -= static_cast<int64_t>(p.job.rows);
     if (seconds >= 1.0) {  // big flushes are reported like the seed's long-work lines
-      LOG_INFO("flushed " << p.job.database << "." << p.job.measurement << ": " << p.job.rows
+      LOG_INFO("flushed " << p.job.target.database << "." << p.job.target.measurement << ": " << p.job.rows
                           << " rows, " << result->size() << " files in " << seconds << " s");
     } else {
-      LOG_DEBUG("flushed " << p.job.database << "." << p.job.measurement << ": " << p.job.rows
+      LOG_DEBUG("flushed " << p.job.target.database << "." << p.job.target.measurement << ": " << p.job.rows
                            << " rows, " << result->size() << " files, " << seconds * 1000 << " ms");
     }
   } else {
@@ -185,7 +193,7 @@ void Flusher::Finish(Pending p, const Result<std::vector<WrittenFile>>& result, 
     ++p.job.attempts;
     const auto delay = std::chrono::milliseconds(
         std::min<int64_t>(30000, 100LL << std::min(p.job.attempts, 9)));
-    LOG_ERROR("flush of " << p.job.database << "." << p.job.measurement << " (" << p.job.rows
+    LOG_ERROR("flush of " << p.job.target.database << "." << p.job.target.measurement << " (" << p.job.rows
                           << " rows) failed, attempt " << p.job.attempts << ", retrying in "
                           << delay.count() << " ms: " << result.status().ToString());
     p.ready_at = Clock::now() + delay;

@@ -37,7 +37,7 @@ class Flusher {
   struct Options {
     int threads = 1;
     int64_t max_pending_rows = 1000000;
-    std::string compression = "zstd";
+    ParquetCompression compression = ParquetCompression::kZstd;
   };
   // Called on a flusher thread after a job's files are durable.
   using OnWritten = std::function<void(const FlushJob&, const std::vector<WrittenFile>&)>;

@@ -40,9 +40,9 @@ class FlakyStorage final : public Storage {
 
 FlushJob OneRowJob(int seq) {
   FlushJob job;
-  job.database = "db";
-  job.measurement = "m";
-  job.file_stem = "s" + std::to_string(seq);
+  job.target.database = "db";
+  job.target.measurement = "m";
+  job.target.file_stem = "s" + std::to_string(seq);
   Batch b;
   b.database = "db";
   b.measurement = "m";
@@ -59,7 +59,7 @@ TEST(FlusherTest, FailedFlushIsRetriedUntilItSucceeds) {
   FlakyStorage storage(dir.path(), 2);
   auto db = DuckDatabase::OpenInMemory();
   ASSERT_TRUE(db.ok());
-  auto f = Flusher::Start(**db, &storage, {1, 1000, "zstd"});
+  auto f = Flusher::Start(**db, &storage, {1, 1000, ParquetCompression::kZstd});
   ASSERT_TRUE(f.ok());
   (*f)->Submit(OneRowJob(7));
   (*f)->Drain();
@@ -78,14 +78,14 @@ TEST(FlusherTest, FailedPublishWithdrawsTheHoursItPublished) {
   test::TempDir dir;
   FlakyStorage storage(dir.path(), 0);
   auto db = DuckDatabase::OpenInMemory();
-  auto w = ParquetWriter::Create(**db, &storage, "zstd");
+  auto w = ParquetWriter::Create(**db, &storage, ParquetCompression::kZstd);
   ASSERT_TRUE(w.ok());
   FlushJob job = OneRowJob(1);
   Batch& b = job.batches[0];
   b.columns[0].AppendInt(2);
   b.FinishRow(1700000000000000 + 3600LL * 1000000);  // a second hour
   job.rows = 2;
-  auto prepared = (*w)->Prepare(job);
+  auto prepared = (*w)->Prepare(job.target, job.batches);
   ASSERT_TRUE(prepared.ok());
   ASSERT_EQ(prepared->files.size(), 2u);
   storage.FailNextCommitsAfter(1);  // the first hour commits, the second fails
@@ -97,7 +97,7 @@ TEST(FlusherTest, AdmissionWaitsForRoom) {
   test::TempDir dir;
   FlakyStorage storage(dir.path(), 1000000);  // storage down: nothing drains
   auto db = DuckDatabase::OpenInMemory();
-  auto f = Flusher::Start(**db, &storage, {1, 2, "zstd"});
+  auto f = Flusher::Start(**db, &storage, {1, 2, ParquetCompression::kZstd});
   ASSERT_TRUE(f.ok());
   EXPECT_TRUE((*f)->WaitForRoom(std::chrono::milliseconds(1)));
   (*f)->Submit(OneRowJob(1));
@@ -111,7 +111,7 @@ TEST(FlusherTest, ManyJobsOnSeveralThreads) {
   test::TempDir dir;
   FlakyStorage storage(dir.path(), 0);
   auto db = DuckDatabase::OpenInMemory();
-  auto f = Flusher::Start(**db, &storage, {2, 1000000, "snappy"});
+  auto f = Flusher::Start(**db, &storage, {2, 1000000, ParquetCompression::kSnappy});
   ASSERT_TRUE(f.ok());
   for (int i = 0; i < 40; ++i) (*f)->Submit(OneRowJob(i));
   (*f)->Drain();

@@ -4,7 +4,7 @@
 
 #include "common/logging.h"
 #include "ingest/time_units.h"
-#include "wal/payload.h"
+#include "ingest/batch_codec.h"
 
 namespace arc {
 
@@ -49,7 +49,8 @@ Status IngestEngine::Open(const DuckDatabase& db) {
 Status IngestEngine::OpenWal() {
   const std::string& dir = config_.wal.dir;
   ARC_RETURN_IF_ERROR(fs_->CreateDirs(dir).WithContext("wal.dir " + dir));
-  ARC_ASSIGN_OR_RETURN(std::vector<int> ids, wal::Recovery::WorkerIds(fs_, dir));
+  ARC_ASSIGN_OR_RETURN(const wal::LogListing listing, wal::ListLogDirectory(fs_, dir));
+  std::vector<int> ids = listing.workers;
   for (int i = 1; i <= config_.server.workers; ++i) ids.push_back(i);
   for (int k : ids) {
     if (manifests_.count(k)) continue;
@@ -72,9 +73,9 @@ Status IngestEngine::OpenWal() {
   for (auto& w : workers_) w->SetMaxBufferRows(replay_rows);
   for (auto& w : workers_) w->RequireWal();
   for (int k : ids) worker_for(k)->AttachWal(nullptr, manifests_.at(k).get());
-  wal::Recovery recovery(fs_, dir, storage_, flusher_.get(), worker_for,
-                         [&](int k) { return manifests_.at(k).get(); });
-  ARC_RETURN_IF_ERROR(recovery.Run(options_.recovery_flush_timeout));
+  WalReplay recovery(fs_, dir, storage_, flusher_.get(), worker_for,
+                     [&](int k) { return manifests_.at(k).get(); });
+  ARC_RETURN_IF_ERROR(recovery.Run(listing, options_.recovery_flush_timeout));
   for (auto& w : workers_) w->SetMaxBufferRows(config_.ingest.max_buffer_size);
   recovery_ = recovery.totals();
   resume_ = recovery.resume();
@@ -104,7 +105,7 @@ Status IngestEngine::OpenWriter(int k, const wal::WorkerResume& resume) {
   wal::WalOptions o;
   o.dir = config_.wal.dir;
   o.worker = k;
-  wal::ParseSyncMode(config_.wal.sync_mode, &o.sync_mode);
+  o.sync_mode = config_.wal.sync_mode;
   o.max_size_bytes = static_cast<uint64_t>(config_.wal.max_size_mb) << 20;
   o.max_age_us = config_.wal.max_age_seconds * 1000000;
   Result<std::unique_ptr<wal::WalWriter>> w =
@@ -124,7 +125,7 @@ Status IngestEngine::OpenWriter(int k, const wal::WorkerResume& resume) {
 void IngestEngine::OnFlushed(const FlushJob& job) {
   if (job.lsns.empty()) return;
   wal::Manifest* m = manifests_.at(job.worker).get();
-  m->Complete(job.database, job.measurement, job.lsns);
+  m->Complete(job.target.database, job.target.measurement, job.lsns);
   Result<uint64_t> w = m->Persist();
   if (!w.ok()) {
     LOG_ERROR("WAL manifest of worker " << job.worker << " not saved (segments are kept, replay "
@@ -145,7 +146,7 @@ void IngestEngine::Write(BatchSet&& set, Worker::Done done) {
   if (!flusher_->WaitForRoom(backpressure_wait_)) {
     return done(Status::Unavailable("flush queue is full (storage is slower than ingest); retry later"));
   }
-  const std::string payload = wal_enabled_ ? wal::EncodePayload(set) : std::string();
+  const std::string payload = wal_enabled_ ? EncodeBatchSet(set) : std::string();
   const size_t n = workers_.size();
   Status first_error;
   for (size_t attempt = 0; attempt < n; ++attempt) {

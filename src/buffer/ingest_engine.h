@@ -13,11 +13,12 @@
 #include <vector>
 
 #include "buffer/flusher.h"
+#include "buffer/wal_replay.h"
 #include "buffer/worker.h"
 #include "common/config.h"
 #include "ingest/batch_set.h"
+#include "wal/log_dir.h"
 #include "wal/manifest.h"
-#include "wal/recovery.h"
 #include "wal/wal_writer.h"
 
 namespace arc {
@@ -72,7 +73,7 @@ class IngestEngine {
   std::vector<wal::WalWriter*> wal_writers() const;
   // Per-worker health: OK or why writes are refused.
   std::vector<Status> worker_health() const;
-  const wal::RecoveryTotals& recovery() const { return recovery_; }
+  const RecoveryTotals& recovery() const { return recovery_; }
   const Config& config() const { return config_; }
 
  private:
@@ -97,7 +98,7 @@ class IngestEngine {
   std::vector<Status> open_errors_;                       // why writers_[i] is null
   std::map<int, wal::WorkerResume> resume_;
   int64_t last_open_retry_us_ = 0;
-  wal::RecoveryTotals recovery_;
+  RecoveryTotals recovery_;
   std::atomic<uint64_t> next_worker_{0};
   mutable std::mutex mu_;                                 // guards writers_, open_errors_
   std::mutex timer_mu_;

@@ -1,6 +1,6 @@
 #include "buffer/worker.h"
 
-#include <cstdio>
+#include "storage/partition_layout.h"
 
 namespace arc {
 namespace {
@@ -49,23 +49,15 @@ void Worker::RequireWal() {
 FlushJob Worker::Detach(const std::string& key, MeasurementBuffer* buffer) {
   FlushJob job;
   const size_t sep = key.find('\0');
-  job.database = key.substr(0, sep);
-  job.measurement = key.substr(sep + 1);
+  job.target.database = key.substr(0, sep);
+  job.target.measurement = key.substr(sep + 1);
   job.worker = id_;
   job.sequence = next_sequence_++;
   job.rows = buffer->rows();
   job.lsns = buffer->TakeLsns();
   job.batches = buffer->TakeBatches();
-  char stem[96];
-  if (!job.lsns.empty()) {
-    std::snprintf(stem, sizeof(stem), "w%d-%llu-%llu", id_,
-                  static_cast<unsigned long long>(job.lsns.front()),
-                  static_cast<unsigned long long>(job.lsns.back()));
-  } else {
-    std::snprintf(stem, sizeof(stem), "b%llu-w%d-%llu", static_cast<unsigned long long>(boot_id_),
-                  id_, static_cast<unsigned long long>(job.sequence));
-  }
-  job.file_stem = stem;
+  job.target.file_stem = job.lsns.empty() ? BootFlushStem(boot_id_, id_, job.sequence)
+                                           : WalFlushStem(id_, job.lsns.front(), job.lsns.back());
   buffered_rows_ -= static_cast<int64_t>(job.rows);
   return job;
 }

@@ -60,16 +60,21 @@ Result<std::string> AsString(const RawValue& v) {
   return Status::InvalidArgument("expected a string");
 }
 
-Setter Str(std::function<std::string*(Config*)> field,
-           std::vector<std::string> allowed = {}) {
-  return [field, allowed](const RawValue& v, Config* c) -> Status {
+Setter Str(std::function<std::string*(Config*)> field) {
+  return [field](const RawValue& v, Config* c) -> Status {
+    ARC_ASSIGN_OR_RETURN(*field(c), AsString(v));
+    return Status::OK();
+  };
+}
+
+// A typed enum, parsed here once (common/enums.h names its spellings).
+template <typename E>
+Setter Enum(std::function<E*(Config*)> field) {
+  return [field](const RawValue& v, Config* c) -> Status {
     ARC_ASSIGN_OR_RETURN(std::string s, AsString(v));
-    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return Status::InvalidArgument("\"" + s + "\" is not one of: " + list);
-    }
-    *field(c) = s;
+    const std::optional<E> parsed = EnumFromString<E>(s);
+    if (!parsed) return Status::InvalidArgument("\"" + s + "\" is not one of: " + EnumChoices<E>());
+    *field(c) = *parsed;
     return Status::OK();
   };
 }
@@ -117,7 +122,7 @@ const std::vector<KeySpec>& Keys() {
       {"server", "port", Int<int>(F(server.port), 0, 65535)},
       {"server", "workers", Int<int>(F(server.workers), 0, 1024)},
       {"server", "max_payload_size", Bytes(F(server.max_payload_size))},
-      {"storage", "backend", Str(F(storage.backend), {"local", "s3", "minio"})},
+      {"storage", "backend", Enum<StorageBackend>(F(storage.backend))},
       {"storage", "local_path", Str(F(storage.local_path))},
       {"storage", "s3_bucket", Str(F(storage.s3_bucket))},
       {"storage", "s3_region", Str(F(storage.s3_region))},
@@ -129,14 +134,13 @@ const std::vector<KeySpec>& Keys() {
       {"storage", "s3_prefix", Str(F(storage.s3_prefix))},
       {"ingest", "max_buffer_size", Int<int64_t>(F(ingest.max_buffer_size), 1, 100000000)},
       {"ingest", "max_buffer_age_ms", Int<int64_t>(F(ingest.max_buffer_age_ms), 1, 86400000)},
-      {"ingest", "compression",
-       Str(F(ingest.compression), {"snappy", "zstd", "gzip", "none"})},
+      {"ingest", "compression", Enum<ParquetCompression>(F(ingest.compression))},
       {"ingest", "flush_workers", Int<int>(F(ingest.flush_workers), 0, 64)},
       {"ingest", "max_pending_rows", Int<int64_t>(F(ingest.max_pending_rows), 0, INT64_MAX)},
       {"wal", "enabled", Bool(F(wal.enabled))},
       {"wal", "dir", Str(F(wal.dir))},
       {"wal", "directory", Str(F(wal.dir))},
-      {"wal", "sync_mode", Str(F(wal.sync_mode), {"fsync", "fdatasync", "async"})},
+      {"wal", "sync_mode", Enum<SyncMode>(F(wal.sync_mode))},
       {"wal", "max_size_mb", Int<int64_t>(F(wal.max_size_mb), 1, 1 << 20)},
       {"wal", "max_age_seconds", Int<int64_t>(F(wal.max_age_seconds), 1, 86400 * 365)},
       {"auth", "enabled", Bool(F(auth.enabled))},
@@ -145,8 +149,8 @@ const std::vector<KeySpec>& Keys() {
       {"query", "memory_limit", Str(F(query.memory_limit))},
       {"query", "threads", Int<int>(F(query.threads), 0, 1024)},
       {"query", "max_rows", Int<int64_t>(F(query.max_rows), 1, INT64_MAX)},
-      {"log", "level", Str(F(log.level), {"debug", "info", "warn", "warning", "error"})},
-      {"log", "format", Str(F(log.format), {"console", "json"})},
+      {"log", "level", Enum<LogLevel>(F(log.level))},
+      {"log", "format", Enum<LogFormat>(F(log.format))},
   };
   return keys;
 }

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "common/enums.h"
 #include "common/result.h"
 
 namespace arc {
@@ -17,7 +18,7 @@ struct ServerConfig {
 };
 
 struct StorageConfig {
-  std::string backend = "local";                // local | s3 | minio
+  StorageBackend backend = StorageBackend::kLocal;
   std::string local_path = "./data/arc";
   std::string s3_bucket, s3_region = "us-east-1", s3_endpoint, s3_access_key, s3_secret_key;
   bool s3_use_ssl = true;
@@ -28,7 +29,7 @@ struct StorageConfig {
 struct IngestConfig {
   int64_t max_buffer_size = 50000;              // rows per (database, measurement) buffer
   int64_t max_buffer_age_ms = 5000;
-  std::string compression = "zstd";             // snappy | zstd | gzip | none
+  ParquetCompression compression = ParquetCompression::kZstd;
   int flush_workers = 0;                        // 0 = number of cores
   int64_t max_pending_rows = 0;                 // 0 = 4 * workers * max_buffer_size
 };
@@ -36,7 +37,7 @@ struct IngestConfig {
 struct WalConfig {
   bool enabled = false;
   std::string dir = "./data/wal";
-  std::string sync_mode = "fdatasync";          // fsync | fdatasync | async
+  SyncMode sync_mode = SyncMode::kFdatasync;
   int64_t max_size_mb = 100;
   int64_t max_age_seconds = 3600;
 };
@@ -54,8 +55,8 @@ struct QueryConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";                   // debug | info | warn | error
-  std::string format = "console";               // console | json
+  LogLevel level = LogLevel::kInfo;
+  LogFormat format = LogFormat::kConsole;
 };
 
 struct Config {

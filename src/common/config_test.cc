@@ -11,14 +11,14 @@ TEST(ConfigTest, DefaultsMatchTheProtocolDocument) {
   EXPECT_EQ(c->server.port, 8000);
   EXPECT_EQ(c->server.host, "0.0.0.0");
   EXPECT_EQ(c->server.max_payload_size, 1ull << 30);
-  EXPECT_EQ(c->storage.backend, "local");
+  EXPECT_EQ(c->storage.backend, StorageBackend::kLocal);
   EXPECT_EQ(c->storage.local_path, "./data/arc");
   EXPECT_EQ(c->ingest.max_buffer_size, 50000);
   EXPECT_EQ(c->ingest.max_buffer_age_ms, 5000);
-  EXPECT_EQ(c->ingest.compression, "zstd");
+  EXPECT_EQ(c->ingest.compression, ParquetCompression::kZstd);
   EXPECT_FALSE(c->wal.enabled);
   EXPECT_EQ(c->wal.dir, "./data/wal");
-  EXPECT_EQ(c->wal.sync_mode, "fdatasync");
+  EXPECT_EQ(c->wal.sync_mode, SyncMode::kFdatasync);
   EXPECT_EQ(c->wal.max_size_mb, 100);
   EXPECT_EQ(c->wal.max_age_seconds, 3600);
   EXPECT_TRUE(c->auth.enabled);
@@ -73,14 +73,14 @@ TEST(ConfigTest, EnvironmentOverridesInBothSpellings) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_TRUE(c->wal.enabled);
   EXPECT_EQ(c->wal.dir, "/x/wal");
-  EXPECT_EQ(c->wal.sync_mode, "async");
+  EXPECT_EQ(c->wal.sync_mode, SyncMode::kAsync);
   EXPECT_EQ(c->wal.max_size_mb, 10);
   EXPECT_EQ(c->wal.max_age_seconds, 60);
   EXPECT_EQ(c->server.port, 9000);
   EXPECT_EQ(c->ingest.max_buffer_size, 1000);
   // The ARC_ spelling wins over the seed's short name.
   Result<Config> both = ParseConfig("", {{"WAL_SYNC_MODE", "async"}, {"ARC_WAL_SYNC_MODE", "fsync"}});
-  EXPECT_EQ(both->wal.sync_mode, "fsync");
+  EXPECT_EQ(both->wal.sync_mode, SyncMode::kFsync);
   Result<Config> bad = ParseConfig("", {{"WAL_SYNC_MODE", "fdatasnyc"}});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("WAL_SYNC_MODE"), std::string::npos);

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,6 +59,17 @@ Status SyncPath(const std::string& path, int flags) {
   if (rc != 0) return Status::FromErrno(err, "fsync " + path);
   return Status::OK();
 }
+
+// flock(2) on an open descriptor: released when the descriptor closes, also when the process
+// dies (kill -9 included), so a crashed server never leaves a stale lock behind.
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  ~PosixFileLock() override { ::close(fd_); }
+
+ private:
+  int fd_;
+};
 
 class PosixFileSystem final : public FileSystem {
  public:
@@ -153,6 +165,30 @@ class PosixFileSystem final : public FileSystem {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat " + path);
     return static_cast<uint64_t>(st.st_size);
+  }
+
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::FromErrno(errno, "open lock file " + path);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      char pid[32] = {0};
+      const ssize_t n = ::pread(fd, pid, sizeof(pid) - 1, 0);
+      ::close(fd);
+      if (err != EWOULDBLOCK) return Status::FromErrno(err, "lock " + path);
+      std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "";
+      while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+      return Status::Unavailable(path + " is locked by another process" +
+                                 (holder.empty() ? "" : " (pid " + holder + ")"));
+    }
+    // Only the holder writes: the pid names it in the next contender's message.
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+      const int err = errno;
+      ::close(fd);
+      return Status::FromErrno(err, "write lock file " + path);
+    }
+    return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(fd));
   }
 };
 

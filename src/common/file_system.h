@@ -26,6 +26,12 @@ class WritableFile {
   virtual Status Close() = 0;
 };
 
+// An exclusive lock on a file, held until this object is destroyed.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
 struct DirEntry {
   std::string name;
   bool is_dir = false;
@@ -52,6 +58,10 @@ class FileSystem {
   virtual Result<std::vector<DirEntry>> ListDir(const std::string& dir) = 0;
   virtual bool Exists(const std::string& path) = 0;
   virtual Result<uint64_t> FileSize(const std::string& path) = 0;
+  // Takes an exclusive lock on `path` (created when missing) for the life of the returned
+  // object and writes the caller's pid into it. Unavailable, naming the holder's pid, while
+  // another process or another lock object holds it. The directory must exist.
+  virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
 };
 
 // The process-wide real file system (never null, never freed).

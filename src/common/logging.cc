@@ -37,17 +37,8 @@ std::string LocalTimestamp() {
 }  // namespace
 
 void SetLogLevel(LogLevel level) { g_level = static_cast<int>(level); }
-void SetLogJson(bool json) { g_json = json; }
+void SetLogFormat(LogFormat format) { g_json = format == LogFormat::kJson; }
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(); }
-
-bool ParseLogLevel(const std::string& text, LogLevel* out) {
-  if (text == "debug") *out = LogLevel::kDebug;
-  else if (text == "info") *out = LogLevel::kInfo;
-  else if (text == "warn" || text == "warning") *out = LogLevel::kWarn;
-  else if (text == "error") *out = LogLevel::kError;
-  else return false;
-  return true;
-}
 
 void LogLine(LogLevel level, const std::string& message) {
   std::string line;

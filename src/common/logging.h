@@ -6,14 +6,13 @@
 #include <sstream>
 #include <string>
 
-namespace arc {
+#include "common/enums.h"
 
-enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+namespace arc {
 
 // Process-wide settings; call before starting threads. Not thread-safe against logging.
 void SetLogLevel(LogLevel level);
-void SetLogJson(bool json);
-bool ParseLogLevel(const std::string& text, LogLevel* out);
+void SetLogFormat(LogFormat format);
 
 // Writes one line to stderr (atomically with respect to other log calls). Thread-safe.
 void LogLine(LogLevel level, const std::string& message);

@@ -21,6 +21,13 @@ Result<int64_t> ToMicros(int64_t value, Precision precision);
 Result<int64_t> MicrosFromMagnitude(int64_t value);
 Result<int64_t> MicrosFromMagnitude(double value);
 
+inline constexpr int64_t kMicrosPerHour = 3600LL * 1000000LL;
+
+// floor(time_us / 1 hour): the UTC hour since the epoch a row's time falls in.
+inline int64_t HourOf(int64_t time_us) {
+  return time_us >= 0 ? time_us / kMicrosPerHour : -((-time_us + kMicrosPerHour - 1) / kMicrosPerHour);
+}
+
 // Microseconds since the epoch, from the system clock.
 int64_t NowMicros();
 

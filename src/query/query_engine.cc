@@ -10,9 +10,9 @@
 
 #include "common/logging.h"
 #include "ingest/names.h"
-#include "query/hour_files.h"
 #include "query/sql_rewrite.h"
 #include "storage/flush_scan.h"
+#include "storage/hour_files.h"
 
 namespace arc {
 namespace {
@@ -221,8 +221,8 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
     auto& tables = snapshots_[id];
     for (std::vector<Batch>& rows : memory) {
       auto t = std::make_unique<SnapshotTable>();
-      t->rows.batches = std::move(rows);
-      t->view = std::make_unique<FlushView>(t->rows);
+      t->batches = std::move(rows);
+      t->view = std::make_unique<FlushView>(t->batches);
       tables.push_back(std::move(t));
     }
   }
@@ -237,7 +237,7 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
   QueryOutput output;
   std::vector<std::string> sources;
   for (size_t i = 0; i < names.size(); ++i) {
-    const bool buffered = FindSnapshotTable(id, static_cast<int64_t>(i))->rows.batches.size() > 0;
+    const bool buffered = FindSnapshotTable(id, static_cast<int64_t>(i))->batches.size() > 0;
     const std::string memory = "SELECT * FROM arc_buffered(" + std::to_string(id) + ", " + std::to_string(i) + ")";
     std::string source = memory;
     if (!files[i].files.empty()) {

@@ -47,7 +47,7 @@ class QueryEngine {
 
   // The rows of one table of a registered snapshot (for the arc_buffered table function).
   struct SnapshotTable {
-    FlushJob rows;                     // batches only
+    std::vector<Batch> batches;
     std::unique_ptr<FlushView> view;
   };
   SnapshotTable* FindSnapshotTable(int64_t snapshot, int64_t table);

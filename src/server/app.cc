@@ -10,6 +10,27 @@ App::App(Config config) : config_(std::move(config)) {}
 
 App::~App() = default;
 
+// Exactly-once needs one writer per data and WAL directory: a second server would replay,
+// delete orphans and name files as if it were alone. The lock is taken before anything in
+// those directories is read or changed.
+Status App::LockDirectories() {
+  std::vector<std::pair<std::string, std::string>> dirs = {{"storage.local_path", config_.storage.local_path}};
+  if (config_.wal.enabled && config_.wal.dir != config_.storage.local_path) {
+    dirs.emplace_back("wal.dir", config_.wal.dir);
+  }
+  for (const auto& [key, dir] : dirs) {
+    FileSystem* fs = DefaultFileSystem();
+    ARC_RETURN_IF_ERROR(fs->CreateDirs(dir).WithContext(key + " " + dir));
+    Result<std::unique_ptr<FileLock>> lock = fs->LockFile(JoinPath(dir, "LOCK"));
+    if (!lock.ok()) {
+      return lock.status().WithContext(key + " " + dir + " is in use by another arc server (two "
+                                       "servers must not share a data or WAL directory)");
+    }
+    locks_.push_back(std::move(*lock));
+  }
+  return Status::OK();
+}
+
 Status App::OpenAuth() {
   if (!config_.auth.enabled) {
     LOG_WARN("authentication is disabled (auth.enabled = false): every client may read and write");
@@ -31,13 +52,16 @@ Status App::OpenAuth() {
 
 Status App::OpenStorage() {
   const StorageConfig& c = config_.storage;
-  if (c.backend == "local") {
+  if (c.backend == StorageBackend::kLocal) {
     auto local = std::make_unique<LocalStorage>(DefaultFileSystem(), c.local_path);
     ARC_RETURN_IF_ERROR(local->Open().WithContext("storage " + c.local_path));
     storage_ = std::move(local);
     return Status::OK();
   }
-  if (c.s3_bucket.empty()) return Status::InvalidArgument("storage.s3_bucket is required for backend \"" + c.backend + "\"");
+  if (c.s3_bucket.empty()) {
+    return Status::InvalidArgument("storage.s3_bucket is required for backend \"" +
+                                   std::string(EnumToString(c.backend)) + "\"");
+  }
   s3::S3Options o;
   o.endpoint = c.s3_endpoint;
   o.bucket = c.s3_bucket;
@@ -45,7 +69,7 @@ Status App::OpenStorage() {
   o.access_key = c.s3_access_key;
   o.secret_key = c.s3_secret_key;
   o.use_ssl = c.s3_use_ssl;
-  o.path_style = c.s3_path_style || c.backend == "minio";
+  o.path_style = c.s3_path_style || c.backend == StorageBackend::kMinio;
   std::string prefix = c.s3_prefix;
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
   auto s3 = std::make_unique<S3Storage>(DefaultFileSystem(), c.local_path, o, prefix);
@@ -55,6 +79,7 @@ Status App::OpenStorage() {
 }
 
 Status App::Start() {
+  ARC_RETURN_IF_ERROR(LockDirectories());
   ARC_RETURN_IF_ERROR(OpenStorage());
   ARC_ASSIGN_OR_RETURN(duck_, DuckDatabase::OpenInMemory());
   ARC_ASSIGN_OR_RETURN(engine_, IngestEngine::Start(config_, *duck_, storage_.get(), DefaultFileSystem()));
@@ -62,7 +87,7 @@ Status App::Start() {
   writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size);
   wal_ = std::make_unique<WalHandler>(engine_.get(), DefaultFileSystem());
   ARC_ASSIGN_OR_RETURN(query_engine_, QueryEngine::Open(config_, engine_.get(),
-                                                        config_.storage.backend == "local" ? nullptr : storage_.get()));
+                                                        config_.storage.backend == StorageBackend::kLocal ? nullptr : storage_.get()));
   queries_ = std::make_unique<QueryHandler>(query_engine_.get());
   router_ = std::make_unique<Router>(writes_.get(), wal_.get(), queries_.get(), tokens_.get(), engine_.get());
   HttpServer::Options opts;
@@ -83,7 +108,7 @@ Status App::Start() {
   LOG_INFO("arc listening on " << config_.server.host << ":" << server_->port() << " ("
                                << config_.server.workers << " workers, storage "
                                << storage_->Describe() << ", WAL "
-                               << (config_.wal.enabled ? config_.wal.sync_mode + " in " + config_.wal.dir
+                               << (config_.wal.enabled ? std::string(EnumToString(config_.wal.sync_mode)) + " in " + config_.wal.dir
                                                        : std::string("off"))
                                << ")");
   return Status::OK();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "buffer/ingest_engine.h"
 #include "common/config.h"
@@ -33,10 +34,12 @@ class App {
   int port() const { return server_ ? server_->port() : 0; }
 
  private:
+  Status LockDirectories();
   Status OpenAuth();
   Status OpenStorage();
 
   const Config config_;
+  std::vector<std::unique_ptr<FileLock>> locks_;   // held for the life of the process
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<DuckDatabase> duck_;
   std::unique_ptr<IngestEngine> engine_;

@@ -92,7 +92,7 @@ void RenderWal(const IngestEngine& engine, std::string* out) {
     HistogramSamples(out, "arc_wal_sync_duration_seconds", "worker=\"" + std::to_string(i + 1) + "\"",
                      wal::kSyncBucketsSeconds, s.latency_buckets, s.syncs, s.latency_sum_seconds);
   }
-  const wal::RecoveryTotals& r = engine.recovery();
+  const RecoveryTotals& r = engine.recovery();
   Simple(out, "arc_wal_recovery_duration_seconds", "gauge", "Duration of the WAL recovery at start-up.", r.seconds);
   Simple(out, "arc_wal_recovered_entries", "gauge", "WAL entries replayed at start-up.", double(r.entries));
   Simple(out, "arc_wal_corrupted_entries", "gauge", "WAL entries lost to corruption found at start-up.", double(r.corrupted));

@@ -30,7 +30,7 @@ json WorkerBlock(const wal::WalWriter& w, const std::string& dir) {
           {"healthy", health.ok()},
           {"error", health.ok() ? json(nullptr) : json(health.message())},
           {"configuration",
-           {{"sync_mode", wal::SyncModeName(w.sync_mode())},
+           {{"sync_mode", EnumToString(w.sync_mode())},
             {"worker_id", w.worker()},
             {"current_file", JoinPath(dir, cur.name)}}},
           {"stats",
@@ -51,12 +51,12 @@ WalHandler::WalHandler(IngestEngine* engine, FileSystem* fs) : engine_(engine), 
 HttpResponse WalHandler::Status() const {
   const Config& c = engine_->config();
   if (!engine_->wal_enabled()) {
-    return Json(200, {{"enabled", false}, {"configuration", {{"sync_mode", c.wal.sync_mode}}}});
+    return Json(200, {{"enabled", false}, {"configuration", {{"sync_mode", EnumToString(c.wal.sync_mode)}}}});
   }
   json workers = json::array();
   json total = {{"current_size_mb", 0.0}, {"current_age_seconds", 0}, {"total_entries", 0},
                 {"total_bytes", 0}, {"total_syncs", 0}, {"total_rotations", 0}};
-  json configuration = {{"sync_mode", c.wal.sync_mode}, {"worker_id", nullptr}, {"current_file", nullptr}};
+  json configuration = {{"sync_mode", EnumToString(c.wal.sync_mode)}, {"worker_id", nullptr}, {"current_file", nullptr}};
   for (wal::WalWriter* w : engine_->wal_writers()) {
     if (w == nullptr) continue;
     json block = WorkerBlock(*w, c.wal.dir);
@@ -69,7 +69,7 @@ HttpResponse WalHandler::Status() const {
                                             block["stats"]["current_age_seconds"].get<int64_t>());
     workers.push_back(std::move(block));
   }
-  const wal::RecoveryTotals& r = engine_->recovery();
+  const RecoveryTotals& r = engine_->recovery();
   return Json(200, {{"enabled", true},
                     {"configuration", configuration},
                     {"stats", total},
@@ -111,7 +111,7 @@ HttpResponse WalHandler::Health() const {
   for (size_t i = 0; i < health.size(); ++i) {
     if (!health[i].ok()) issues.push_back("worker " + std::to_string(i + 1) + ": " + health[i].message());
   }
-  if (c.wal.sync_mode == "async") {
+  if (c.wal.sync_mode == SyncMode::kAsync) {
     recommendations.push_back("sync_mode is async: a power loss can lose up to 1 s of "
                               "acknowledged writes; use fdatasync for zero data loss");
   }
@@ -141,7 +141,7 @@ HttpResponse WalHandler::Health() const {
                {"stats_summary",
                 {{"workers", health.size()}, {"total_entries", entries}, {"total_syncs", syncs},
                  {"sync_failures", failures}, {"active_size_mb", Mb(active_bytes)},
-                 {"recovered_size_mb", Mb(recovered_bytes)}, {"sync_mode", c.wal.sync_mode}}}});
+                 {"recovered_size_mb", Mb(recovered_bytes)}, {"sync_mode", EnumToString(c.wal.sync_mode)}}}});
 }
 
 HttpResponse WalHandler::Cleanup(const HttpRequest& request) {

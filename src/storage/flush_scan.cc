@@ -81,7 +81,7 @@ void FillScanChunk(const FlushView& view, const HourSlice& slice, ScanCursor* cu
     const RowRun& run = view.runs()[slice.run_begin + cursor->run];
     const size_t n = std::min<size_t>(capacity - filled, run.len - cursor->offset);
     const size_t row = run.row + cursor->offset;
-    const Batch& batch = view.job().batches[run.batch];
+    const Batch& batch = view.batches()[run.batch];
     std::memcpy(times + filled, batch.time_us.data() + row, n * 8);
     const std::vector<int>& map = view.column_map()[run.batch];
     for (size_t i = 0; i < ncols; ++i) {

@@ -6,21 +6,14 @@
 
 namespace arc {
 
-constexpr int64_t kMicrosPerHour = 3600LL * 1000000LL;
-
-int64_t HourOf(int64_t time_us) {
-  return time_us >= 0 ? time_us / kMicrosPerHour
-                      : -((-time_us + kMicrosPerHour - 1) / kMicrosPerHour);
-}
-
-FlushView::FlushView(const FlushJob& job) : job_(job) {
+FlushView::FlushView(const std::vector<Batch>& batches) : batches_(batches) {
   BuildSchema();
   BuildRuns();
   SplitHours();
 }
 
 void FlushView::BuildSchema() {
-  for (const Batch& b : job_.batches) {
+  for (const Batch& b : batches_) {
     for (const Column& c : b.columns) {
       auto same = [&](const SchemaColumn& s) { return EqualsIgnoringCase(s.name, c.name()); };
       if (std::none_of(schema_.begin(), schema_.end(), same)) {
@@ -28,7 +21,7 @@ void FlushView::BuildSchema() {
       }
     }
   }
-  for (const Batch& b : job_.batches) {
+  for (const Batch& b : batches_) {
     std::vector<int> map;
     for (const SchemaColumn& s : schema_) {
       const int exact = b.FindColumn(s.name);
@@ -43,7 +36,7 @@ static bool IsSorted(const std::vector<int64_t>& t) { return std::is_sorted(t.be
 // k-way merge of the batches; each must be sorted. A run extends while its batch's next time
 // is not after the smallest head of the other batches.
 void FlushView::BuildRuns() {
-  const auto& batches = job_.batches;
+  const std::vector<Batch>& batches = batches_;
   if (!std::all_of(batches.begin(), batches.end(), [](const Batch& b) { return IsSorted(b.time_us); })) {
     SortBatchByPermutation();
     return;
@@ -75,8 +68,8 @@ void FlushView::BuildRuns() {
 // Fallback for batches that are not sorted internally: a full sort of (time, batch, row).
 void FlushView::SortBatchByPermutation() {
   std::vector<std::tuple<int64_t, uint32_t, uint32_t>> rows;
-  for (uint32_t b = 0; b < job_.batches.size(); ++b) {
-    const auto& t = job_.batches[b].time_us;
+  for (uint32_t b = 0; b < batches_.size(); ++b) {
+    const auto& t = batches_[b].time_us;
     for (uint32_t r = 0; r < t.size(); ++r) rows.emplace_back(t[r], b, r);
   }
   std::sort(rows.begin(), rows.end());
@@ -94,7 +87,7 @@ void FlushView::SortBatchByPermutation() {
 void FlushView::SplitHours() {
   std::vector<RowRun> split;
   for (const RowRun& run : runs_) {
-    const auto& t = job_.batches[run.batch].time_us;
+    const auto& t = batches_[run.batch].time_us;
     uint32_t begin = run.row;
     const uint32_t end = run.row + run.len;
     while (begin < end) {

@@ -1,4 +1,4 @@
-// FlushView: a FlushJob's rows in time order, as runs of consecutive rows of one batch,
+// FlushView: a set of batches' rows in time order, as runs of consecutive rows of one batch,
 // split into one slice per UTC hour. Sorting is a k-way merge of the batches (usually each
 // already sorted), so data that arrives in order costs one pass and no copying.
 #pragma once
@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "buffer/flush_job.h"
+#include "ingest/batch.h"
+#include "ingest/time_units.h"
 
 namespace arc {
 
@@ -30,12 +31,13 @@ struct HourSlice {
   size_t rows;
 };
 
-// Immutable after construction; safe to read from several threads. `job` must outlive it.
+// Immutable after construction; safe to read from several threads. `batches` (one
+// measurement's; column types agree across them) must outlive the view.
 class FlushView {
  public:
-  explicit FlushView(const FlushJob& job);
+  explicit FlushView(const std::vector<Batch>& batches);
 
-  const FlushJob& job() const { return job_; }
+  const std::vector<Batch>& batches() const { return batches_; }
   // The union of the batches' columns, first spelling first (names match ignoring case).
   const std::vector<SchemaColumn>& schema() const { return schema_; }
   // column_map()[b][i]: the index in batch b of schema column i, or -1.
@@ -51,14 +53,11 @@ class FlushView {
   void SortBatchByPermutation();
   void SplitHours();
 
-  const FlushJob& job_;
+  const std::vector<Batch>& batches_;
   std::vector<SchemaColumn> schema_;
   std::vector<std::vector<int>> column_map_;
   std::vector<RowRun> runs_;
   std::vector<HourSlice> hours_;
 };
-
-// floor(time_us / 1 hour).
-int64_t HourOf(int64_t time_us);
 
 }  // namespace arc

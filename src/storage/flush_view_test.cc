@@ -20,43 +20,38 @@ Batch TimesOnly(std::vector<int64_t> times, const std::string& col = "v") {
   return b;
 }
 
-FlushJob Job(std::vector<Batch> batches) {
-  FlushJob j;
-  for (auto& b : batches) j.rows += b.rows();
-  j.batches = std::move(batches);
-  return j;
-}
+std::vector<Batch> Job(std::vector<Batch> batches) { return batches; }
 
 // The times in view order, flattened.
 std::vector<int64_t> Flatten(const FlushView& v) {
   std::vector<int64_t> out;
   for (const RowRun& r : v.runs()) {
-    for (uint32_t i = 0; i < r.len; ++i) out.push_back(v.job().batches[r.batch].time_us[r.row + i]);
+    for (uint32_t i = 0; i < r.len; ++i) out.push_back(v.batches()[r.batch].time_us[r.row + i]);
   }
   return out;
 }
 
 TEST(FlushViewTest, SortedNonOverlappingBatchesGiveOneRunEach) {
-  FlushJob job = Job({TimesOnly({10, 11, 12}), TimesOnly({1, 2, 3}), TimesOnly({20, 21})});
+  std::vector<Batch> job = Job({TimesOnly({10, 11, 12}), TimesOnly({1, 2, 3}), TimesOnly({20, 21})});
   FlushView v(job);
   EXPECT_EQ(v.runs().size(), 3u);
   EXPECT_EQ(Flatten(v), (std::vector<int64_t>{1, 2, 3, 10, 11, 12, 20, 21}));
 }
 
 TEST(FlushViewTest, InterleavedBatchesMerge) {
-  FlushJob job = Job({TimesOnly({1, 4, 5, 9}), TimesOnly({2, 3, 6, 7, 8})});
+  std::vector<Batch> job = Job({TimesOnly({1, 4, 5, 9}), TimesOnly({2, 3, 6, 7, 8})});
   FlushView v(job);
   EXPECT_EQ(Flatten(v), (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9}));
 }
 
 TEST(FlushViewTest, UnsortedBatchFallsBackToFullSort) {
-  FlushJob job = Job({TimesOnly({5, 1, 3}), TimesOnly({2, 4})});
+  std::vector<Batch> job = Job({TimesOnly({5, 1, 3}), TimesOnly({2, 4})});
   FlushView v(job);
   EXPECT_EQ(Flatten(v), (std::vector<int64_t>{1, 2, 3, 4, 5}));
 }
 
 TEST(FlushViewTest, HourSlicesSplitRuns) {
-  FlushJob job = Job({TimesOnly({kHour - 2, kHour - 1, kHour, kHour + 1, 3 * kHour})});
+  std::vector<Batch> job = Job({TimesOnly({kHour - 2, kHour - 1, kHour, kHour + 1, 3 * kHour})});
   FlushView v(job);
   ASSERT_EQ(v.hours().size(), 3u);
   EXPECT_EQ(v.hours()[0].hour, 0);
@@ -71,7 +66,7 @@ TEST(FlushViewTest, SchemaUnionAndColumnMap) {
   Batch a = TimesOnly({1}, "x");
   Batch b = TimesOnly({2}, "X");
   b.AddColumn("tag", ColumnType::kString, true);
-  FlushJob job = Job({std::move(a), std::move(b)});
+  std::vector<Batch> job = Job({std::move(a), std::move(b)});
   FlushView v(job);
   ASSERT_EQ(v.schema().size(), 2u);
   EXPECT_EQ(v.schema()[0].name, "x");
@@ -92,7 +87,7 @@ TEST(FlushViewPropertyTest, OrderEqualsStdSortAndHoursPartitionRows) {
       all.insert(all.end(), times.begin(), times.end());
       bs.push_back(TimesOnly(times));
     }
-    FlushJob job = Job(std::move(bs));
+    std::vector<Batch> job = Job(std::move(bs));
     FlushView v(job);
     std::sort(all.begin(), all.end());
     RC_ASSERT(Flatten(v) == all);
@@ -102,7 +97,7 @@ TEST(FlushViewPropertyTest, OrderEqualsStdSortAndHoursPartitionRows) {
       for (size_t r = h.run_begin; r < h.run_end; ++r) {
         const RowRun& run = v.runs()[r];
         for (uint32_t i = 0; i < run.len; ++i) {
-          RC_ASSERT(HourOf(v.job().batches[run.batch].time_us[run.row + i]) == h.hour);
+          RC_ASSERT(HourOf(v.batches()[run.batch].time_us[run.row + i]) == h.hour);
         }
       }
     }

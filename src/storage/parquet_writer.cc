@@ -1,19 +1,19 @@
 #include "storage/parquet_writer.h"
 
-#include "storage/flush_scan.h"
+#include <atomic>
+#include <memory>
 
 #include "common/logging.h"
-
-#include <algorithm>
-#include <atomic>
-#include <cstring>
-#include <ctime>
-#include <memory>
+#include "storage/flush_scan.h"
+#include "storage/partition_layout.h"
 
 namespace arc {
 namespace {
 
-std::string CompressionName(const std::string& c) { return c == "none" ? "uncompressed" : c; }
+// DuckDB's COPY option spelling of a compression.
+std::string CompressionName(ParquetCompression c) {
+  return c == ParquetCompression::kNone ? "uncompressed" : std::string(EnumToString(c));
+}
 
 void ScanBind(duckdb_bind_info info) {
   auto* source = static_cast<ParquetWriter::ScanSource*>(duckdb_bind_get_extra_info(info));
@@ -36,28 +36,18 @@ void ScanFunction(duckdb_function_info info, duckdb_data_chunk output) {
 
 }  // namespace
 
-std::string HourDirectory(const std::string& db, const std::string& measurement, int64_t hour) {
-  const std::time_t secs = static_cast<std::time_t>(hour * 3600);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d/%02d/%02d/%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour);
-  return db + "/" + measurement + "/" + buf;
-}
-
 Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Create(const DuckDatabase& db,
                                                               Storage* storage,
-                                                              std::string compression) {
+                                                              ParquetCompression compression) {
   ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(db));
-  auto writer = std::make_unique<ParquetWriter>(std::move(conn), storage, std::move(compression));
+  auto writer = std::make_unique<ParquetWriter>(std::move(conn), storage, compression);
   ARC_RETURN_IF_ERROR(writer->RegisterScanFunction());
   return writer;
 }
 
 ParquetWriter::ParquetWriter(std::unique_ptr<DuckConnection> conn, Storage* storage,
-                             std::string compression)
-    : conn_(std::move(conn)), storage_(storage), compression_(std::move(compression)) {}
+                             ParquetCompression compression)
+    : conn_(std::move(conn)), storage_(storage), compression_(compression) {}
 
 // Registers arc_flush_scan_<n>() reading `source_`; the name is unique per writer because the
 // catalog is shared by every connection of the database.
@@ -86,8 +76,9 @@ Status ParquetWriter::CopyHour(const FlushView& view, const HourSlice& slice, co
   return st;
 }
 
-Result<ParquetWriter::Prepared> ParquetWriter::Prepare(const FlushJob& job) {
-  const FlushView view(job);
+Result<ParquetWriter::Prepared> ParquetWriter::Prepare(const WriteTarget& target,
+                                                       const std::vector<Batch>& batches) {
+  const FlushView view(batches);
   Prepared out;
   for (const HourSlice& slice : view.hours()) {
     const std::string temp = storage_->NewTempPath();
@@ -98,8 +89,7 @@ Result<ParquetWriter::Prepared> ParquetWriter::Prepare(const FlushJob& job) {
       return st;
     }
     WrittenFile f;
-    f.relative_path = HourDirectory(job.database, job.measurement, slice.hour) + "/" +
-                      job.file_stem + ".parquet";
+    f.relative_path = DataFilePath(target.database, target.measurement, slice.hour, target.file_stem);
     f.rows = slice.rows;
     out.temp_paths.push_back(temp);
     out.files.push_back(std::move(f));
@@ -126,8 +116,9 @@ Result<std::vector<WrittenFile>> ParquetWriter::Publish(Prepared prepared) {
   return std::move(prepared.files);
 }
 
-Result<std::vector<WrittenFile>> ParquetWriter::Write(const FlushJob& job) {
-  ARC_ASSIGN_OR_RETURN(Prepared prepared, Prepare(job));
+Result<std::vector<WrittenFile>> ParquetWriter::Write(const WriteTarget& target,
+                                                      const std::vector<Batch>& batches) {
+  ARC_ASSIGN_OR_RETURN(Prepared prepared, Prepare(target, batches));
   return Publish(std::move(prepared));
 }
 

@@ -1,18 +1,28 @@
-// ParquetWriter: turns a FlushJob into one Parquet file per UTC hour of its data, through
-// DuckDB's COPY … TO (FORMAT parquet) fed by a table function that streams our columns.
+// ParquetWriter: turns one measurement's batches into one Parquet file per UTC hour of their
+// rows, through DuckDB's COPY … TO (FORMAT parquet) fed by a table function that streams our
+// columns.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "buffer/flush_job.h"
+#include "common/enums.h"
 #include "common/result.h"
+#include "ingest/batch.h"
 #include "storage/duckdb_util.h"
 #include "storage/flush_view.h"
 #include "storage/storage.h"
 
 namespace arc {
+
+// Where a set of batches goes: the measurement's hour folders, as <stem>.parquet
+// (storage/partition_layout.h names the stems).
+struct WriteTarget {
+  std::string database;
+  std::string measurement;
+  std::string file_stem;
+};
 
 struct WrittenFile {
   std::string relative_path;   // <db>/<measurement>/YYYY/MM/DD/HH/<stem>.parquet
@@ -23,24 +33,25 @@ struct WrittenFile {
 // Not thread-safe: one writer per flushing thread (it owns a DuckDB connection).
 class ParquetWriter {
  public:
-  // `storage` must outlive the writer. `compression`: zstd | snappy | gzip | none.
+  // `storage` must outlive the writer.
   static Result<std::unique_ptr<ParquetWriter>> Create(const DuckDatabase& db, Storage* storage,
-                                                        std::string compression);
-  ParquetWriter(std::unique_ptr<DuckConnection> conn, Storage* storage, std::string compression);
+                                                        ParquetCompression compression);
+  ParquetWriter(std::unique_ptr<DuckConnection> conn, Storage* storage,
+                ParquetCompression compression);
 
   // Prepare + Publish.
-  Result<std::vector<WrittenFile>> Write(const FlushJob& job);
+  Result<std::vector<WrittenFile>> Write(const WriteTarget& target, const std::vector<Batch>& batches);
 
-  // Writes every row of `job`, sorted by time, to one temp file per UTC hour. Nothing is
-  // visible yet; on error the temp files are removed.
+  // Writes every row of `batches` (one measurement's), sorted by time, to one temp file per
+  // UTC hour. Nothing is visible yet; on error the temp files are removed.
   struct Prepared {
     std::vector<std::string> temp_paths;
     std::vector<WrittenFile> files;   // relative_path and rows; bytes after Publish
   };
-  Result<Prepared> Prepare(const FlushJob& job);
+  Result<Prepared> Prepare(const WriteTarget& target, const std::vector<Batch>& batches);
   // Publishes prepared files as <stem>.parquet under their hour folders (durable on OK).
   // On error the files this call published are removed again (best effort, logged), so the
-  // job's rows are either all visible in files or all still in memory for a retry.
+  // rows are either all visible in files or all still with the caller for a retry.
   Result<std::vector<WrittenFile>> Publish(Prepared prepared);
 
   // What the registered table function reads; set only while Write runs a COPY.
@@ -55,13 +66,9 @@ class ParquetWriter {
 
   std::unique_ptr<DuckConnection> conn_;
   Storage* const storage_;
-  const std::string compression_;
+  const ParquetCompression compression_;
   std::string scan_name_;
   ScanSource source_;
 };
-
-// The relative directory of a UTC hour: <db>/<measurement>/YYYY/MM/DD/HH.
-std::string HourDirectory(const std::string& db, const std::string& measurement,
-                          int64_t hour_since_epoch);
 
 }  // namespace arc

@@ -38,19 +38,14 @@ class ParquetWriterTest : public ::testing::Test {
     auto db = DuckDatabase::OpenInMemory();
     ASSERT_TRUE(db.ok());
     db_ = std::move(*db);
-    auto w = ParquetWriter::Create(*db_, storage_.get(), "zstd");
+    auto w = ParquetWriter::Create(*db_, storage_.get(), ParquetCompression::kZstd);
     ASSERT_TRUE(w.ok());
     writer_ = std::move(*w);
   }
 
-  FlushJob Job(std::vector<Batch> batches) {
-    FlushJob job;
-    job.database = "db";
-    job.measurement = "cpu";
-    job.file_stem = "stem";
-    for (const Batch& b : batches) job.rows += b.rows();
-    job.batches = std::move(batches);
-    return job;
+  // Writes `batches` as db.cpu with the stem "stem".
+  Result<std::vector<WrittenFile>> Write(const std::vector<Batch>& batches) {
+    return writer_->Write(WriteTarget{"db", "cpu", "stem"}, batches);
   }
 
   test::TempDir dir_;
@@ -61,7 +56,7 @@ class ParquetWriterTest : public ::testing::Test {
 
 TEST_F(ParquetWriterTest, WritesTypedSortedRowsWithTagMetadata) {
   // Out of order on purpose: files must come out sorted by time.
-  auto files = writer_->Write(Job({MakeBatch({kBase + 30, kBase + 10, kBase + 20})}));
+  auto files = Write({MakeBatch({kBase + 30, kBase + 10, kBase + 20})});
   ASSERT_TRUE(files.ok()) << files.status().ToString();
   ASSERT_EQ(files->size(), 1u);
   const std::string path = dir_.path() + "/" + (*files)[0].relative_path;
@@ -89,8 +84,8 @@ TEST_F(ParquetWriterTest, WritesTypedSortedRowsWithTagMetadata) {
 }
 
 TEST_F(ParquetWriterTest, OneFilePerUtcHour) {
-  auto files = writer_->Write(Job({MakeBatch({kBase + 5, kBase + kHour + 5, kBase + 2 * kHour + 5,
-                                              kBase + 6, kBase - 1})}));
+  auto files = Write({MakeBatch({kBase + 5, kBase + kHour + 5, kBase + 2 * kHour + 5,
+                                              kBase + 6, kBase - 1})});
   ASSERT_TRUE(files.ok()) << files.status().ToString();
   ASSERT_EQ(files->size(), 4u);
   EXPECT_EQ((*files)[0].relative_path, "db/cpu/2023/11/14/21/stem.parquet");
@@ -109,7 +104,7 @@ TEST_F(ParquetWriterTest, UnionOfSchemasAcrossBatches) {
   int extra = b.AddColumn("extra", ColumnType::kString, false);
   b.columns[extra].AppendString("it's \"quoted\"");
   b.FinishRow(kBase + 2);
-  auto files = writer_->Write(Job({std::move(a), std::move(b)}));
+  auto files = Write({std::move(a), std::move(b)});
   ASSERT_TRUE(files.ok()) << files.status().ToString();
   const std::string path = dir_.path() + "/" + (*files)[0].relative_path;
   test::Rows rows = test::Query("SELECT host, extra FROM '" + path + "' ORDER BY time");
@@ -121,19 +116,11 @@ TEST_F(ParquetWriterTest, UnionOfSchemasAcrossBatches) {
 TEST_F(ParquetWriterTest, ManyRowsSpanningSeveralChunks) {
   std::vector<int64_t> times;
   for (int i = 0; i < 10000; ++i) times.push_back(kBase + i);
-  auto files = writer_->Write(Job({MakeBatch(times)}));
+  auto files = Write({MakeBatch(times)});
   ASSERT_TRUE(files.ok());
   const std::string path = dir_.path() + "/" + (*files)[0].relative_path;
   EXPECT_EQ(test::QueryValue("SELECT count(*) || ',' || sum(v) || ',' || count(n) FROM '" + path + "'"),
             "10000,74992500.0,6666");
-}
-
-TEST(HourTest, HourOfAndDirectory) {
-  EXPECT_EQ(HourOf(0), 0);
-  EXPECT_EQ(HourOf(kHour - 1), 0);
-  EXPECT_EQ(HourOf(-1), -1);
-  EXPECT_EQ(HourDirectory("d", "m", -1), "d/m/1969/12/31/23");
-  EXPECT_EQ(HourDirectory("d", "m", 0), "d/m/1970/01/01/00");
 }
 
 }  // namespace

@@ -1,10 +1,7 @@
 #include "storage/s3_storage.h"
 
-#include <cstdio>
-#include <ctime>
-
 #include "common/logging.h"
-#include "common/time_format.h"
+#include "storage/partition_layout.h"
 
 namespace arc {
 
@@ -48,14 +45,13 @@ Status S3Storage::Delete(const std::string& relative_path) {
 
 Status S3Storage::EnsureLocal(const std::string& db, const std::string& m,
                               std::optional<int64_t> min_hour, std::optional<int64_t> max_hour) {
-  const std::string base = prefix_ + db + "/" + m + "/";
+  const std::string base = prefix_ + MeasurementDirectory(db, m) + "/";
   ARC_ASSIGN_OR_RETURN(std::vector<std::string> keys, client_.ListKeys(base));
   for (const std::string& key : keys) {
     const std::string rel = key.substr(prefix_.size());
-    int y = 0, mo = 0, d = 0, h = 0;
-    if (std::sscanf(key.c_str() + base.size(), "%4d/%2d/%2d/%2d/", &y, &mo, &d, &h) != 4) continue;
-    const int64_t hour = UtcSeconds(y, mo, d, h) / 3600;
-    if ((min_hour && hour < *min_hour) || (max_hour && hour > *max_hour)) continue;
+    const std::optional<PartitionPath> part = ParsePartitionPath(rel);
+    if (!part || !IsParquetFileName(part->file)) continue;  // not a data file of the layout
+    if ((min_hour && part->hour < *min_hour) || (max_hour && part->hour > *max_hour)) continue;
     const std::string local = JoinPath(cache_root_, rel);
     if (fs_->Exists(local)) continue;
     ARC_ASSIGN_OR_RETURN(std::string data, client_.GetObject(key));

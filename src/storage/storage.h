@@ -1,4 +1,5 @@
-// Storage: where finished Parquet files are published (local directory now, S3 later).
+// Storage: where finished Parquet files are published: a local directory (LocalStorage) or an
+// S3-compatible bucket with a local read cache (S3Storage).
 #pragma once
 
 #include <cstdint>

@@ -12,15 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include "common/enums.h"
 #include "common/file_system.h"
 
 namespace arc::wal {
 
-enum class SyncMode { kFsync, kFdatasync, kAsync };
-
-// Parses "fsync" | "fdatasync" | "async".
-bool ParseSyncMode(const std::string& text, SyncMode* out);
-const char* SyncModeName(SyncMode m);
+using arc::SyncMode;  // common/enums.h
 
 struct SyncStats {
   uint64_t syncs = 0;

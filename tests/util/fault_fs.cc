@@ -141,6 +141,24 @@ Result<uint64_t> FaultFileSystem::FileSize(const std::string& path) {
   return static_cast<uint64_t>(it->second->data.size());
 }
 
+Result<std::unique_ptr<FileLock>> FaultFileSystem::LockFile(const std::string& path) {
+  class Lock final : public FileLock {
+   public:
+    Lock(FaultFileSystem* fs, std::string path) : fs_(fs), path_(std::move(path)) {}
+    ~Lock() override {
+      std::lock_guard<std::mutex> lock(fs_->mu_);
+      fs_->locked_.erase(path_);
+    }
+
+   private:
+    FaultFileSystem* fs_;
+    std::string path_;
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!locked_.insert(path).second) return Status::Unavailable(path + " is locked by another process");
+  return std::unique_ptr<FileLock>(std::make_unique<Lock>(this, path));
+}
+
 void FaultFileSystem::Crash(std::mt19937* rng) {
   std::lock_guard<std::mutex> lock(mu_);
   live_ = durable_;

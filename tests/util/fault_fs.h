@@ -34,6 +34,9 @@ class FaultFileSystem final : public FileSystem {
   Result<std::vector<DirEntry>> ListDir(const std::string& dir) override;
   bool Exists(const std::string& path) override;
   Result<uint64_t> FileSize(const std::string& path) override;
+  // An in-process lock table (a crashed process's locks would vanish with it; Crash keeps them
+  // because the test's lock objects outlive it).
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;
 
   // Power loss: unsynced bytes and unsynced directory changes vanish. With `rng`, each file
   // keeps a random prefix of its unsynced appended bytes instead (the disk wrote some).
@@ -65,6 +68,7 @@ class FaultFileSystem final : public FileSystem {
   std::map<std::string, std::shared_ptr<Node>> live_;
   std::map<std::string, std::shared_ptr<Node>> durable_;
   std::set<std::string> dirs_;
+  std::set<std::string> locked_;
   int fail_syncs_ = 0;
   uint64_t space_limit_ = UINT64_MAX;
   std::chrono::microseconds sync_delay_{0};

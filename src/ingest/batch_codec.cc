@@ -1,11 +1,11 @@
-#include "wal/payload.h"
+#include "ingest/batch_codec.h"
 
 #include "ingest/msgpack_decoder.h"
 #include "ingest/msgpack_reader.h"
 #include "ingest/msgpack_writer.h"
-#include "storage/flush_view.h"
+#include "ingest/time_units.h"
 
-namespace arc::wal {
+namespace arc {
 namespace {
 
 void EncodeColumn(const Column& c, MsgpackWriter* w) {
@@ -68,7 +68,7 @@ Status ReadDatabase(std::string_view payload, std::string* db) {
 
 }  // namespace
 
-std::string EncodePayload(const BatchSet& set) {
+std::string EncodeBatchSet(const BatchSet& set) {
   MsgpackWriter w;
   size_t estimate = 64;
   for (const Batch& b : set.batches()) estimate += b.MemoryBytes();
@@ -83,7 +83,7 @@ std::string EncodePayload(const BatchSet& set) {
   return std::move(w.out());
 }
 
-Status DecodePayload(std::string_view payload, std::unique_ptr<BatchSet>* out) {
+Status DecodeBatchSet(std::string_view payload, std::unique_ptr<BatchSet>* out) {
   std::string db;
   ARC_RETURN_IF_ERROR(ReadDatabase(payload, &db));
   *out = std::make_unique<BatchSet>(db);
@@ -149,4 +149,4 @@ Status ScanPayloadHours(std::string_view payload,
   return Status::OK();
 }
 
-}  // namespace arc::wal
+}  // namespace arc

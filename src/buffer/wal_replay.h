@@ -1,0 +1,74 @@
+// WalReplay: start-up recovery of the write path. Reads every worker's WAL segments above its
+// watermark (wal/log_dir.h, wal/segment_reader.h), decodes the entries (ingest/batch_codec.h),
+// refills the workers' buffers, flushes them and archives the segments
+// (docs/wal-format.md, "Recovery"). The log library knows nothing of what it replays; this
+// layer owns the buffers and the flusher, as LevelDB replays its log into the memtable.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "buffer/flusher.h"
+#include "buffer/worker.h"
+#include "common/file_system.h"
+#include "storage/storage.h"
+#include "wal/log_dir.h"
+#include "wal/manifest.h"
+
+namespace arc {
+
+struct RecoveryTotals {
+  int files = 0;
+  uint64_t entries = 0;    // WAL entries replayed (the seed's "batches")
+  uint64_t records = 0;    // rows replayed (the seed's "entries")
+  uint64_t bytes = 0;      // segment bytes read
+  uint64_t corrupted = 0;  // entries lost to corruption, plus unreadable files
+  uint64_t skipped = 0;    // entries at or below a watermark or already flushed
+  uint64_t orphans_deleted = 0;
+  double seconds = 0;
+};
+
+class WalReplay {
+ public:
+  // `worker_for(k)` gives the Worker that replays worker k's entries (with its manifest
+  // attached); `manifest_for(k)` its loaded manifest. Every pointer must outlive Run.
+  WalReplay(FileSystem* fs, std::string dir, Storage* storage, Flusher* flusher,
+            std::function<Worker*(int)> worker_for,
+            std::function<wal::Manifest*(int)> manifest_for);
+
+  // Replays the listed workers in parallel, flushes, and archives the segments whose entries
+  // are all durably in Parquet. Segments that could not be flushed within `flush_timeout`
+  // are kept for the next start (replay is idempotent). Errors name the worker.
+  Status Run(const wal::LogListing& listing, std::chrono::milliseconds flush_timeout);
+  const RecoveryTotals& totals() const { return totals_; }
+  // Where each worker id found on disk must continue (LSN, segment number, name time).
+  const std::map<int, wal::WorkerResume>& resume() const { return resume_; }
+
+ private:
+  struct Segment {
+    std::string name;
+    uint64_t last_lsn = 0;
+    bool readable = false;
+  };
+  Status RecoverWorker(int worker, std::vector<Segment>* segments, RecoveryTotals* totals);
+  Status RemoveOrphans(int worker, const std::vector<Segment>& segments, wal::Manifest* manifest,
+                       RecoveryTotals* totals);
+  Status ReplayEntries(int worker, std::vector<Segment>* segments, wal::Manifest* manifest,
+                       RecoveryTotals* totals);
+  void Archive(const std::vector<Segment>& segments, uint64_t watermark);
+
+  FileSystem* const fs_;
+  const std::string dir_;
+  Storage* const storage_;
+  Flusher* const flusher_;
+  const std::function<Worker*(int)> worker_for_;
+  const std::function<wal::Manifest*(int)> manifest_for_;
+  RecoveryTotals totals_;
+  std::map<int, wal::WorkerResume> resume_;
+};
+
+}  // namespace arc

@@ -1,0 +1,52 @@
+#include "common/file_system.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/test_util.h"
+
+namespace arc {
+namespace {
+
+TEST(FileSystemTest, LockIsExclusiveAndNamesTheHolder) {
+  test::TempDir dir;
+  FileSystem* fs = DefaultFileSystem();
+  const std::string path = dir.Sub("LOCK");
+  auto first = fs->LockFile(path);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = fs->LockFile(path);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find("pid " + std::to_string(::getpid())), std::string::npos)
+      << second.status().message();
+  first->reset();
+  EXPECT_TRUE(fs->LockFile(path).ok()) << "released with its owner";
+}
+
+TEST(FileSystemTest, LockOfADeadProcessIsFree) {
+  test::TempDir dir;
+  const std::string path = dir.Sub("LOCK");
+  const pid_t child = ::fork();
+  if (child == 0) {
+    auto lock = DefaultFileSystem()->LockFile(path);
+    ::_exit(lock.ok() ? 0 : 1);  // dies holding it, without running destructors
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(DefaultFileSystem()->LockFile(path).ok());
+}
+
+TEST(FileSystemTest, WriteFileAtomicallyReplacesWhole) {
+  test::TempDir dir;
+  FileSystem* fs = DefaultFileSystem();
+  const std::string path = dir.Sub("f");
+  ASSERT_TRUE(WriteFileAtomically(fs, path, "one").ok());
+  ASSERT_TRUE(WriteFileAtomically(fs, path, "two two").ok());
+  EXPECT_EQ(*fs->ReadFile(path), "two two");
+  EXPECT_FALSE(fs->Exists(path + ".tmp"));
+}
+
+}  // namespace
+}  // namespace arc

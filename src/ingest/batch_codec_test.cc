@@ -1,0 +1,59 @@
+#include "ingest/batch_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "ingest/line_protocol.h"
+#include "ingest/time_units.h"
+
+namespace arc {
+namespace {
+
+TEST(BatchCodecTest, RoundTripsEveryTypeAndNull) {
+  BatchSet set("db");
+  ASSERT_TRUE(ParseLineProtocol("cpu,host=a f=1.5,i=2i,s=\"x\",b=t 3600000000000\n"
+                                "cpu,host=b f=2.5 7200000000001\n"
+                                "mem used=10i 1000\n",
+                                Precision::kNanoseconds, 0, &set)
+                  .ok());
+  const std::string encoded = EncodeBatchSet(set);
+  std::unique_ptr<BatchSet> back;
+  ASSERT_TRUE(DecodeBatchSet(encoded, &back).ok());
+  EXPECT_EQ(back->database(), "db");
+  ASSERT_EQ(back->batches().size(), 2u);
+  const Batch& cpu = back->batches()[0];
+  EXPECT_EQ(cpu.measurement, "cpu");
+  EXPECT_EQ(cpu.time_us, (std::vector<int64_t>{3600000000, 7200000000}));
+  const int s = cpu.FindColumn("s");
+  ASSERT_GE(s, 0);
+  EXPECT_EQ(cpu.columns[s].StringAt(0), "x");
+  EXPECT_FALSE(cpu.columns[s].IsValid(1));
+  EXPECT_TRUE(cpu.columns[cpu.FindColumn("host")].is_tag());
+  EXPECT_EQ(back->batches()[1].time_us, (std::vector<int64_t>{1}));
+}
+
+TEST(BatchCodecTest, ScansHoursWithoutDecoding) {
+  BatchSet set("db");
+  ASSERT_TRUE(ParseLineProtocol("cpu v=1 3600000000000\ncpu v=1 3600000000001\n"
+                                "cpu v=1 7200000000000\nmem v=1 0\n",
+                                Precision::kNanoseconds, 0, &set)
+                  .ok());
+  std::map<std::string, std::vector<int64_t>> hours;
+  ASSERT_TRUE(ScanPayloadHours(EncodeBatchSet(set), [&](std::string_view db, std::string_view m,
+                                                        int64_t h) {
+                EXPECT_EQ(db, "db");
+                hours[std::string(m)].push_back(h);
+              }).ok());
+  EXPECT_EQ(hours["cpu"], (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(hours["mem"], (std::vector<int64_t>{0}));
+}
+
+TEST(BatchCodecTest, GarbageIsCorruption) {
+  std::unique_ptr<BatchSet> out;
+  EXPECT_EQ(DecodeBatchSet("\x92\x01\x02", &out).code(), StatusCode::kCorruption);
+  EXPECT_FALSE(ScanPayloadHours("\xc1", [](auto, auto, auto) {}).ok());
+}
+
+}  // namespace
+}  // namespace arc
