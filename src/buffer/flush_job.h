@@ -1,4 +1,6 @@
-// FlushJob: one detached buffer on its way to Parquet.
+// FlushJob: detached buffers on their way to Parquet. One part per measurement; the parts of
+// a job are published together (one storage commit, one manifest update), so many small
+// measurements cost a few syncs instead of several per measurement.
 #pragma once
 
 #include <cstdint>
@@ -10,16 +12,34 @@
 
 namespace arc {
 
-struct FlushJob {
+// One measurement's rows within a flush.
+struct FlushPart {
   // Database, measurement and file stem: w<k>-<first>-<last> with the WAL (a retry or a
   // replay rewrites the same name), else b<boot>-w<k>-<sequence> (storage/partition_layout.h).
   WriteTarget target;
-  int worker = 0;
-  uint64_t sequence = 0;          // per-worker flush counter
-  std::vector<Batch> batches;     // same measurement; column types agree across batches
+  std::vector<Batch> batches;     // one per request; column types agree across batches
   std::vector<uint64_t> lsns;     // with the WAL: the entry of each batch, ascending; else empty
   size_t rows = 0;
-  int attempts = 0;
+  size_t bytes = 0;               // memory held by the batches
+  int data_failures = 0;          // failed alone with an error that comes from the rows
+  std::string last_error;         // the last such error (the quarantine's reason)
 };
+
+struct FlushJob {
+  int worker = 0;
+  std::vector<FlushPart> parts;
+  int attempts = 0;               // failed attempts with transient errors (backoff)
+
+  size_t rows() const;
+  size_t bytes() const;
+};
+
+// Builds a part from a buffer's batches and LSNs.
+FlushPart MakePart(WriteTarget target, std::vector<Batch> batches, std::vector<uint64_t> lsns);
+
+// Splits a part into one part per batch (request), so that a request whose rows storage
+// cannot take is isolated from the others. With the WAL each piece is named for its own LSN
+// (w<k>-<lsn>-<lsn>); without, <stem>-<i>. `worker` names the pieces.
+std::vector<FlushPart> SplitPerRequest(FlushPart part, int worker);
 
 }  // namespace arc

@@ -1,46 +1,76 @@
 #include "buffer/flusher.h"
 
 #include <algorithm>
-#include <shared_mutex>
 
 #include "common/logging.h"
+#include "ingest/batch_codec.h"
 
 namespace arc {
+namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Result<std::unique_ptr<Flusher>> Flusher::Start(const DuckDatabase& db, Storage* storage,
-                                                Options options, OnWritten on_written,
-                                                RwLock* view_lock) {
-  auto f = std::make_unique<Flusher>(options, std::move(on_written), view_lock);
+// How long a part that failed because of its rows waits before it is tried again alone.
+constexpr std::chrono::milliseconds kDataRetryDelay{100};
+// Failures alone, with an error from the rows, after which a request is quarantined. The
+// second try runs on a freshly opened DuckDB when the first error was an internal one.
+constexpr int kDataFailuresBeforeQuarantine = 2;
+
+std::chrono::milliseconds Backoff(int attempts) {
+  return std::chrono::milliseconds(std::min<int64_t>(30000, 100LL << std::min(attempts, 9)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Flusher>> Flusher::Start(Storage* storage, Options options,
+                                                OnWritten on_written, RwLock* view_lock,
+                                                Quarantine* quarantine) {
+  auto f = std::make_unique<Flusher>(storage, options, std::move(on_written), view_lock, quarantine);
   for (int i = 0; i < options.threads; ++i) {
     ARC_ASSIGN_OR_RETURN(std::unique_ptr<ParquetWriter> w,
-                         ParquetWriter::Create(db, storage, options.compression));
+                         ParquetWriter::Create(storage, options.compression));
     f->writers_.push_back(std::move(w));
   }
   for (auto& w : f->writers_) f->threads_.emplace_back([fp = f.get(), wp = w.get()] { fp->Run(wp); });
   return f;
 }
 
-Flusher::Flusher(Options options, OnWritten on_written, RwLock* view_lock)
-    : options_(std::move(options)), on_written_(std::move(on_written)), view_lock_(view_lock) {}
+Flusher::Flusher(Storage* storage, Options options, OnWritten on_written, RwLock* view_lock,
+                 Quarantine* quarantine)
+    : storage_(storage), options_(std::move(options)), on_written_(std::move(on_written)),
+      view_lock_(view_lock), quarantine_(quarantine) {}
 
 Flusher::~Flusher() {
-  if (!threads_.empty()) Stop(std::chrono::seconds(0));
+  if (!threads_.empty()) Stop(std::chrono::milliseconds(0));
 }
 
 void Flusher::Submit(FlushJob job) {
-  if (job.rows == 0) return;
+  job.parts.erase(std::remove_if(job.parts.begin(), job.parts.end(),
+                                 [](const FlushPart& p) { return p.rows == 0; }),
+                  job.parts.end());
+  if (job.parts.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  stats_.pending_rows += static_cast<int64_t>(job.rows);
+  stats_.pending_rows += static_cast<int64_t>(job.rows());
+  stats_.pending_bytes += static_cast<int64_t>(job.bytes());
+  stats_.pending_parts += static_cast<int64_t>(job.parts.size());
   queue_.push_back({std::move(job), Clock::now()});
   work_cv_.notify_one();
 }
 
+bool Flusher::HasRoom() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_.pending_rows < options_.max_pending_rows &&
+         stats_.pending_bytes < options_.max_pending_bytes &&
+         stats_.pending_parts < options_.max_pending_parts;
+}
+
 bool Flusher::WaitForRoom(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  return room_cv_.wait_for(lock, timeout,
-                           [&] { return stats_.pending_rows < options_.max_pending_rows; });
+  return room_cv_.wait_for(lock, timeout, [&] {
+    return stats_.pending_rows < options_.max_pending_rows &&
+           stats_.pending_bytes < options_.max_pending_bytes &&
+           stats_.pending_parts < options_.max_pending_parts;
+  });
 }
 
 void Flusher::Drain() {
@@ -53,24 +83,32 @@ bool Flusher::DrainFor(std::chrono::milliseconds timeout) {
   return room_cv_.wait_for(lock, timeout, [&] { return queue_.empty() && in_flight_ == 0; });
 }
 
-void Flusher::Stop(std::chrono::seconds give_up) {
+void Flusher::Stop(std::chrono::milliseconds give_up) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     stopping_ = true;
     give_up_at_ = Clock::now() + give_up;
     work_cv_.notify_all();
+    // Long drains (thousands of measurements) report progress like the seed's log lines.
+    auto done = [&] { return (queue_.empty() && in_flight_ == 0) || Clock::now() >= give_up_at_; };
+    while (!room_cv_.wait_until(lock, std::min(Clock::now() + std::chrono::seconds(5), give_up_at_), done)) {
+      LOG_INFO("shutdown: " << stats_.pending_rows << " rows of " << stats_.pending_parts
+               << " measurements left to flush");
+    }
   }
   for (std::thread& t : threads_) t.join();
   threads_.clear();
   std::lock_guard<std::mutex> lock(mu_);
   for (const Pending& p : queue_) {
-    LOG_ERROR("flush of " << p.job.target.database << "." << p.job.target.measurement << " (" << p.job.rows
-                          << " rows) abandoned at shutdown after " << p.job.attempts
-                          << " failed attempts: "
-                          << (p.job.lsns.empty() ? "these rows are lost"
-                                                 : "they stay in the WAL and are replayed at the next start"));
-    stats_.rows_dropped += p.job.rows;
-    stats_.pending_rows -= static_cast<int64_t>(p.job.rows);
+    for (const FlushPart& part : p.job.parts) {
+      LOG_WARN("flush of " << part.target.database << "." << part.target.measurement << " ("
+                << part.rows << " rows) abandoned at shutdown (" << p.job.attempts
+                << " failed attempts): "
+                << (part.lsns.empty() ? "these rows are lost"
+                                      : "they stay in the WAL and are replayed at the next start"));
+      stats_.rows_dropped += part.rows;
+      Forget(part);
+    }
   }
   queue_.clear();
   room_cv_.notify_all();
@@ -85,6 +123,8 @@ FlusherStats Flusher::stats() const {
 bool Flusher::PopReady(Pending* out, std::unique_lock<std::mutex>* lock) {
   for (;;) {
     const auto now = Clock::now();
+    // Shutdown is bounded: past the deadline nothing more is started, ready or not.
+    if (stopping_ && now >= give_up_at_) return false;
     auto it = std::find_if(queue_.begin(), queue_.end(),
                            [&](const Pending& p) { return p.ready_at <= now; });
     if (it != queue_.end()) {
@@ -104,7 +144,11 @@ bool Flusher::PopReady(Pending* out, std::unique_lock<std::mutex>* lock) {
 
 bool Flusher::HasUnpublished(const std::string& db, const std::string& m) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto match = [&](const FlushJob& j) { return j.target.database == db && j.target.measurement == m; };
+  auto match = [&](const FlushJob& j) {
+    return std::any_of(j.parts.begin(), j.parts.end(), [&](const FlushPart& p) {
+      return p.target.database == db && p.target.measurement == m;
+    });
+  };
   for (const Pending& p : queue_) {
     if (match(p.job)) return true;
   }
@@ -118,18 +162,15 @@ void Flusher::CopyUnpublished(const std::string& db, const std::string& m,
                               std::vector<Batch>* out) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto copy = [&](const FlushJob& job) {
-    if (job.target.database != db || job.target.measurement != m) return;
-    out->insert(out->end(), job.batches.begin(), job.batches.end());
+    for (const FlushPart& part : job.parts) {
+      if (part.target.database != db || part.target.measurement != m) continue;
+      out->insert(out->end(), part.batches.begin(), part.batches.end());
+    }
   };
   for (const Pending& p : queue_) copy(p.job);
   for (const FlushJob* job : in_flight_jobs_) copy(*job);
 }
 
-// One flusher thread. Writing the temp files (Prepare) runs without the view lock, because
-// it is the slow part and queries must not wait for it. Publishing (renames or uploads) and
-// dropping the job from in_flight_jobs_ happen under the view lock held shared, so a query
-// (which takes it exclusively for its snapshot) sees the rows either in the job or in the
-// published files, never in both and never in neither.
 void Flusher::Run(ParquetWriter* writer) {
   std::unique_lock<std::mutex> lock(mu_);
   Pending p;
@@ -137,68 +178,157 @@ void Flusher::Run(ParquetWriter* writer) {
     in_flight_jobs_.push_back(&p.job);
     lock.unlock();
     const auto start = Clock::now();
-    Result<std::vector<WrittenFile>> result = std::vector<WrittenFile>{};
-    Result<ParquetWriter::Prepared> prepared = writer->Prepare(p.job.target, p.job.batches);
-    if (!prepared.ok()) {
-      result = prepared.status();
-      lock.lock();
-    } else {
-      // Publishing the files and forgetting the job is one step for queries.
-      if (view_lock_ != nullptr) view_lock_->lock_shared();
-      result = writer->Publish(std::move(*prepared));
-      lock.lock();
-      // On failure the job goes back to the queue in Finish, under this same mu_ hold.
-      in_flight_jobs_.erase(std::find(in_flight_jobs_.begin(), in_flight_jobs_.end(), &p.job));
-      if (view_lock_ != nullptr) view_lock_->unlock_shared();
-    }
-    in_flight_jobs_.erase(std::remove(in_flight_jobs_.begin(), in_flight_jobs_.end(), &p.job),
-                          in_flight_jobs_.end());
+    Attempt attempt = Write(writer, &p);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (result.ok() && on_written_) {
-      lock.unlock();
-      on_written_(p.job, *result);
-      lock.lock();
-    }
-    Finish(std::move(p), result, seconds);
+    if (!attempt.done.parts.empty() && on_written_) on_written_(attempt.done, attempt.files);
+    Settle(std::move(attempt), p.job.worker, p.job.attempts, seconds);
+    lock.lock();
   }
 }
 
-// A failed job goes back to the queue with exponential backoff (100 ms doubling to 30 s): its
-// rows were acknowledged, so it is never dropped while the server runs, and the backoff keeps
-// a storage outage from turning into a busy loop.
-void Flusher::Finish(Pending p, const Result<std::vector<WrittenFile>>& result, double seconds) {
+// One attempt at a job. Temp files are written without any lock (the slow part; queries must
+// not wait for it). Publishing, and moving the job's parts out of in_flight_jobs_ (to "done"
+// or back to the queue), happen under the view lock held shared and mu_, so a query, which
+// takes the view lock exclusively for its snapshot, sees each row in exactly one place.
+Flusher::Attempt Flusher::Write(ParquetWriter* writer, Pending* p) {
+  Attempt a;
+  a.done.worker = a.transient.worker = p->job.worker;
+  a.transient.attempts = p->job.attempts + 1;
+  enum class Fate { kPublish, kQuarantined, kTransient, kData };
+  std::vector<Fate> fate(p->job.parts.size(), Fate::kPublish);
+  std::vector<Status> errors(p->job.parts.size());
+  for (size_t i = 0; i < p->job.parts.size(); ++i) {
+    const FlushPart& part = p->job.parts[i];
+    Status& st = errors[i];
+    if (quarantine_ != nullptr && part.data_failures >= kDataFailuresBeforeQuarantine) {
+      st = QuarantinePart(part);
+      fate[i] = st.ok() ? Fate::kQuarantined : Fate::kTransient;
+    } else {
+      Result<std::vector<DataFile>> files = writer->Prepare(part.target, part.batches);
+      st = files.status();
+      if (files.ok()) {
+        a.files.insert(a.files.end(), files->begin(), files->end());
+      } else {
+        fate[i] = IsDataDependent(st) && quarantine_ != nullptr ? Fate::kData : Fate::kTransient;
+      }
+    }
+    if (!st.ok() && a.error.ok()) a.error = st;
+  }
+  if (view_lock_ != nullptr) view_lock_->lock_shared();
+  if (!a.files.empty()) {
+    Status st = storage_->CommitAll(&a.files);  // all or nothing
+    if (!st.ok()) {
+      a.files.clear();
+      for (Fate& f : fate) {
+        if (f == Fate::kPublish) f = Fate::kTransient;
+      }
+      if (a.error.ok()) a.error = st;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_jobs_.erase(std::find(in_flight_jobs_.begin(), in_flight_jobs_.end(), &p->job));
+    for (size_t i = 0; i < p->job.parts.size(); ++i) {
+      FlushPart& part = p->job.parts[i];
+      switch (fate[i]) {
+        case Fate::kQuarantined:
+          a.quarantined_rows += part.rows;
+          [[fallthrough]];
+        case Fate::kPublish:
+          Forget(part);
+          a.done.parts.push_back(std::move(part));
+          break;
+        case Fate::kTransient: a.transient.parts.push_back(std::move(part)); break;
+        case Fate::kData:
+          // The first line says what failed; the rest is the engine pointing into our SQL.
+          part.last_error = errors[i].message().substr(0, errors[i].message().find('\n'));
+          a.data_failed.push_back(std::move(part));
+          break;
+      }
+    }
+    // Back to the queue before the view lock is released: never out of a query's sight.
+    if (!a.transient.parts.empty()) Requeue(a.transient, Backoff(a.transient.attempts));
+    for (FlushPart& part : a.data_failed) {
+      FlushJob retry;
+      retry.worker = p->job.worker;
+      if (part.batches.size() > 1) {
+        retry.parts = SplitPerRequest(std::move(part), p->job.worker);
+        stats_.pending_parts += static_cast<int64_t>(retry.parts.size()) - 1;
+        Requeue(std::move(retry), std::chrono::milliseconds(0));
+      } else {
+        ++part.data_failures;
+        retry.parts.push_back(std::move(part));
+        Requeue(std::move(retry), kDataRetryDelay);
+      }
+    }
+  }
+  if (view_lock_ != nullptr) view_lock_->unlock_shared();
+  return a;
+}
+
+Status Flusher::QuarantinePart(const FlushPart& part) {
+  std::vector<std::string> payloads;
+  for (const Batch& b : part.batches) {
+    BatchSet set(part.target.database);
+    set.batches().push_back(b);
+    payloads.push_back(EncodeBatchSet(set));
+  }
+  return quarantine_
+      ->Add(part.target.database, part.target.measurement, payloads, part.rows,
+            "writing these rows to Parquet failed " + std::to_string(part.data_failures) +
+                " times: " + part.last_error,
+            "flush")
+      .status();
+}
+
+void Flusher::Requeue(FlushJob job, std::chrono::milliseconds delay) {
+  queue_.push_back({std::move(job), Clock::now() + delay});
+  work_cv_.notify_one();
+}
+
+void Flusher::Forget(const FlushPart& part) {
+  stats_.pending_rows -= static_cast<int64_t>(part.rows);
+  stats_.pending_bytes -= static_cast<int64_t>(part.bytes);
+  stats_.pending_parts -= 1;
+}
+
+void Flusher::Settle(Attempt a, int worker, int attempts, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
   --in_flight_;
   stats_.flush_seconds += seconds;
-  if (result.ok()) {
+  size_t rows = 0;
+  for (const FlushPart& part : a.done.parts) rows += part.rows;
+  if (!a.done.parts.empty()) {
     ++stats_.jobs_written;
-    stats_.files_written += result->size();
-    stats_.rows_written += p.job.rows;
-    for (const WrittenFile& f : *result) stats_.bytes_written += f.bytes;
+    stats_.files_written += a.files.size();
+    for (const DataFile& f : a.files) {
+      stats_.rows_written += f.rows;
+      stats_.bytes_written += f.bytes;
+    }
+    stats_.rows_quarantined += a.quarantined_rows;
     for (size_t i = 0; i < std::size(kFlushBucketsSeconds); ++i) {
       if (seconds <= kFlushBucketsSeconds[i]) {
         ++stats_.flush_buckets[i];
         break;
       }
     }
-    stats_.pending_rows -= static_cast<int64_t>(p.job.rows);
     if (seconds >= 1.0) {  // big flushes are reported like the seed's long-work lines
-      LOG_INFO("flushed " << p.job.target.database << "." << p.job.target.measurement << ": " << p.job.rows
-                          << " rows, " << result->size() << " files in " << seconds << " s");
+      LOG_INFO("flushed " << a.done.parts.size() << " measurements of worker " << worker << ": "
+               << rows << " rows, " << a.files.size() << " files in " << seconds << " s");
     } else {
-      LOG_DEBUG("flushed " << p.job.target.database << "." << p.job.target.measurement << ": " << p.job.rows
-                           << " rows, " << result->size() << " files, " << seconds * 1000 << " ms");
+      LOG_DEBUG("flushed " << a.done.parts.size() << " measurements: " << rows << " rows, "
+                << a.files.size() << " files, " << seconds * 1000 << " ms");
     }
-  } else {
+  }
+  if (!a.transient.parts.empty() || !a.data_failed.empty()) {
     ++stats_.errors;
-    ++p.job.attempts;
-    const auto delay = std::chrono::milliseconds(
-        std::min<int64_t>(30000, 100LL << std::min(p.job.attempts, 9)));
-    LOG_ERROR("flush of " << p.job.target.database << "." << p.job.target.measurement << " (" << p.job.rows
-                          << " rows) failed, attempt " << p.job.attempts << ", retrying in "
-                          << delay.count() << " ms: " << result.status().ToString());
-    p.ready_at = Clock::now() + delay;
-    queue_.push_back(std::move(p));
-    work_cv_.notify_one();
+    const FlushPart& first = !a.transient.parts.empty() ? a.transient.parts.front() : a.data_failed.front();
+    LOG_ERROR("flush of " << first.target.database << "." << first.target.measurement
+              << (a.transient.parts.size() + a.data_failed.size() > 1 ? " and others" : "")
+              << " failed, attempt " << attempts + 1 << ", "
+              << (a.transient.parts.empty() ? "trying each request alone"
+                                            : "retrying in " + std::to_string(Backoff(attempts + 1).count()) + " ms")
+              << ": " << a.error.ToString());
   }
   room_cv_.notify_all();
 }

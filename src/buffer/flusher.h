@@ -1,4 +1,6 @@
-// Flusher: a pool of threads that writes FlushJobs to Parquet, retrying failures with backoff.
+// Flusher: a pool of threads that writes FlushJobs to Parquet. Transient failures (disk,
+// bucket, memory) are retried with backoff; rows that fail on their own with an error that
+// comes from the rows go to the quarantine instead of being retried forever.
 #pragma once
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include "buffer/flush_job.h"
 #include "common/rw_lock.h"
 #include "storage/parquet_writer.h"
+#include "storage/quarantine.h"
 
 namespace arc {
 
@@ -22,10 +25,13 @@ struct FlusherStats {
   uint64_t files_written = 0;
   uint64_t rows_written = 0;
   uint64_t bytes_written = 0;
-  uint64_t errors = 0;          // failed attempts (each was retried)
-  uint64_t rows_dropped = 0;    // only at shutdown after the give-up deadline
-  int64_t pending_rows = 0;     // queued or being written
-  double flush_seconds = 0;     // total time spent writing
+  uint64_t errors = 0;            // failed attempts (each was retried or split)
+  uint64_t rows_quarantined = 0;
+  uint64_t rows_dropped = 0;      // only at shutdown after the give-up deadline
+  int64_t pending_rows = 0;       // queued or being written
+  int64_t pending_bytes = 0;      // memory those rows hold
+  int64_t pending_parts = 0;      // measurements queued or being written (≈ files)
+  double flush_seconds = 0;       // total time spent writing
   // Flush duration histogram: counts of flushes taking ≤ kFlushBucketsSeconds[i] seconds.
   std::vector<uint64_t> flush_buckets = std::vector<uint64_t>(8, 0);
 };
@@ -38,34 +44,41 @@ class Flusher {
     int threads = 1;
     int64_t max_pending_rows = 1000000;
     ParquetCompression compression = ParquetCompression::kZstd;
+    int64_t max_pending_bytes = INT64_MAX;
+    int64_t max_pending_parts = INT64_MAX;
   };
-  // Called on a flusher thread after a job's files are durable.
-  using OnWritten = std::function<void(const FlushJob&, const std::vector<WrittenFile>&)>;
+  // Called on a flusher thread once parts are durable (in Parquet or in the quarantine),
+  // with those parts and the files written.
+  using OnWritten = std::function<void(const FlushJob&, const std::vector<DataFile>&)>;
 
-  // Starts `options.threads` threads, each with its own connection to `db`.
-  // `db` and `storage` must outlive the Flusher.
-  // `view_lock` (may be null) is taken shared while a job's files are published and the job
-  // forgotten, so that a query holding it exclusively sees each row exactly once.
-  static Result<std::unique_ptr<Flusher>> Start(const DuckDatabase& db, Storage* storage,
-                                                Options options, OnWritten on_written = nullptr,
-                                                RwLock* view_lock = nullptr);
-  Flusher(Options options, OnWritten on_written, RwLock* view_lock);
+  // Starts `options.threads` threads, each with its own ParquetWriter (and DuckDB).
+  // `storage` (and `quarantine`, which may be null: data-dependent failures are then retried
+  // with backoff) must outlive the Flusher. `view_lock` (may be null) is taken shared while
+  // parts are published and forgotten, so that a query holding it exclusively sees each row
+  // exactly once.
+  static Result<std::unique_ptr<Flusher>> Start(Storage* storage, Options options,
+                                                OnWritten on_written = nullptr,
+                                                RwLock* view_lock = nullptr,
+                                                Quarantine* quarantine = nullptr);
+  Flusher(Storage* storage, Options options, OnWritten on_written, RwLock* view_lock,
+          Quarantine* quarantine);
   ~Flusher();
 
   // Queues `job`; never refuses (its rows were already accepted). Thread-safe.
   void Submit(FlushJob job);
-  // Admission control: waits until pending rows are under the limit, up to `timeout`.
-  // Returns false on timeout (the caller answers 503). Thread-safe.
+  // True when pending rows, bytes and parts are all under their limits. Thread-safe.
+  bool HasRoom() const;
+  // Admission control: waits until HasRoom, up to `timeout`. False on timeout. Thread-safe.
   bool WaitForRoom(std::chrono::milliseconds timeout);
   // Blocks until every job submitted so far is written. Thread-safe.
   void Drain();
   // Like Drain, but gives up after `timeout`; true when everything was written.
   bool DrainFor(std::chrono::milliseconds timeout);
-  // Drains, retrying failures until `give_up` has passed, then stops the threads.
-  // Rows still unwritten then are logged as lost and counted in rows_dropped.
-  void Stop(std::chrono::seconds give_up);
+  // Drains, retrying failures until `give_up` has passed, then stops the threads. Rows still
+  // unwritten then are logged and counted in rows_dropped.
+  void Stop(std::chrono::milliseconds give_up);
   FlusherStats stats() const;
-  // Copies the batches of (db, measurement) in jobs not yet published (queued or being
+  // Copies the batches of (db, measurement) in parts not yet published (queued or being
   // written). Call with the view lock held exclusively. Thread-safe.
   void CopyUnpublished(const std::string& db, const std::string& measurement,
                        std::vector<Batch>* out) const;
@@ -76,17 +89,32 @@ class Flusher {
     FlushJob job;
     std::chrono::steady_clock::time_point ready_at;
   };
+  // What one attempt at a job did.
+  struct Attempt {
+    FlushJob done;                  // parts now durable (Parquet or quarantine)
+    std::vector<DataFile> files;    // their files
+    FlushJob transient;             // parts to retry with backoff
+    std::vector<FlushPart> data_failed;  // parts that failed because of their rows
+    Status error;                   // the first error, for the log
+    size_t quarantined_rows = 0;
+  };
   void Run(ParquetWriter* writer);
   bool PopReady(Pending* out, std::unique_lock<std::mutex>* lock);
-  void Finish(Pending p, const Result<std::vector<WrittenFile>>& result, double seconds);
+  Attempt Write(ParquetWriter* writer, Pending* p);
+  Status QuarantinePart(const FlushPart& part);
+  void Settle(Attempt attempt, int worker, int attempts, double seconds);
+  void Requeue(FlushJob job, std::chrono::milliseconds delay);   // caller holds mu_
+  void Forget(const FlushPart& part);                              // caller holds mu_
 
+  Storage* const storage_;
   const Options options_;
   const OnWritten on_written_;
   RwLock* const view_lock_;
+  Quarantine* const quarantine_;
   std::vector<const FlushJob*> in_flight_jobs_;   // guarded by mu_
   mutable std::mutex mu_;
   std::condition_variable work_cv_;   // jobs arrived or stopping
-  std::condition_variable room_cv_;   // pending rows dropped, or all done
+  std::condition_variable room_cv_;   // pending dropped, or all done
   std::deque<Pending> queue_;
   int in_flight_ = 0;
   bool stopping_ = false;

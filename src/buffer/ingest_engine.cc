@@ -3,159 +3,117 @@
 #include <algorithm>
 
 #include "common/logging.h"
-#include "ingest/time_units.h"
 #include "ingest/batch_codec.h"
+#include "ingest/names.h"
+#include "ingest/time_units.h"
 
 namespace arc {
+namespace {
 
-Result<std::unique_ptr<IngestEngine>> IngestEngine::Start(const Config& config,
-                                                          const DuckDatabase& db, Storage* storage,
-                                                          FileSystem* fs) {
-  return Start(config, db, storage, fs, Options());
+CardinalityLimits LimitsOf(const IngestConfig& c) {
+  return {c.max_databases, c.max_measurements_per_database, c.max_columns_per_measurement,
+          c.max_series_per_database};
 }
 
-Result<std::unique_ptr<IngestEngine>> IngestEngine::Start(const Config& config,
-                                                          const DuckDatabase& db, Storage* storage,
+size_t MemoryOf(const BatchSet& set) {
+  size_t n = 0;
+  for (const Batch& b : set.batches()) n += b.MemoryBytes();
+  return n;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<IngestEngine>> IngestEngine::Start(const Config& config, Storage* storage,
                                                           FileSystem* fs, Options options) {
   auto engine = std::make_unique<IngestEngine>(config, storage, fs, options);
-  ARC_RETURN_IF_ERROR(engine->Open(db));
+  ARC_RETURN_IF_ERROR(engine->Open());
   return engine;
 }
 
+Result<std::unique_ptr<IngestEngine>> IngestEngine::Start(const Config& config, Storage* storage,
+                                                          FileSystem* fs) {
+  return Start(config, storage, fs, Options());
+}
+
 IngestEngine::IngestEngine(const Config& config, Storage* storage, FileSystem* fs, Options options)
-    : config_(config), options_(options), storage_(storage), fs_(fs),
-      wal_enabled_(config.wal.enabled) {}
+    : config_(config), options_(options), storage_(storage), fs_(fs), limits_(LimitsOf(config.ingest)) {}
 
 IngestEngine::~IngestEngine() { Shutdown(); }
 
-Status IngestEngine::Open(const DuckDatabase& db) {
+Status IngestEngine::Open() {
+  quarantine_ = std::make_unique<Quarantine>(fs_, JoinPath(config_.storage.local_path, ".quarantine"));
+  ARC_RETURN_IF_ERROR(quarantine_->Open());
   Flusher::Options options;
   options.threads = config_.ingest.flush_workers;
   options.max_pending_rows = config_.ingest.max_pending_rows;
+  options.max_pending_bytes = static_cast<int64_t>(std::min<uint64_t>(config_.ingest.max_pending_bytes, INT64_MAX));
+  options.max_pending_parts = config_.ingest.max_pending_files;
   options.compression = config_.ingest.compression;
-  ARC_ASSIGN_OR_RETURN(flusher_, Flusher::Start(db, storage_, options,
+  ARC_ASSIGN_OR_RETURN(flusher_, Flusher::Start(storage_, options,
                                                 [this](const FlushJob& job, const auto&) { OnFlushed(job); },
-                                                &view_lock_));
+                                                &view_lock_, quarantine_.get()));
+  // Waiting writes hold their decoded rows: allow as much as the flush queue itself.
+  admission_ = std::make_unique<Admission>(flusher_.get(), options_.backpressure_wait,
+                                           static_cast<size_t>(options.max_pending_bytes));
+  SeedLimits();
   const uint64_t boot_id = static_cast<uint64_t>(NowMicros() / 1000);
   for (int i = 1; i <= config_.server.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, config_.ingest.max_buffer_size, flusher_.get(),
                                                 boot_id, &view_lock_));
   }
-  if (wal_enabled_) ARC_RETURN_IF_ERROR(OpenWal());
+  if (config_.wal.enabled) {
+    wal_ = std::make_unique<WalSet>(config_, fs_, storage_);
+    std::vector<Worker*> workers;
+    for (auto& w : workers_) workers.push_back(w.get());
+    ARC_RETURN_IF_ERROR(wal_->Open(flusher_.get(), workers));
+  }
   timer_ = std::thread([this] { RunTimer(); });
   return Status::OK();
 }
 
-Status IngestEngine::OpenWal() {
-  const std::string& dir = config_.wal.dir;
-  ARC_RETURN_IF_ERROR(fs_->CreateDirs(dir).WithContext("wal.dir " + dir));
-  ARC_ASSIGN_OR_RETURN(const wal::LogListing listing, wal::ListLogDirectory(fs_, dir));
-  std::vector<int> ids = listing.workers;
-  for (int i = 1; i <= config_.server.workers; ++i) ids.push_back(i);
-  for (int k : ids) {
-    if (manifests_.count(k)) continue;
-    auto m = std::make_unique<wal::Manifest>(fs_, dir, k);
-    ARC_RETURN_IF_ERROR(m->Load());
-    manifests_[k] = std::move(m);
+// The cardinality limits start from what storage already holds: databases and measurements
+// are folders of the local data directory (the read cache with S3).
+void IngestEngine::SeedLimits() {
+  Result<std::vector<DirEntry>> dbs = fs_->ListDir(config_.storage.local_path);
+  if (!dbs.ok()) return;
+  for (const DirEntry& db : *dbs) {
+    if (!db.is_dir || !ValidateDatabaseName(db.name).ok()) continue;
+    Result<std::vector<DirEntry>> ms = fs_->ListDir(JoinPath(config_.storage.local_path, db.name));
+    for (const DirEntry& m : ms.ok() ? *ms : std::vector<DirEntry>{}) {
+      if (m.is_dir && ValidateMeasurementName(m.name).ok()) limits_.Seed(db.name, m.name);
+    }
   }
-  // Workers that exist only on disk (server.workers was lowered) replay through a temporary
-  // Worker with the same id; their jobs stay queued in the flusher after it is gone.
-  std::map<int, std::unique_ptr<Worker>> extra;
-  // Replay flushes in larger units than live ingest: fewer COPY statements, manifest writes
-  // and fsyncs for the same rows.
-  const int64_t replay_rows = std::max<int64_t>(config_.ingest.max_buffer_size * 10, 500000);
-  auto worker_for = [&](int k) -> Worker* {
-    if (k >= 1 && k <= static_cast<int>(workers_.size())) return workers_[k - 1].get();
-    auto& w = extra[k];
-    if (!w) w = std::make_unique<Worker>(k, replay_rows, flusher_.get(), 0);
-    return w.get();
-  };
-  for (auto& w : workers_) w->SetMaxBufferRows(replay_rows);
-  for (auto& w : workers_) w->RequireWal();
-  for (int k : ids) worker_for(k)->AttachWal(nullptr, manifests_.at(k).get());
-  WalReplay recovery(fs_, dir, storage_, flusher_.get(), worker_for,
-                     [&](int k) { return manifests_.at(k).get(); });
-  ARC_RETURN_IF_ERROR(recovery.Run(listing, options_.recovery_flush_timeout));
-  for (auto& w : workers_) w->SetMaxBufferRows(config_.ingest.max_buffer_size);
-  recovery_ = recovery.totals();
-  resume_ = recovery.resume();
-  for (int k = 1; k <= static_cast<int>(workers_.size()); ++k) {
-    wal::WorkerResume& r = resume_[k];
-    wal::Manifest* m = manifests_.at(k).get();
-    r.next_lsn = std::max(r.next_lsn, m->NextUnusedLsn());
-    // A WAL with no history (new, or its directory deleted by hand) starts its LSNs at the
-    // current time in microseconds, far above any LSN an earlier WAL of this data directory
-    // reached, so Parquet names (w<k>-<first>-<last>) can never repeat and replace old files.
-    if (r.next_lsn == 1) r.next_lsn = static_cast<uint64_t>(NowMicros());
-    m->StartAt(r.next_lsn);
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    writers_.resize(workers_.size());
-    open_errors_.assign(workers_.size(), Status::OK());
-  }
-  for (int k = 1; k <= static_cast<int>(workers_.size()); ++k) {
-    Status st = OpenWriter(k, resume_[k]);
-    if (!st.ok()) LOG_ERROR("WAL of worker " << k << " cannot open, its writes answer 503: " << st.ToString());
-  }
-  return Status::OK();
 }
 
-Status IngestEngine::OpenWriter(int k, const wal::WorkerResume& resume) {
-  wal::WalOptions o;
-  o.dir = config_.wal.dir;
-  o.worker = k;
-  o.sync_mode = config_.wal.sync_mode;
-  o.max_size_bytes = static_cast<uint64_t>(config_.wal.max_size_mb) << 20;
-  o.max_age_us = config_.wal.max_age_seconds * 1000000;
-  Result<std::unique_ptr<wal::WalWriter>> w =
-      wal::WalWriter::Open(fs_, o, resume.next_lsn, resume.next_segment, resume.last_name_seconds);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!w.ok()) {
-    open_errors_[k - 1] = w.status();
-    return w.status();
-  }
-  writers_[k - 1] = std::move(*w);
-  open_errors_[k - 1] = Status::OK();
-  workers_[k - 1]->AttachWal(writers_[k - 1].get(), manifests_.at(k).get());
-  return Status::OK();
-}
-
-// A flush is durable: record it, persist the manifest, delete segments below the watermark.
+// A flush is durable: with the WAL, record it (watermark, segments).
 void IngestEngine::OnFlushed(const FlushJob& job) {
-  if (job.lsns.empty()) return;
-  wal::Manifest* m = manifests_.at(job.worker).get();
-  m->Complete(job.target.database, job.target.measurement, job.lsns);
-  Result<uint64_t> w = m->Persist();
-  if (!w.ok()) {
-    LOG_ERROR("WAL manifest of worker " << job.worker << " not saved (segments are kept, replay "
-              << "stays idempotent): " << w.status().ToString());
-    return;
-  }
-  wal::WalWriter* writer = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (job.worker >= 1 && job.worker <= static_cast<int>(writers_.size())) writer = writers_[job.worker - 1].get();
-  }
-  if (writer == nullptr) return;
-  Status st = writer->DeleteSegmentsThrough(*w);
-  if (!st.ok()) LOG_ERROR("WAL segment cleanup of worker " << job.worker << " failed: " << st.ToString());
+  if (wal_ != nullptr) wal_->OnFlushed(job);
 }
 
 void IngestEngine::Write(BatchSet&& set, Worker::Done done) {
-  if (!flusher_->WaitForRoom(backpressure_wait_)) {
-    return done(Status::Unavailable("flush queue is full (storage is slower than ingest); retry later"));
-  }
-  const std::string payload = wal_enabled_ ? EncodeBatchSet(set) : std::string();
+  Status limit = limits_.Admit(set);
+  if (!limit.ok()) return done(limit);
+  // Encoded before admission, outside any lock: a waiting write holds it ready.
+  std::string payload = wal_ != nullptr ? EncodeBatchSet(set) : std::string();
+  const size_t bytes = MemoryOf(set) + payload.size();
+  auto shared = std::make_shared<std::pair<BatchSet, std::string>>(std::move(set), std::move(payload));
+  auto shared_done = std::make_shared<Worker::Done>(std::move(done));
+  admission_->Enter(
+      bytes, [this, shared, shared_done] { Route(std::move(shared->first), shared->second, std::move(*shared_done)); },
+      [shared_done](Status why) { (*shared_done)(why); });
+}
+
+void IngestEngine::Route(BatchSet set, const std::string& payload, Worker::Done done) {
   const size_t n = workers_.size();
+  std::vector<Status> open_errors = wal_ != nullptr ? wal_->open_errors() : std::vector<Status>();
   Status first_error;
   for (size_t attempt = 0; attempt < n; ++attempt) {
     Worker* w = workers_[next_worker_.fetch_add(1) % n].get();
     Status health = w->health();
-    if (wal_enabled_ && health.ok() && w->wal() == nullptr) {
-      std::lock_guard<std::mutex> lock(mu_);
-      health = Status::Unavailable("WAL of worker " + std::to_string(w->id()) + " is not open: " +
-                                   open_errors_[w->id() - 1].message());
+    if (wal_ != nullptr && health.ok() && w->wal() == nullptr) {
+      const Status& why = open_errors[w->id() - 1];
+      health = Status::Unavailable("WAL of worker " + std::to_string(w->id()) + " is not open" +
+                                   (why.ok() ? "" : ": " + why.message()));
     }
     if (!health.ok()) {
       if (first_error.ok()) first_error = health;
@@ -164,19 +122,6 @@ void IngestEngine::Write(BatchSet&& set, Worker::Done done) {
     return w->Write(std::move(set.batches()), payload, NowMicros(), std::move(done));
   }
   done(Status::Unavailable(first_error.message()));
-}
-
-void IngestEngine::RetryWalOpen(int64_t now_us) {
-  if (!wal_enabled_ || now_us - last_open_retry_us_ < 1000000) return;
-  last_open_retry_us_ = now_us;
-  for (int k = 1; k <= static_cast<int>(workers_.size()); ++k) {
-    bool missing;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      missing = writers_[k - 1] == nullptr;
-    }
-    if (missing && OpenWriter(k, resume_[k]).ok()) LOG_INFO("WAL of worker " << k << " opened");
-  }
 }
 
 void IngestEngine::RunTimer() {
@@ -190,31 +135,44 @@ void IngestEngine::RunTimer() {
     const int64_t now = NowMicros();
     for (auto& w : workers_) {
       w->FlushOlderThan(now - config_.ingest.max_buffer_age_ms * 1000);
-      w->RotateWalIfOld(now);
+      w->MaintainWal(now);  // rotation, and healing a poisoned log once its cause is gone
     }
-    RetryWalOpen(now);
+    if (wal_ != nullptr) wal_->RetryOpen(now);
     lock.lock();
   }
 }
 
 void IngestEngine::Shutdown() {
   std::call_once(shutdown_once_, [this] {
+    const auto start = std::chrono::steady_clock::now();
     {
       std::lock_guard<std::mutex> lock(timer_mu_);
       stopping_ = true;
       timer_cv_.notify_all();
     }
     if (timer_.joinable()) timer_.join();
+    if (admission_) admission_->Stop();
+    if (!flusher_) return;
     int64_t rows = 0;
     for (auto& w : workers_) rows += w->buffered_rows();
-    LOG_INFO("flushing " << rows << " buffered rows before exit");
+    const FlusherStats before = flusher_->stats();
+    LOG_INFO("flushing " << rows << " buffered rows before exit (" << before.pending_rows
+                         << " more already queued)");
     for (auto& w : workers_) w->FlushOlderThan(INT64_MAX);
-    flusher_->Stop(options_.shutdown_give_up);
+    const auto give_up = options_.shutdown_give_up.value_or(
+        std::chrono::milliseconds(config_.server.shutdown_timeout_seconds * 1000));
+    flusher_->Stop(give_up);
     const FlusherStats s = flusher_->stats();
+    if (s.rows_dropped > 0) {
+      LOG_WARN("shutdown bound (" << give_up.count() / 1000.0 << " s) reached: " << s.rows_dropped
+               << " rows not written"
+               << (wal_ != nullptr ? "; they stay in the WAL and are replayed at the next start"
+                                   : " and lost (the WAL is off)"));
+    }
+    if (wal_ != nullptr) wal_->Close();
     LOG_INFO("flush complete: " << s.rows_written << " rows in " << s.files_written
-                                << " files written since start");
-    std::lock_guard<std::mutex> lock(mu_);
-    writers_.clear();  // each syncs what it wrote and closes
+             << " files written since start; shutdown took "
+             << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s");
   });
 }
 
@@ -246,25 +204,30 @@ IngestStats IngestEngine::stats() const {
   IngestStats s;
   for (const auto& w : workers_) s.buffered_rows += w->buffered_rows();
   s.flusher = flusher_->stats();
+  s.admission_waiting = admission_->waiting();
+  s.quarantine = quarantine_->totals();
+  s.cardinality = limits_.counts();
   return s;
 }
 
 std::vector<wal::WalWriter*> IngestEngine::wal_writers() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<wal::WalWriter*> out;
-  for (const auto& w : writers_) out.push_back(w.get());
-  return out;
+  return wal_ != nullptr ? wal_->writers() : std::vector<wal::WalWriter*>{};
 }
 
 std::vector<Status> IngestEngine::worker_health() const {
   std::vector<Status> out;
-  std::lock_guard<std::mutex> lock(mu_);
+  const std::vector<Status> open_errors = wal_ != nullptr ? wal_->open_errors() : std::vector<Status>();
   for (size_t i = 0; i < workers_.size(); ++i) {
     Status st = workers_[i]->health();
-    if (st.ok() && wal_enabled_ && i < writers_.size() && writers_[i] == nullptr) st = open_errors_[i];
+    if (st.ok() && i < open_errors.size()) st = open_errors[i];
     out.push_back(st);
   }
   return out;
+}
+
+const RecoveryTotals& IngestEngine::recovery() const {
+  static const RecoveryTotals kNone;
+  return wal_ != nullptr ? wal_->recovery() : kNone;
 }
 
 }  // namespace arc

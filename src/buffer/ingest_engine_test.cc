@@ -51,7 +51,6 @@ class EngineCrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Reset();
-    db_ = std::move(*DuckDatabase::OpenInMemory());
     config_.server.workers = 2;
     config_.ingest.flush_workers = 1;
     config_.ingest.max_buffer_size = 1000000;
@@ -73,9 +72,8 @@ class EngineCrashTest : public ::testing::Test {
 
   void Start() {
     IngestEngine::Options o;
-    o.recovery_flush_timeout = std::chrono::milliseconds(5000);
-    o.shutdown_give_up = std::chrono::seconds(0);
-    auto e = IngestEngine::Start(config_, *db_, storage_.get(), fs_.get(), o);
+    o.shutdown_give_up = std::chrono::milliseconds(0);
+    auto e = IngestEngine::Start(config_, storage_.get(), fs_.get(), o);
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine_ = std::move(*e);
   }
@@ -112,6 +110,7 @@ class EngineCrashTest : public ::testing::Test {
   }
 
   void StopCleanly() {
+    EXPECT_TRUE(engine_->FlushAll(std::chrono::seconds(30)));  // replayed rows flush in the background
     engine_->Shutdown();
     engine_.reset();
   }
@@ -143,7 +142,6 @@ class EngineCrashTest : public ::testing::Test {
   std::unique_ptr<test::TempDir> dir_;
   std::unique_ptr<test::FaultFileSystem> fs_;
   std::unique_ptr<SwitchableStorage> storage_;
-  std::unique_ptr<DuckDatabase> db_;
   Config config_;
   std::unique_ptr<IngestEngine> engine_;
 };

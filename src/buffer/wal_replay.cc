@@ -40,19 +40,19 @@ bool Overlaps(const std::vector<LsnRange>& ranges, uint64_t first, uint64_t last
 
 }  // namespace
 
-WalReplay::WalReplay(FileSystem* fs, std::string dir, Storage* storage, Flusher* flusher,
+WalReplay::WalReplay(FileSystem* fs, std::string dir, Storage* storage,
                      std::function<Worker*(int)> worker_for,
                      std::function<wal::Manifest*(int)> manifest_for)
     : fs_(fs),
       dir_(std::move(dir)),
       storage_(storage),
-      flusher_(flusher),
       worker_for_(std::move(worker_for)),
       manifest_for_(std::move(manifest_for)) {}
 
-Status WalReplay::Run(const wal::LogListing& listing, std::chrono::milliseconds flush_timeout) {
+Status WalReplay::Run(const wal::LogListing& listing) {
   const auto start = Clock::now();
   for (int k : listing.workers) resume_[k];
+  for (const auto& [k, names] : listing.segments) resume_[k];
   for (const auto& [k, secs] : listing.last_name_seconds) resume_[k].last_name_seconds = secs;
   std::map<int, std::vector<Segment>> by_worker;
   int files = 0;
@@ -79,15 +79,11 @@ Status WalReplay::Run(const wal::LogListing& listing, std::chrono::milliseconds 
   for (auto& [k, st] : results) {
     ARC_RETURN_IF_ERROR(st.WithContext("WAL recovery of worker " + std::to_string(k)));
   }
-  for (auto& [k, segs] : by_worker) worker_for_(k)->FlushOlderThan(INT64_MAX);
-  if (!flusher_->DrainFor(flush_timeout)) {
-    LOG_ERROR("WAL recovery: replayed data could not all be written to storage within "
-              << flush_timeout.count() / 1000 << " s; it stays buffered and is retried, and the "
-              << "segments are kept for the next start");
+  for (auto& [k, segs] : by_worker) {
+    for (const Segment& seg : segs) {
+      if (seg.readable) replayed_[k].push_back({seg.name, seg.last_lsn});
+    }
   }
-  // Only what the persisted watermark covers may be archived: a segment above it is replayed
-  // again next time, and the manifest makes that idempotent.
-  for (auto& [k, segs] : by_worker) Archive(segs, manifest_for_(k)->watermark());
   for (auto& [k, t] : per_worker) {
     totals_.files += t.files;
     totals_.entries += t.entries;
@@ -252,15 +248,6 @@ Status WalReplay::ReplayEntries(int worker, std::vector<Segment>* segments, wal:
                                    << ")");
   }
   return Status::OK();
-}
-
-// Archives the replayed segments whose entries are all at or below the watermark.
-void WalReplay::Archive(const std::vector<Segment>& segments, uint64_t watermark) {
-  std::vector<std::string> names;
-  for (const Segment& seg : segments) {
-    if (seg.readable && seg.last_lsn <= watermark) names.push_back(seg.name);
-  }
-  wal::ArchiveSegments(fs_, dir_, names);
 }
 
 }  // namespace arc

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "buffer/flusher.h"
 #include "buffer/worker.h"
 #include "common/file_system.h"
 #include "storage/storage.h"
@@ -36,15 +35,24 @@ class WalReplay {
  public:
   // `worker_for(k)` gives the Worker that replays worker k's entries (with its manifest
   // attached); `manifest_for(k)` its loaded manifest. Every pointer must outlive Run.
-  WalReplay(FileSystem* fs, std::string dir, Storage* storage, Flusher* flusher,
+  WalReplay(FileSystem* fs, std::string dir, Storage* storage,
             std::function<Worker*(int)> worker_for,
             std::function<wal::Manifest*(int)> manifest_for);
 
-  // Replays the listed workers in parallel, flushes, and archives the segments whose entries
-  // are all durably in Parquet. Segments that could not be flushed within `flush_timeout`
-  // are kept for the next start (replay is idempotent). Errors name the worker.
-  Status Run(const wal::LogListing& listing, std::chrono::milliseconds flush_timeout);
+  // A replayed segment: archive it once the persisted watermark reaches last_lsn.
+  struct Replayed {
+    std::string name;
+    uint64_t last_lsn = 0;
+  };
+
+  // Replays the listed workers in parallel into their buffers (orphans removed first). The
+  // rows are not flushed here: the caller hands the buffers to the flusher and archives each
+  // segment of replayed() as the watermark passes it, so the port opens while they flush.
+  // Segments that could not be read stay in place, untouched. Errors name the worker.
+  Status Run(const wal::LogListing& listing);
   const RecoveryTotals& totals() const { return totals_; }
+  // Per worker, the segments read, oldest first.
+  const std::map<int, std::vector<Replayed>>& replayed() const { return replayed_; }
   // Where each worker id found on disk must continue (LSN, segment number, name time).
   const std::map<int, wal::WorkerResume>& resume() const { return resume_; }
 
@@ -59,16 +67,15 @@ class WalReplay {
                        RecoveryTotals* totals);
   Status ReplayEntries(int worker, std::vector<Segment>* segments, wal::Manifest* manifest,
                        RecoveryTotals* totals);
-  void Archive(const std::vector<Segment>& segments, uint64_t watermark);
 
   FileSystem* const fs_;
   const std::string dir_;
   Storage* const storage_;
-  Flusher* const flusher_;
   const std::function<Worker*(int)> worker_for_;
   const std::function<wal::Manifest*(int)> manifest_for_;
   RecoveryTotals totals_;
   std::map<int, wal::WorkerResume> resume_;
+  std::map<int, std::vector<Replayed>> replayed_;
 };
 
 }  // namespace arc

@@ -46,19 +46,21 @@ void Worker::RequireWal() {
   wal_required_ = true;
 }
 
-FlushJob Worker::Detach(const std::string& key, MeasurementBuffer* buffer) {
-  FlushJob job;
+FlushPart Worker::Detach(const std::string& key, MeasurementBuffer* buffer) {
   const size_t sep = key.find('\0');
-  job.target.database = key.substr(0, sep);
-  job.target.measurement = key.substr(sep + 1);
+  WriteTarget target{key.substr(0, sep), key.substr(sep + 1), ""};
+  std::vector<uint64_t> lsns = buffer->TakeLsns();
+  target.file_stem = lsns.empty() ? BootFlushStem(boot_id_, id_, next_sequence_++)
+                                  : WalFlushStem(id_, lsns.front(), lsns.back());
+  FlushPart part = MakePart(std::move(target), buffer->TakeBatches(), std::move(lsns));
+  buffered_rows_ -= static_cast<int64_t>(part.rows);
+  return part;
+}
+
+FlushJob Worker::JobOf(FlushPart part) const {
+  FlushJob job;
   job.worker = id_;
-  job.sequence = next_sequence_++;
-  job.rows = buffer->rows();
-  job.lsns = buffer->TakeLsns();
-  job.batches = buffer->TakeBatches();
-  job.target.file_stem = job.lsns.empty() ? BootFlushStem(boot_id_, id_, job.sequence)
-                                           : WalFlushStem(id_, job.lsns.front(), job.lsns.back());
-  buffered_rows_ -= static_cast<int64_t>(job.rows);
+  job.parts.push_back(std::move(part));
   return job;
 }
 
@@ -69,11 +71,13 @@ void Worker::AddLocked(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_u
     std::string key = b.database + '\0' + b.measurement;
     auto it = buffers_.try_emplace(std::move(key), now_us).first;
     MeasurementBuffer& buf = it->second;
-    if (!buf.empty() && buf.ConflictsWith(b)) ready->push_back(Detach(it->first, &buf));
+    if (!buf.empty() && buf.ConflictsWith(b)) ready->push_back(JobOf(Detach(it->first, &buf)));
     if (buf.empty()) buf = MeasurementBuffer(now_us);
     buffered_rows_ += static_cast<int64_t>(b.rows());
     buf.Add(std::move(b), lsn);
-    if (static_cast<int64_t>(buf.rows()) >= max_buffer_rows_) ready->push_back(Detach(it->first, &buf));
+    if (static_cast<int64_t>(buf.rows()) >= max_buffer_rows_) {
+      ready->push_back(JobOf(Detach(it->first, &buf)));
+    }
   }
 }
 
@@ -113,24 +117,44 @@ void Worker::Replay(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us) 
   for (FlushJob& job : ready) flusher_->Submit(std::move(job));
 }
 
+// Aged buffers are flushed together, several measurements per job (up to kMaxPartsPerJob and
+// about one full buffer of rows), so that a worker holding thousands of small measurements
+// publishes them with a few syncs and one manifest update per job.
 void Worker::FlushOlderThan(int64_t cutoff_us) {
   std::vector<FlushJob> ready;
   SharedHold hold(view_lock_);
   {
     std::lock_guard<std::mutex> lock(mu_);
+    FlushJob group;
+    group.worker = id_;
+    size_t group_rows = 0;
     for (auto it = buffers_.begin(); it != buffers_.end();) {
       MeasurementBuffer& buf = it->second;
-      if (!buf.empty() && buf.created_us() <= cutoff_us) ready.push_back(Detach(it->first, &buf));
+      if (!buf.empty() && buf.created_us() <= cutoff_us) {
+        FlushPart part = Detach(it->first, &buf);
+        group_rows += part.rows;
+        group.parts.push_back(std::move(part));
+        if (group.parts.size() >= kMaxPartsPerJob || static_cast<int64_t>(group_rows) >= max_buffer_rows_) {
+          ready.push_back(std::move(group));
+          group = FlushJob();
+          group.worker = id_;
+          group_rows = 0;
+        }
+      }
       if (buf.empty()) it = buffers_.erase(it);
       else ++it;
     }
+    if (!group.parts.empty()) ready.push_back(std::move(group));
   }
   for (FlushJob& job : ready) flusher_->Submit(std::move(job));
 }
 
-void Worker::RotateWalIfOld(int64_t now_us) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (wal_ != nullptr) (void)wal_->RotateIfOld(now_us);  // a failure poisons the WAL itself
+void Worker::MaintainWal(int64_t now_us) {
+  std::lock_guard<std::mutex> lock(mu_);  // serializes with Append
+  if (wal_ == nullptr) return;
+  // Failures are the WAL's own state (poison, health), reported by /api/wal/health.
+  if (!wal_->health().ok()) (void)wal_->Heal(now_us);
+  else (void)wal_->RotateIfOld(now_us);
 }
 
 void Worker::SetMaxBufferRows(int64_t rows) {

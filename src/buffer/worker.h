@@ -19,6 +19,9 @@ namespace arc {
 
 class Worker {
  public:
+  // Most measurements one age-based flush job carries.
+  static constexpr size_t kMaxPartsPerJob = 256;
+
   using Done = std::function<void(Status)>;
 
   // `flusher` must outlive the worker. `boot_id` makes file names unique across restarts
@@ -43,8 +46,9 @@ class Worker {
   void Replay(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us);
   // Hands every buffer created at or before `cutoff_us` to the flusher. Thread-safe.
   void FlushOlderThan(int64_t cutoff_us);
-  // Rotates the WAL segment when it is older than wal.max_age_seconds. Thread-safe.
-  void RotateWalIfOld(int64_t now_us);
+  // Timer work on the WAL: heals a poisoned log once its cause is gone, else rotates the
+  // segment when it is older than wal.max_age_seconds. Thread-safe.
+  void MaintainWal(int64_t now_us);
   // Changes the row count at which a buffer is flushed (recovery uses larger units). Thread-safe.
   void SetMaxBufferRows(int64_t rows);
   // OK, or why this worker's WAL refuses writes.
@@ -62,7 +66,8 @@ class Worker {
   void AddLocked(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us,
                  std::vector<FlushJob>* ready);
   // `key` is the buffer's map key (db '\0' measurement). Caller holds mu_.
-  FlushJob Detach(const std::string& key, MeasurementBuffer* buffer);
+  FlushPart Detach(const std::string& key, MeasurementBuffer* buffer);
+  FlushJob JobOf(FlushPart part) const;
 
   const int id_;
   int64_t max_buffer_rows_;

@@ -15,6 +15,7 @@ struct ServerConfig {
   int port = 8000;
   int workers = 0;                              // 0 = number of cores
   uint64_t max_payload_size = 1ull << 30;       // bytes, compressed and decompressed
+  int64_t shutdown_timeout_seconds = 30;        // SIGTERM to exit, at most (plus a final sync)
 };
 
 struct StorageConfig {
@@ -32,6 +33,13 @@ struct IngestConfig {
   ParquetCompression compression = ParquetCompression::kZstd;
   int flush_workers = 0;                        // 0 = number of cores
   int64_t max_pending_rows = 0;                 // 0 = 4 * workers * max_buffer_size
+  uint64_t max_pending_bytes = 1ull << 30;      // memory held by rows waiting for a flush
+  int64_t max_pending_files = 4096;             // measurements waiting for a flush (≈ files)
+  // Cardinality limits (0 = unlimited); InfluxDB's max-series-per-database default.
+  int64_t max_databases = 1000;
+  int64_t max_measurements_per_database = 100000;
+  int64_t max_columns_per_measurement = 1000;
+  int64_t max_series_per_database = 1000000;
 };
 
 struct WalConfig {

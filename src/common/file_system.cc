@@ -126,15 +126,27 @@ class PosixFileSystem final : public FileSystem {
     return Status::OK();
   }
 
-  Status CreateDirs(const std::string& path) override {
+  Status CreateDirs(const std::string& path, bool sync) override {
     if (path.empty() || Exists(path)) return Status::OK();
     const std::string parent = DirName(path);
-    if (parent != path) ARC_RETURN_IF_ERROR(CreateDirs(parent));
+    if (parent != path) ARC_RETURN_IF_ERROR(CreateDirs(parent, sync));
     if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
       return Status::FromErrno(errno, "mkdir " + path);
     }
+    if (!sync) return Status::OK();
     ARC_RETURN_IF_ERROR(SyncDir(path));
     return SyncDir(parent);
+  }
+
+  Status SyncFileSystem(const std::string& path) override {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::FromErrno(errno, "open " + path);
+    // syncfs reports write-back errors of the whole file system since Linux 5.8.
+    const int rc = ::syncfs(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) return Status::FromErrno(err, "syncfs " + path);
+    return Status::OK();
   }
 
   Result<std::vector<DirEntry>> ListDir(const std::string& dir) override {

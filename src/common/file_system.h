@@ -50,11 +50,15 @@ class FileSystem {
   // Opens an existing file written by someone else (DuckDB) and fsyncs it.
   virtual Status SyncFile(const std::string& path) = 0;
   virtual Status SyncDir(const std::string& dir) = 0;
+  // Makes everything written to the file system holding `path` durable, files and names
+  // (syncfs(2)): one call instead of an fsync per file when many small files are published.
+  virtual Status SyncFileSystem(const std::string& path) = 0;
   // Atomic replace within one file system. The caller syncs the directory.
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
   virtual Status Remove(const std::string& path) = 0;
-  // mkdir -p; syncs each directory it creates and its parent.
-  virtual Status CreateDirs(const std::string& path) = 0;
+  // mkdir -p; with `sync`, syncs each directory it creates and its parent (without, the
+  // caller makes them durable, e.g. with SyncFileSystem).
+  virtual Status CreateDirs(const std::string& path, bool sync = true) = 0;
   virtual Result<std::vector<DirEntry>> ListDir(const std::string& dir) = 0;
   virtual bool Exists(const std::string& path) = 0;
   virtual Result<uint64_t> FileSize(const std::string& path) = 0;

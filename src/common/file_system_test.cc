@@ -12,7 +12,7 @@ namespace {
 TEST(FileSystemTest, LockIsExclusiveAndNamesTheHolder) {
   test::TempDir dir;
   FileSystem* fs = DefaultFileSystem();
-  const std::string path = dir.Sub("LOCK");
+  const std::string path = dir.Sub(".lock");
   auto first = fs->LockFile(path);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   auto second = fs->LockFile(path);
@@ -26,7 +26,7 @@ TEST(FileSystemTest, LockIsExclusiveAndNamesTheHolder) {
 
 TEST(FileSystemTest, LockOfADeadProcessIsFree) {
   test::TempDir dir;
-  const std::string path = dir.Sub("LOCK");
+  const std::string path = dir.Sub(".lock");
   const pid_t child = ::fork();
   if (child == 0) {
     auto lock = DefaultFileSystem()->LockFile(path);

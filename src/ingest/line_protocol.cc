@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "ingest/validate.h"
+
 namespace arc {
 namespace {
 
@@ -128,7 +130,7 @@ class LineParser {
     if (value.empty()) {
       return Status::InvalidArgument("tag \"" + std::string(key) + "\" has an empty value");
     }
-    if (key == "time") return Status::InvalidArgument("tag key \"time\" is reserved");
+    ARC_RETURN_IF_ERROR(ValidateTagValue(value).WithContext("tag \"" + std::string(key) + "\""));
     ARC_ASSIGN_OR_RETURN(Column * col, ColumnFor(key, ColumnType::kString, true));
     if (col->size() > row_) col->PopBack();  // repeated tag key: the last one wins
     col->AppendString(value);
@@ -142,7 +144,6 @@ class LineParser {
       return Status::InvalidArgument("field \"" + std::string(key) + "\" has no value");
     }
     ++p_;
-    if (key == "time") return Status::InvalidArgument("field key \"time\" is reserved");
     FieldValue v;
     ARC_RETURN_IF_ERROR(ParseFieldValue(key, &v));
     std::string renamed;
@@ -157,7 +158,10 @@ class LineParser {
       case ColumnType::kInt64: col->AppendInt(v.i); break;
       case ColumnType::kDouble: col->AppendDouble(v.d); break;
       case ColumnType::kBool: col->AppendBool(v.b); break;
-      case ColumnType::kString: col->AppendString(v.s); break;
+      case ColumnType::kString:
+        ARC_RETURN_IF_ERROR(ValidateStringField(v.s).WithContext("field \"" + std::string(key) + "\""));
+        col->AppendString(v.s);
+        break;
     }
     return Status::OK();
   }
@@ -166,6 +170,7 @@ class LineParser {
   Result<Column*> ColumnFor(std::string_view key, ColumnType type, bool is_tag) {
     int idx = batch_->FindColumn(key, hint_);
     if (idx < 0) {
+      ARC_RETURN_IF_ERROR(ValidateColumnName(key));
       if (batch_->FindColumnIgnoringCase(key) >= 0) {
         return Status::InvalidArgument("key \"" + std::string(key) +
                                        "\" differs only in case from an earlier key");
@@ -288,6 +293,7 @@ class LineParser {
       return Status::InvalidArgument("invalid timestamp \"" + std::string(tok.substr(0, 40)) + "\"");
     }
     ARC_ASSIGN_OR_RETURN(*t, ToMicros(raw, precision_));
+    ARC_RETURN_IF_ERROR(ValidateTime(*t));
     SkipSpaces();
     if (p_ < end_ && *p_ != '\n') return Status::InvalidArgument("unexpected text after timestamp");
     return FinishLine();

@@ -184,7 +184,7 @@ TEST(LineProtocolTest, RepeatedFieldKeyLastWins) {
 }
 
 struct BadCase {
-  const char* body;
+  std::string body;
   const char* expect;  // substring of the error
 };
 
@@ -217,6 +217,16 @@ TEST(LineProtocolTest, BadLinesNameLineAndReason) {
       {"cpu.load v=1", "only letters, digits"},
       {"m time=1", "reserved"},
       {"m,time=a v=1", "reserved"},
+      // Regressions (issue 10): each was accepted with 204 and then failed every flush.
+      {"m,Time=a v=1", "reserved for the timestamp"},
+      {"m TIME=1", "reserved for the timestamp"},
+      {"m,ho\x01st=a v=1", "control character"},
+      {std::string("m,h\0st=a v=1", 12), "control character"},
+      {"m,h=a\xff v=1", "not valid UTF-8"},
+      {std::string("m,h=a\0b v=1", 12), "contains NUL"},
+      {"m v=\"\xc3\x28\"", "not valid UTF-8"},
+      {"m \xed\xa0\x80=1", "not valid UTF-8"},
+      {"m v=1 -9223372036854775808", "outside the supported range"},
       {"m v=1i 1\nm v=1.5 2", "field type conflict"},
       {"m,Host=a v=1 1\nm,host=b v=1 2", "differs only in case"},
       {"m v=1 1\nm,v=x w=1 2", "a field in an earlier line"},
@@ -231,6 +241,18 @@ TEST(LineProtocolTest, BadLinesNameLineAndReason) {
     const std::string line = "line " + std::to_string(2 + std::count(body.begin(), body.end(), '\n'));
     EXPECT_NE(p->status.message().find(line + ":"), std::string::npos)
         << c.body << " -> " << p->status.message();
+  }
+}
+
+// Regression (issue 10): year 10000 made a five-digit year folder.
+TEST(LineProtocolTest, TimestampsOutsideTheInfluxDbRangeAreRejected) {
+  auto ok = Parse("m v=1 9223372036854", Precision::kMilliseconds);
+  EXPECT_TRUE(ok->status.ok()) << ok->status.ToString();
+  for (const char* body : {"m v=1 253402300800", "m v=1 -9223372037"}) {
+    auto p = Parse(body, Precision::kSeconds);
+    ASSERT_FALSE(p->status.ok()) << body;
+    EXPECT_NE(p->status.message().find("outside the supported range"), std::string::npos)
+        << p->status.message();
   }
 }
 

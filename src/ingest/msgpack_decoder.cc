@@ -7,6 +7,7 @@
 
 #include "ingest/msgpack_reader.h"
 #include "ingest/time_units.h"
+#include "ingest/validate.h"
 
 namespace arc {
 namespace {
@@ -217,17 +218,26 @@ class Decoder {
       *out = now_us_;
       return Status::OK();
     }
+    if (v.type == MsgType::kUint) {
+      return Status::InvalidArgument("timestamp " + std::to_string(v.u) + " is out of range");
+    }
+    if (v.type != MsgType::kInt && v.type != MsgType::kFloat) {
+      return Status::InvalidArgument(std::string("time must be a number, got ") + MsgTypeName(v.type));
+    }
     if (unit_ && v.type == MsgType::kInt) {
       ARC_ASSIGN_OR_RETURN(*out, ToMicros(v.i, *unit_));
-      return Status::OK();
+      return ValidateTime(*out);
     }
-    Result<int64_t> t = v.type == MsgType::kInt   ? MicrosFromMagnitude(v.i)
-                        : v.type == MsgType::kFloat ? MicrosFromMagnitude(v.d)
-                        : Result<int64_t>(Status::InvalidArgument(
-                              std::string("time must be a number, got ") + MsgTypeName(v.type)));
+    // The unit is guessed from the magnitude, which says nothing for a negative number
+    // (-5000 could be seconds or milliseconds): those need an explicit time_unit.
+    if (!unit_ && (v.type == MsgType::kInt ? v.i < 0 : v.d < 0)) {
+      return Status::InvalidArgument("negative timestamp: its unit cannot be told from its "
+                                     "magnitude; give \"time_unit\" (\"s\", \"ms\", \"us\" or \"ns\")");
+    }
+    Result<int64_t> t = v.type == MsgType::kInt ? MicrosFromMagnitude(v.i) : MicrosFromMagnitude(v.d);
     if (!t.ok()) return t.status();
     *out = *t;
-    return Status::OK();
+    return ValidateTime(*out);
   }
 
   // Finds or creates column `name` for a value of `type`, promoting int64 to double when a
@@ -251,9 +261,8 @@ class Decoder {
   }
 
   Status CheckColumnName(std::string_view name) {
-    if (name.empty()) return ItemError("empty column name");
-    if (name == "time") return ItemError("column name \"time\" is reserved");
-    return Status::OK();
+    Status st = ValidateColumnName(name);
+    return st.ok() ? st : ItemError(st.message());
   }
 
   Status ReadColumn(std::string_view name, uint32_t n, bool is_tag, size_t base) {
@@ -278,6 +287,7 @@ class Decoder {
         if (c.ok() && first) col->Reserve(base + n);
         if (c.ok() && col->size() < base + j) col->AppendNulls(base + j - col->size());
       }
+      if (st.ok()) st = CheckString(v, is_tag);
       if (!st.ok()) {
         return ItemError("column " + Quote(name) + " row " + std::to_string(j) + ": " + st.message());
       }
@@ -295,6 +305,11 @@ class Decoder {
         return Status::InvalidArgument(std::string(MsgTypeName(v.type)) +
                                        " values are not supported");
     }
+  }
+
+  static Status CheckString(const MsgValue& v, bool is_tag) {
+    if (v.type != MsgType::kString) return Status::OK();
+    return is_tag ? ValidateTagValue(v.str) : ValidateStringField(v.str);
   }
 
   static void AppendValue(Column* col, const MsgValue& v) {
@@ -343,6 +358,7 @@ class Decoder {
       if (v.type == MsgType::kNil) continue;
       ARC_RETURN_IF_ERROR(CheckColumnName(k.str));
       Status st = CheckScalar(v);
+      if (st.ok()) st = CheckString(v, is_tag);
       if (!st.ok()) return ItemError(std::string(what) + " " + Quote(k.str) + ": " + st.message());
       ARC_RETURN_IF_ERROR(is_tag ? AppendTag(k.str, v, row) : AppendField(k.str, v, row));
     }

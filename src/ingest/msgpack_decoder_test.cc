@@ -1,4 +1,5 @@
 #include "ingest/msgpack_decoder.h"
+#include "ingest/validate.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -248,6 +249,35 @@ TEST(MsgpackDecoderTest, BadDocumentsAreRejectedWithReason) {
   cases.push_back({Row("1cpu", 1, "v", 1), "must start with a letter"});
   cases.push_back({Row("c/../../etc", 1, "v", 1), "only letters"});
   cases.push_back({Row("cpu", 1, "time", 1), "reserved"});
+  // Regressions (issue 10): each was accepted and then failed every flush or query.
+  cases.push_back({Row("cpu", 1, "Time", 1), "reserved for the timestamp"});
+  cases.push_back({Row("cpu", 1, std::string("v\0x", 3), 1), "control character"});
+  cases.push_back({Row("cpu", -5000, "v", 1), "negative timestamp"});
+  {
+    msgpack::sbuffer b; Packer pk(b);  // year 10000 in seconds
+    pk.pack_map(4); pk.pack("m"); pk.pack("cpu"); pk.pack("time_unit"); pk.pack("s");
+    pk.pack("t"); pk.pack(int64_t{253402300800});
+    pk.pack("fields"); pk.pack_map(1); pk.pack("v"); pk.pack(1);
+    cases.push_back({Bytes(b), "outside the supported range"});
+  }
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(3); pk.pack("m"); pk.pack("cpu"); pk.pack("t"); pk.pack(uint64_t{18446744073709551615ull});
+    pk.pack("fields"); pk.pack_map(1); pk.pack("v"); pk.pack(1);
+    cases.push_back({Bytes(b), "timestamp 18446744073709551615 is out of range"});
+  }
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(3); pk.pack("m"); pk.pack("cpu"); pk.pack("tags"); pk.pack_map(1); pk.pack("h");
+    pk.pack(std::string("a\xff")); pk.pack("fields"); pk.pack_map(1); pk.pack("v"); pk.pack(1);
+    cases.push_back({Bytes(b), "not valid UTF-8"});
+  }
+  {
+    msgpack::sbuffer b; Packer pk(b);
+    pk.pack_map(2); pk.pack("m"); pk.pack("cpu"); pk.pack("columns"); pk.pack_map(1);
+    pk.pack("s"); pk.pack_array(2); pk.pack("ok"); pk.pack(std::string("\xc0\x80"));
+    cases.push_back({Bytes(b), "column \"s\" row 1: string value"});
+  }
   {
     msgpack::sbuffer b; Packer pk(b);
     pk.pack_map(3); pk.pack("m"); pk.pack("cpu"); pk.pack("t"); pk.pack("yesterday");
@@ -294,7 +324,16 @@ TEST(MsgpackPropertyTest, ColumnarRoundTrip) {
       times.push_back(*rc::gen::inRange<int64_t>(1000000000000000, 9000000000000000));  // µs
       ints.push_back(*rc::gen::arbitrary<int64_t>());
       floats.push_back(*rc::gen::suchThat(rc::gen::arbitrary<double>(), [](double d) { return std::isfinite(d); }));
-      strs.push_back(*rc::gen::arbitrary<std::string>());
+      // Half arbitrary bytes (mostly invalid UTF-8), half valid text of 1- to 4-byte characters.
+      const auto text = rc::gen::map(
+          rc::gen::container<std::vector<std::string>>(rc::gen::element<std::string>(
+              "a", "Z", " ", "\t", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80")),
+          [](const std::vector<std::string>& parts) {
+            std::string out;
+            for (const std::string& p : parts) out += p;
+            return out;
+          });
+      strs.push_back(*rc::gen::oneOf(rc::gen::arbitrary<std::string>(), text));
       bools.push_back(*rc::gen::arbitrary<bool>());
     }
     msgpack::sbuffer buf;
@@ -310,7 +349,15 @@ TEST(MsgpackPropertyTest, ColumnarRoundTrip) {
     pk.pack("b"); pk.pack(bools);
     BatchSet set("db");
     const Status st = DecodeMsgpack(Bytes(buf), kNow, &set);
-    RC_ASSERT(st.ok());
+    // Tag values must be valid UTF-8 without NUL: exactly those documents decode.
+    const bool valid = std::all_of(strs.begin(), strs.end(), [](const std::string& s) {
+      return IsValidUtf8(s) && s.find('\0') == std::string::npos;
+    });
+    RC_ASSERT(st.ok() == valid);
+    if (!valid) {
+      RC_ASSERT(st.message().find("tag value") != std::string::npos);
+      return;
+    }
     const Batch& b = set.batches()[0];
     RC_ASSERT(b.rows() == static_cast<size_t>(n));
     RC_ASSERT(b.time_us == times);

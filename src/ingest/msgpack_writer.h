@@ -1,5 +1,5 @@
 // MsgpackWriter: appends MessagePack values to a string (the subset our formats use).
-// Header-only so the load generator can use it without linking arc_core.
+// Header-only so the load generator can use it without linking the server libraries.
 #pragma once
 
 #include <cstdint>

@@ -13,6 +13,7 @@
 #include "query/sql_rewrite.h"
 #include "storage/flush_scan.h"
 #include "storage/hour_files.h"
+#include "storage/partition_layout.h"
 
 namespace arc {
 namespace {
@@ -77,9 +78,10 @@ std::string FileList(const std::vector<std::string>& files) {
   return out + "]";
 }
 
+// DuckDB's message without its stack trace (internal errors carry one).
 Status SqlError(const std::string& prefix, duckdb_result* r) {
   std::string msg = duckdb_result_error(r) ? duckdb_result_error(r) : "query failed";
-  return Status::InvalidArgument(prefix + msg);
+  return Status::InvalidArgument(prefix + StripStackTrace(msg));
 }
 
 // --- the arc_buffered(snapshot, table) table function ---
@@ -125,28 +127,27 @@ std::string AbsolutePath(const std::string& path) {
 
 Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(const Config& config, IngestEngine* ingest,
                                                        Storage* storage) {
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDatabase> db,
-                       DuckDatabase::OpenInMemory({{"memory_limit", config.query.memory_limit},
-                                                   {"threads", std::to_string(config.query.threads)},
-                                                   {"autoinstall_known_extensions", "false"},
-                                                   {"autoload_known_extensions", "false"},
-                                                   {"allow_community_extensions", "false"}}));
-  auto engine = std::make_unique<QueryEngine>(config, ingest, storage, std::move(db));
-  ARC_RETURN_IF_ERROR(engine->RegisterBufferFunction());
+  auto engine = std::make_unique<QueryEngine>(config, ingest, storage);
+  ARC_RETURN_IF_ERROR(engine->OpenDatabase());
   return engine;
 }
 
-QueryEngine::QueryEngine(const Config& config, IngestEngine* ingest, Storage* storage,
-                         std::unique_ptr<DuckDatabase> db)
-    : config_(config), ingest_(ingest), storage_(storage), db_(std::move(db)),
-      root_(AbsolutePath(config.storage.local_path)) {}
+QueryEngine::QueryEngine(const Config& config, IngestEngine* ingest, Storage* storage)
+    : config_(config), ingest_(ingest), storage_(storage), root_(AbsolutePath(config.storage.local_path)) {}
 
 QueryEngine::~QueryEngine() = default;
 
-// Registers arc_buffered and then locks the database down: file access only below the data
-// directory, no extensions, configuration frozen (the order matters: each step is a SET).
-Status QueryEngine::RegisterBufferFunction() {
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_));
+// A second in-memory database for queries, with arc_buffered registered, then locked down:
+// file access only below the data directory, no extensions, configuration frozen (the order
+// matters: each step is a SET).
+Status QueryEngine::OpenDatabase() {
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDatabase> db,
+                       DuckDatabase::OpenInMemory({{"memory_limit", config_.query.memory_limit},
+                                                   {"threads", std::to_string(config_.query.threads)},
+                                                   {"autoinstall_known_extensions", "false"},
+                                                   {"autoload_known_extensions", "false"},
+                                                   {"allow_community_extensions", "false"}}));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db));
   duckdb_table_function f = duckdb_create_table_function();
   duckdb_table_function_set_name(f, "arc_buffered");
   duckdb_logical_type big = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
@@ -164,7 +165,28 @@ Status QueryEngine::RegisterBufferFunction() {
   ARC_RETURN_IF_ERROR(conn->Execute("SET allowed_directories = [" + QuoteLiteral(root_ + "/") + "]"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET enable_external_access = false"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL lock_configuration = true"));
+  conn.reset();
+  std::lock_guard<std::mutex> lock(db_mu_);
+  db_ = std::move(db);
   return Status::OK();
+}
+
+std::shared_ptr<DuckDatabase> QueryEngine::Database() const {
+  std::lock_guard<std::mutex> lock(db_mu_);
+  return db_;
+}
+
+void QueryEngine::ReplaceInvalidated(const std::shared_ptr<DuckDatabase>& broken) {
+  static std::mutex reopen_mu;  // one reopen at a time
+  std::lock_guard<std::mutex> once(reopen_mu);
+  if (Database() != broken) return;  // another query replaced it already
+  Status st = OpenDatabase();
+  if (st.ok()) {
+    LOG_ERROR("query engine: DuckDB reported an internal error and invalidated its database; "
+              "a fresh one serves the next queries");
+  } else {
+    LOG_ERROR("query engine: cannot reopen the query database: " << st.ToString());
+  }
 }
 
 QueryEngine::SnapshotTable* QueryEngine::FindSnapshotTable(int64_t snapshot, int64_t table) {
@@ -176,16 +198,17 @@ QueryEngine::SnapshotTable* QueryEngine::FindSnapshotTable(int64_t snapshot, int
 
 bool QueryEngine::IsMeasurement(const std::string& db, const std::string& m) {
   if (!ValidateDatabaseName(db).ok() || !ValidateMeasurementName(m).ok()) return false;
-  if (DefaultFileSystem()->Exists(root_ + "/" + db + "/" + m) || ingest_->HasBuffered(db, m)) return true;
+  if (DefaultFileSystem()->Exists(JoinPath(root_, MeasurementDirectory(db, m))) || ingest_->HasBuffered(db, m)) return true;
   if (storage_ == nullptr) return false;
   // Object storage: the measurement may exist only in the bucket.
   Status st = storage_->EnsureLocal(db, m, std::nullopt, std::nullopt);
-  return st.ok() && DefaultFileSystem()->Exists(root_ + "/" + db + "/" + m);
+  return st.ok() && DefaultFileSystem()->Exists(JoinPath(root_, MeasurementDirectory(db, m)));
 }
 
 Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& default_db) {
   const auto start = Clock::now();
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
+  const std::shared_ptr<DuckDatabase> db = Database();
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db, false));
   const auto [explain, body] = SplitExplain(sql);
   Result<RewrittenQuery> rewritten = RewriteQuery(conn.get(), body, default_db, [this](const std::string& d, const std::string& m) {
     return IsMeasurement(d, m);
@@ -216,14 +239,23 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
     }
   }, &memory);
   const int64_t id = next_snapshot_++;
+  // A column whose type changed between requests still in memory gives several groups, each
+  // scanned with its own types; UNION ALL BY NAME then widens them as it widens Parquet files
+  // of different schemas (never one vector holding two types).
+  std::vector<std::vector<int64_t>> groups(memory.size());
   {
     std::lock_guard<std::mutex> lock(snapshots_mu_);
     auto& tables = snapshots_[id];
-    for (std::vector<Batch>& rows : memory) {
-      auto t = std::make_unique<SnapshotTable>();
-      t->batches = std::move(rows);
-      t->view = std::make_unique<FlushView>(t->batches);
-      tables.push_back(std::move(t));
+    for (size_t i = 0; i < memory.size(); ++i) {
+      std::vector<std::vector<Batch>> split = SplitBySchema(std::move(memory[i]));
+      if (split.empty()) split.emplace_back();  // no rows: a table of just "time", for the shape
+      for (std::vector<Batch>& rows : split) {
+        auto t = std::make_unique<SnapshotTable>();
+        t->batches = std::move(rows);
+        t->view = std::make_unique<FlushView>(t->batches);
+        groups[i].push_back(static_cast<int64_t>(tables.size()));
+        tables.push_back(std::move(t));
+      }
     }
   }
   struct Release {
@@ -237,8 +269,13 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
   QueryOutput output;
   std::vector<std::string> sources;
   for (size_t i = 0; i < names.size(); ++i) {
-    const bool buffered = FindSnapshotTable(id, static_cast<int64_t>(i))->batches.size() > 0;
-    const std::string memory = "SELECT * FROM arc_buffered(" + std::to_string(id) + ", " + std::to_string(i) + ")";
+    bool buffered = false;
+    for (int64_t t : groups[i]) buffered |= !FindSnapshotTable(id, t)->batches.empty();
+    std::string memory;
+    for (int64_t t : groups[i]) {
+      memory += (memory.empty() ? "" : " UNION ALL BY NAME ") + std::string("SELECT * FROM arc_buffered(") +
+                std::to_string(id) + ", " + std::to_string(t) + ")";
+    }
     std::string source = memory;
     if (!files[i].files.empty()) {
       // With buffered rows the files must be exactly the snapshot's (a file published later
@@ -265,6 +302,13 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
   const duckdb_state state = duckdb_query(conn->handle(), final_sql.c_str(), &result);
   watchdog.Done();
   if (state != DuckDBSuccess) {
+    if (DuckErrorInvalidates(duckdb_result_error_type(&result))) {
+      duckdb_destroy_result(&result);
+      conn.reset();
+      ReplaceInvalidated(db);
+      return Status::InvalidArgument("the query failed inside the engine (an internal error); "
+                                     "it was logged and the engine was restarted for later queries");
+    }
     Status st = watchdog.fired()
                     ? Status::InvalidArgument("query exceeded query.timeout_seconds (" +
                                               std::to_string(config_.query.timeout_seconds) + " s) and was interrupted")
@@ -296,10 +340,11 @@ Result<std::string> QueryEngine::Measurements() {
     }
   }
   std::sort(names.begin(), names.end());
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
+  const std::shared_ptr<DuckDatabase> database = Database();
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*database, false));
   for (const std::string& db : names) {
     json measurements = json::array();
-    Result<std::vector<DirEntry>> ms = DefaultFileSystem()->ListDir(root_ + "/" + db);
+    Result<std::vector<DirEntry>> ms = DefaultFileSystem()->ListDir(JoinPath(root_, db));
     std::vector<std::string> mnames;
     for (const DirEntry& e : ms.ok() ? *ms : std::vector<DirEntry>{}) {
       if (e.is_dir && ValidateMeasurementName(e.name).ok()) mnames.push_back(e.name);

@@ -32,8 +32,7 @@ class QueryEngine {
   // `storage` (may be null: local files only) fills the local read cache before a query.
   static Result<std::unique_ptr<QueryEngine>> Open(const Config& config, IngestEngine* ingest,
                                                    Storage* storage = nullptr);
-  QueryEngine(const Config& config, IngestEngine* ingest, Storage* storage,
-              std::unique_ptr<DuckDatabase> db);
+  QueryEngine(const Config& config, IngestEngine* ingest, Storage* storage);
   ~QueryEngine();
 
   // Runs one read-only statement (SELECT, or EXPLAIN of one). `default_db` resolves bare
@@ -53,13 +52,20 @@ class QueryEngine {
   SnapshotTable* FindSnapshotTable(int64_t snapshot, int64_t table);
 
  private:
-  Status RegisterBufferFunction();
+  // Opens a new locked-down database with arc_buffered registered and makes it current.
+  Status OpenDatabase();
+  // The current database (a query keeps its own reference while it runs).
+  std::shared_ptr<DuckDatabase> Database() const;
+  // After an error that invalidates `broken` (DuckDB refuses every statement after an
+  // internal error), replaces it, unless another query already did.
+  void ReplaceInvalidated(const std::shared_ptr<DuckDatabase>& broken);
   bool IsMeasurement(const std::string& db, const std::string& m);
 
   const Config config_;
   IngestEngine* const ingest_;
   Storage* const storage_;
-  std::unique_ptr<DuckDatabase> db_;
+  mutable std::mutex db_mu_;
+  std::shared_ptr<DuckDatabase> db_;   // guarded by db_mu_
   std::string root_;                   // absolute storage.local_path
   std::mutex snapshots_mu_;
   std::map<int64_t, std::vector<std::unique_ptr<SnapshotTable>>> snapshots_;

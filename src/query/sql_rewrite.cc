@@ -21,7 +21,7 @@ std::string Get(const json& n, const char* key) {
 Result<std::string> QueryString(DuckConnection* conn, const std::string& sql) {
   duckdb_result result;
   if (duckdb_query(conn->handle(), sql.c_str(), &result) != DuckDBSuccess) {
-    std::string err = duckdb_result_error(&result);
+    std::string err = StripStackTrace(duckdb_result_error(&result));
     duckdb_destroy_result(&result);
     return Status::InvalidArgument(err);
   }

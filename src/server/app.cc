@@ -1,6 +1,8 @@
 #include "server/app.h"
 
+#include <climits>
 #include <cstdlib>
+#include <algorithm>
 
 #include "common/logging.h"
 
@@ -12,21 +14,28 @@ App::~App() = default;
 
 // Exactly-once needs one writer per data and WAL directory: a second server would replay,
 // delete orphans and name files as if it were alone. The lock is taken before anything in
-// those directories is read or changed.
+// those directories is read or changed. Its name starts with a dot, like every other file
+// of ours that is no database (database names start with a letter).
 Status App::LockDirectories() {
+  FileSystem* fs = DefaultFileSystem();
   std::vector<std::pair<std::string, std::string>> dirs = {{"storage.local_path", config_.storage.local_path}};
-  if (config_.wal.enabled && config_.wal.dir != config_.storage.local_path) {
-    dirs.emplace_back("wal.dir", config_.wal.dir);
-  }
+  if (config_.wal.enabled) dirs.emplace_back("wal.dir", config_.wal.dir);
+  std::vector<std::string> locked;  // canonical paths: one directory may be spelled two ways
   for (const auto& [key, dir] : dirs) {
-    FileSystem* fs = DefaultFileSystem();
     ARC_RETURN_IF_ERROR(fs->CreateDirs(dir).WithContext(key + " " + dir));
-    Result<std::unique_ptr<FileLock>> lock = fs->LockFile(JoinPath(dir, "LOCK"));
+    char resolved[PATH_MAX];
+    const std::string canonical = ::realpath(dir.c_str(), resolved) != nullptr ? resolved : dir;
+    if (std::find(locked.begin(), locked.end(), canonical) != locked.end()) continue;
+    Result<std::unique_ptr<FileLock>> lock = fs->LockFile(JoinPath(dir, ".lock"));
     if (!lock.ok()) {
+      if (lock.status().code() != StatusCode::kUnavailable) {
+        return lock.status().WithContext("cannot lock " + key + " " + dir);
+      }
       return lock.status().WithContext(key + " " + dir + " is in use by another arc server (two "
                                        "servers must not share a data or WAL directory)");
     }
     locks_.push_back(std::move(*lock));
+    locked.push_back(canonical);
   }
   return Status::OK();
 }
@@ -81,8 +90,7 @@ Status App::OpenStorage() {
 Status App::Start() {
   ARC_RETURN_IF_ERROR(LockDirectories());
   ARC_RETURN_IF_ERROR(OpenStorage());
-  ARC_ASSIGN_OR_RETURN(duck_, DuckDatabase::OpenInMemory());
-  ARC_ASSIGN_OR_RETURN(engine_, IngestEngine::Start(config_, *duck_, storage_.get(), DefaultFileSystem()));
+  ARC_ASSIGN_OR_RETURN(engine_, IngestEngine::Start(config_, storage_.get(), DefaultFileSystem()));
   ARC_RETURN_IF_ERROR(OpenAuth());
   writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size);
   wal_ = std::make_unique<WalHandler>(engine_.get(), DefaultFileSystem());

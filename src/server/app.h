@@ -41,7 +41,6 @@ class App {
   const Config config_;
   std::vector<std::unique_ptr<FileLock>> locks_;   // held for the life of the process
   std::unique_ptr<Storage> storage_;
-  std::unique_ptr<DuckDatabase> duck_;
   std::unique_ptr<IngestEngine> engine_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<WriteHandler> writes_;

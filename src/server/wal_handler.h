@@ -1,5 +1,5 @@
 // WalHandler: GET /api/wal/status, /api/wal/files, /api/wal/health and
-// POST /api/wal/cleanup?max_age_hours=N (shapes in arc-protocol.md).
+// POST /api/wal/cleanup?max_age_hours=N (shapes in docs/protocol.md).
 #pragma once
 
 #include "buffer/ingest_engine.h"

@@ -49,10 +49,42 @@ Status DuckConnection::Execute(const std::string& sql) {
   Status out = Status::OK();
   if (st != DuckDBSuccess) {
     const char* err = duckdb_result_error(&result);
-    out = Status::Internal(std::string("duckdb: ") + (err ? err : "query failed"));
+    const duckdb_error_type type = duckdb_result_error_type(&result);
+    last_error_invalidates_ = DuckErrorInvalidates(type);
+    out = StatusFromDuckError(type, std::string("duckdb: ") + (err ? err : "query failed"));
   }
   duckdb_destroy_result(&result);
   return out;
+}
+
+std::string StripStackTrace(std::string message) {
+  for (const char* marker : {"\n\nStack Trace", "\nStack Trace"}) {
+    const size_t at = message.find(marker);
+    if (at != std::string::npos) message.resize(at);
+  }
+  return message;
+}
+
+bool DuckErrorInvalidates(duckdb_error_type type) {
+  return type == DUCKDB_ERROR_INTERNAL || type == DUCKDB_ERROR_FATAL;
+}
+
+Status StatusFromDuckError(duckdb_error_type type, const std::string& message) {
+  std::string text = StripStackTrace(message);
+  switch (type) {
+    case DUCKDB_ERROR_IO:
+    case DUCKDB_ERROR_NETWORK:
+    case DUCKDB_ERROR_HTTP:
+      return Status::IOError(std::move(text));
+    case DUCKDB_ERROR_OUT_OF_MEMORY:
+    case DUCKDB_ERROR_INTERRUPT:
+    case DUCKDB_ERROR_FATAL:
+      return Status::Unavailable(std::move(text));
+    case DUCKDB_ERROR_INTERNAL:
+      return Status::Internal(std::move(text));
+    default:
+      return Status::InvalidArgument(std::move(text));
+  }
 }
 
 std::string QuoteIdentifier(std::string_view name) {

@@ -41,12 +41,27 @@ class DuckConnection {
   DuckConnection& operator=(const DuckConnection&) = delete;
   ~DuckConnection();
   duckdb_connection handle() const { return conn_; }
-  // Runs a statement and discards its result. Internal error with DuckDB's message on failure.
+  // Runs a statement and discards its result. On failure the Status carries DuckDB's message
+  // (see StatusFromDuckError for the codes).
   Status Execute(const std::string& sql);
+  // True when the last failed Execute was an internal or fatal engine error, after which
+  // DuckDB may refuse every statement of this database ("database has been invalidated").
+  bool last_error_invalidates() const { return last_error_invalidates_; }
 
  private:
   duckdb_connection conn_ = nullptr;
+  bool last_error_invalidates_ = false;
 };
+
+// Maps a DuckDB error to a Status: IO, network and HTTP errors → IOError; out of memory,
+// interrupts and fatal errors → Unavailable (transient); internal errors → Internal; every
+// other error (binder, conversion, invalid input, ...) → InvalidArgument (it comes from the
+// statement or its data and repeats). `message` is DuckDB's text without a stack trace.
+Status StatusFromDuckError(duckdb_error_type type, const std::string& message);
+// True for the error types after which DuckDB invalidates the database.
+bool DuckErrorInvalidates(duckdb_error_type type);
+// DuckDB's message without the stack trace that internal errors carry.
+std::string StripStackTrace(std::string message);
 
 // "name" with embedded quotes doubled.
 std::string QuoteIdentifier(std::string_view name);

@@ -16,8 +16,11 @@ void FlushView::BuildSchema() {
   for (const Batch& b : batches_) {
     for (const Column& c : b.columns) {
       auto same = [&](const SchemaColumn& s) { return EqualsIgnoringCase(s.name, c.name()); };
-      if (std::none_of(schema_.begin(), schema_.end(), same)) {
+      auto it = std::find_if(schema_.begin(), schema_.end(), same);
+      if (it == schema_.end()) {
         schema_.push_back({c.name(), c.type(), c.is_tag()});
+      } else if (it->type != c.type() || it->is_tag != c.is_tag()) {
+        consistent_ = false;
       }
     }
   }
@@ -108,6 +111,39 @@ void FlushView::SplitHours() {
     }
   }
   runs_ = std::move(split);
+}
+
+std::vector<std::vector<Batch>> SplitBySchema(std::vector<Batch> batches) {
+  struct Group {
+    std::vector<SchemaColumn> schema;
+    std::vector<Batch> batches;
+  };
+  std::vector<Group> groups;
+  for (Batch& b : batches) {
+    Group* home = nullptr;
+    for (Group& g : groups) {
+      const bool fits = std::all_of(b.columns.begin(), b.columns.end(), [&](const Column& c) {
+        return std::all_of(g.schema.begin(), g.schema.end(), [&](const SchemaColumn& s) {
+          return !EqualsIgnoringCase(s.name, c.name()) || (s.type == c.type() && s.is_tag == c.is_tag());
+        });
+      });
+      if (fits) {
+        home = &g;
+        break;
+      }
+    }
+    if (home == nullptr) home = &groups.emplace_back();
+    for (const Column& c : b.columns) {
+      auto same = [&](const SchemaColumn& s) { return EqualsIgnoringCase(s.name, c.name()); };
+      if (std::none_of(home->schema.begin(), home->schema.end(), same)) {
+        home->schema.push_back({c.name(), c.type(), c.is_tag()});
+      }
+    }
+    home->batches.push_back(std::move(b));
+  }
+  std::vector<std::vector<Batch>> out;
+  for (Group& g : groups) out.push_back(std::move(g.batches));
+  return out;
 }
 
 std::string FlushView::TagList() const {

@@ -46,6 +46,10 @@ class FlushView {
   const std::vector<HourSlice>& hours() const { return hours_; }
   // Comma-separated tag column names, for the arc:tags metadata.
   std::string TagList() const;
+  // False when two batches give one column (names match ignoring case) different types or
+  // tag-ness; such a view must not be scanned (the engine would meet a vector of the wrong
+  // type). Buffers never build one; SplitBySchema separates them.
+  bool consistent() const { return consistent_; }
 
  private:
   void BuildSchema();
@@ -58,6 +62,12 @@ class FlushView {
   std::vector<std::vector<int>> column_map_;
   std::vector<RowRun> runs_;
   std::vector<HourSlice> hours_;
+  bool consistent_ = true;
 };
+
+// Groups `batches` so that within each group every column has one type and tag-ness (a type
+// change between requests that are both still in memory makes two groups). Order is kept
+// within a group.
+std::vector<std::vector<Batch>> SplitBySchema(std::vector<Batch> batches);
 
 }  // namespace arc

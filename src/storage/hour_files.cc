@@ -24,6 +24,7 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
                         const std::string& measurement, std::optional<int64_t> min_hour,
                         std::optional<int64_t> max_hour) {
   HourFiles out;
+  bool skipped_folder = false;
   const std::string base = JoinPath(root, MeasurementDirectory(db, measurement));
   for (const std::string& y : SortedDirs(fs, base)) {
     for (const std::string& mo : SortedDirs(fs, JoinPath(base, y))) {
@@ -31,7 +32,10 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
         for (const std::string& h : SortedDirs(fs, base + "/" + y + "/" + mo + "/" + d)) {
           const std::string dir = base + "/" + y + "/" + mo + "/" + d + "/" + h;
           const std::optional<int64_t> parsed = ParseHourFolder(y, mo, d, h);
-          if (!parsed) continue;  // not a folder of the layout
+          if (!parsed) {  // not a folder of the layout: never read, and no glob may reach it
+            skipped_folder = true;
+            continue;
+          }
           const int64_t hour = *parsed;
           const bool in_range = (!min_hour || hour >= *min_hour) && (!max_hour || hour <= *max_hour);
           ++out.hours_total;
@@ -47,13 +51,17 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
           if (!names.empty() && out.any_file.empty()) out.any_file = names.front();
           if (!in_range) continue;
           ++out.hours_read;
-          if (!names.empty()) out.globs.push_back(dir + "/*.parquet");
+          if (!names.empty()) out.globs.push_back(HourFilesGlob(dir));
           out.files.insert(out.files.end(), names.begin(), names.end());
         }
       }
     }
   }
-  if (!min_hour && !max_hour && !out.files.empty()) out.globs = {base + "/*/*/*/*/*.parquet"};
+  // One pattern for every hour is cheaper to carry, but only when it matches exactly the
+  // folders listed (a stray folder that is no hour would be read by the pattern).
+  if (!min_hour && !max_hour && !out.files.empty() && !skipped_folder) {
+    out.globs = {AllHoursFilesGlob(base)};
+  }
   return out;
 }
 

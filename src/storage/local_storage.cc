@@ -34,6 +34,30 @@ Status LocalStorage::Commit(const std::string& temp_path, const std::string& rel
   return fs_->SyncDir(dir);
 }
 
+Status LocalStorage::CommitAll(std::vector<DataFile>* files) {
+  if (files->size() < kBatchCommitFiles) return Storage::CommitAll(files);
+  for (DataFile& f : *files) {
+    Result<uint64_t> size = fs_->FileSize(f.temp_path);
+    if (!size.ok()) return Withdraw(files, 0, size.status());
+    f.bytes = *size;
+  }
+  // The data must be durable before its name is: a crash must never leave a final name
+  // pointing at a file whose blocks were not written.
+  Status st = fs_->SyncFileSystem(tmp_dir_);
+  if (!st.ok()) return Withdraw(files, 0, st);
+  for (size_t i = 0; i < files->size(); ++i) {
+    DataFile& f = (*files)[i];
+    const std::string final_path = JoinPath(root_, f.relative_path);
+    st = fs_->CreateDirs(DirName(final_path), /*sync=*/false);
+    if (st.ok()) st = fs_->Rename(f.temp_path, final_path);
+    if (!st.ok()) return Withdraw(files, i, st);
+    f.temp_path.clear();
+  }
+  st = fs_->SyncFileSystem(root_);
+  if (!st.ok()) return Withdraw(files, files->size(), st);
+  return Status::OK();
+}
+
 void LocalStorage::Discard(const std::string& temp_path) {
   Status st = fs_->Remove(temp_path);
   if (!st.ok() && st.code() != StatusCode::kNotFound) {

@@ -36,21 +36,34 @@ void ScanFunction(duckdb_function_info info, duckdb_data_chunk output) {
 
 }  // namespace
 
-Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Create(const DuckDatabase& db,
-                                                              Storage* storage,
+bool IsDataDependent(const Status& write_error) {
+  return write_error.code() == StatusCode::kInvalidArgument ||
+         write_error.code() == StatusCode::kInternal;
+}
+
+Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Create(Storage* storage,
                                                               ParquetCompression compression) {
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(db));
-  auto writer = std::make_unique<ParquetWriter>(std::move(conn), storage, compression);
-  ARC_RETURN_IF_ERROR(writer->RegisterScanFunction());
+  auto writer = std::make_unique<ParquetWriter>(storage, compression);
+  ARC_RETURN_IF_ERROR(writer->Open());
   return writer;
 }
 
-ParquetWriter::ParquetWriter(std::unique_ptr<DuckConnection> conn, Storage* storage,
-                             ParquetCompression compression)
-    : conn_(std::move(conn)), storage_(storage), compression_(compression) {}
+ParquetWriter::ParquetWriter(Storage* storage, ParquetCompression compression)
+    : storage_(storage), compression_(compression) {}
 
-// Registers arc_flush_scan_<n>() reading `source_`; the name is unique per writer because the
-// catalog is shared by every connection of the database.
+Status ParquetWriter::Open() {
+  conn_.reset();
+  db_.reset();
+  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"threads", "1"},
+                                                        {"autoinstall_known_extensions", "false"},
+                                                        {"autoload_known_extensions", "false"}}));
+  ARC_ASSIGN_OR_RETURN(conn_, DuckConnection::Open(*db_));
+  ARC_RETURN_IF_ERROR(RegisterScanFunction());
+  reopen_ = false;
+  return Status::OK();
+}
+
+// Registers arc_flush_scan_<n>() reading `source_`.
 Status ParquetWriter::RegisterScanFunction() {
   static std::atomic<uint64_t> counter{0};
   scan_name_ = "arc_flush_scan_" + std::to_string(counter++);
@@ -73,53 +86,47 @@ Status ParquetWriter::CopyHour(const FlushView& view, const HourSlice& slice, co
                           ", KV_METADATA {'arc:tags': " + QuoteLiteral(view.TagList()) + "})";
   Status st = conn_->Execute(sql);
   source_ = {};
+  // An internal or fatal engine error may have invalidated the database: the next flush gets
+  // a fresh one instead of failing forever.
+  if (!st.ok() && conn_->last_error_invalidates()) reopen_ = true;
   return st;
 }
 
-Result<ParquetWriter::Prepared> ParquetWriter::Prepare(const WriteTarget& target,
-                                                       const std::vector<Batch>& batches) {
+Result<std::vector<DataFile>> ParquetWriter::Prepare(const WriteTarget& target,
+                                                     const std::vector<Batch>& batches) {
+  if (reopen_) {
+    LOG_WARN("Parquet writer: reopening its DuckDB after an engine error");
+    ARC_RETURN_IF_ERROR(Open());
+  }
   const FlushView view(batches);
-  Prepared out;
+  if (!view.consistent()) {
+    // Never handed to the engine: a vector of the wrong type is an internal error that
+    // invalidates the database. Reported as data-dependent, so the flusher splits the part.
+    return Status::Internal("rows of " + target.database + "." + target.measurement +
+                            " give one column different types");
+  }
+  std::vector<DataFile> out;
   for (const HourSlice& slice : view.hours()) {
-    const std::string temp = storage_->NewTempPath();
-    Status st = CopyHour(view, slice, temp);
-    if (!st.ok()) {
-      storage_->Discard(temp);
-      for (const std::string& t : out.temp_paths) storage_->Discard(t);
-      return st;
-    }
-    WrittenFile f;
+    DataFile f;
+    f.temp_path = storage_->NewTempPath();
     f.relative_path = DataFilePath(target.database, target.measurement, slice.hour, target.file_stem);
     f.rows = slice.rows;
-    out.temp_paths.push_back(temp);
-    out.files.push_back(std::move(f));
+    Status st = CopyHour(view, slice, f.temp_path);
+    if (!st.ok()) {
+      storage_->Discard(f.temp_path);
+      for (const DataFile& done : out) storage_->Discard(done.temp_path);
+      return st;
+    }
+    out.push_back(std::move(f));
   }
   return out;
 }
 
-Result<std::vector<WrittenFile>> ParquetWriter::Publish(Prepared prepared) {
-  for (size_t i = 0; i < prepared.files.size(); ++i) {
-    Status st = storage_->Commit(prepared.temp_paths[i], prepared.files[i].relative_path,
-                                 &prepared.files[i].bytes);
-    if (!st.ok()) {
-      for (size_t j = i; j < prepared.temp_paths.size(); ++j) storage_->Discard(prepared.temp_paths[j]);
-      for (size_t j = 0; j < i; ++j) {  // roll back: the retry publishes the whole job again
-        Status undo = storage_->Delete(prepared.files[j].relative_path);
-        if (!undo.ok()) {
-          LOG_WARN("could not withdraw " << prepared.files[j].relative_path << " after a failed flush ("
-                   << undo.ToString() << "); until the retry succeeds a query may count its rows twice");
-        }
-      }
-      return st;
-    }
-  }
-  return std::move(prepared.files);
-}
-
-Result<std::vector<WrittenFile>> ParquetWriter::Write(const WriteTarget& target,
-                                                      const std::vector<Batch>& batches) {
-  ARC_ASSIGN_OR_RETURN(Prepared prepared, Prepare(target, batches));
-  return Publish(std::move(prepared));
+Result<std::vector<DataFile>> ParquetWriter::Write(const WriteTarget& target,
+                                                   const std::vector<Batch>& batches) {
+  ARC_ASSIGN_OR_RETURN(std::vector<DataFile> files, Prepare(target, batches));
+  ARC_RETURN_IF_ERROR(storage_->CommitAll(&files));
+  return files;
 }
 
 }  // namespace arc

@@ -1,6 +1,8 @@
 // ParquetWriter: turns one measurement's batches into one Parquet file per UTC hour of their
 // rows, through DuckDB's COPY … TO (FORMAT parquet) fed by a table function that streams our
-// columns.
+// columns. Each writer owns a private in-memory DuckDB with one thread: the flusher already
+// runs writers in parallel, and an engine error that invalidates a database (DuckDB does so
+// after an internal error) costs only this writer a reopen, never every flush of the server.
 #pragma once
 
 #include <memory>
@@ -24,51 +26,44 @@ struct WriteTarget {
   std::string file_stem;
 };
 
-struct WrittenFile {
-  std::string relative_path;   // <db>/<measurement>/YYYY/MM/DD/HH/<stem>.parquet
-  size_t rows = 0;
-  uint64_t bytes = 0;
-};
-
-// Not thread-safe: one writer per flushing thread (it owns a DuckDB connection).
+// Not thread-safe: one writer per flushing thread.
 class ParquetWriter {
  public:
-  // `storage` must outlive the writer.
-  static Result<std::unique_ptr<ParquetWriter>> Create(const DuckDatabase& db, Storage* storage,
-                                                        ParquetCompression compression);
-  ParquetWriter(std::unique_ptr<DuckConnection> conn, Storage* storage,
-                ParquetCompression compression);
+  // Opens the writer's database. `storage` must outlive the writer.
+  static Result<std::unique_ptr<ParquetWriter>> Create(Storage* storage, ParquetCompression compression);
+  ParquetWriter(Storage* storage, ParquetCompression compression);
 
-  // Prepare + Publish.
-  Result<std::vector<WrittenFile>> Write(const WriteTarget& target, const std::vector<Batch>& batches);
+  // Writes every row of `batches` (one measurement's; column types agree), sorted by time, to
+  // one temp file per UTC hour, named for `target`. Nothing is visible yet: publish the files
+  // with Storage::CommitAll. On error the temp files are removed. Errors: IOError/NoSpace/
+  // Unavailable are transient (disk, memory, an engine reopen); InvalidArgument and Internal
+  // come from the rows themselves and repeat (see IsDataDependent).
+  Result<std::vector<DataFile>> Prepare(const WriteTarget& target, const std::vector<Batch>& batches);
+  // Prepare, then Storage::CommitAll.
+  Result<std::vector<DataFile>> Write(const WriteTarget& target, const std::vector<Batch>& batches);
 
-  // Writes every row of `batches` (one measurement's), sorted by time, to one temp file per
-  // UTC hour. Nothing is visible yet; on error the temp files are removed.
-  struct Prepared {
-    std::vector<std::string> temp_paths;
-    std::vector<WrittenFile> files;   // relative_path and rows; bytes after Publish
-  };
-  Result<Prepared> Prepare(const WriteTarget& target, const std::vector<Batch>& batches);
-  // Publishes prepared files as <stem>.parquet under their hour folders (durable on OK).
-  // On error the files this call published are removed again (best effort, logged), so the
-  // rows are either all visible in files or all still with the caller for a retry.
-  Result<std::vector<WrittenFile>> Publish(Prepared prepared);
-
-  // What the registered table function reads; set only while Write runs a COPY.
+  // What the registered table function reads; set only while a COPY runs.
   struct ScanSource {
     const FlushView* view = nullptr;
     const HourSlice* slice = nullptr;
   };
 
  private:
+  Status Open();
   Status RegisterScanFunction();
   Status CopyHour(const FlushView& view, const HourSlice& slice, const std::string& temp);
 
-  std::unique_ptr<DuckConnection> conn_;
   Storage* const storage_;
   const ParquetCompression compression_;
+  std::unique_ptr<DuckDatabase> db_;
+  std::unique_ptr<DuckConnection> conn_;
+  bool reopen_ = false;   // the last error may have invalidated db_
   std::string scan_name_;
   ScanSource source_;
 };
+
+// True for a write error that comes from the rows themselves and would repeat on a retry
+// (as opposed to a full disk, an unreachable bucket or a lack of memory).
+bool IsDataDependent(const Status& write_error);
 
 }  // namespace arc

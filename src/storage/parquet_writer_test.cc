@@ -35,22 +35,18 @@ class ParquetWriterTest : public ::testing::Test {
   void SetUp() override {
     storage_ = std::make_unique<LocalStorage>(DefaultFileSystem(), dir_.path());
     ASSERT_TRUE(storage_->Open().ok());
-    auto db = DuckDatabase::OpenInMemory();
-    ASSERT_TRUE(db.ok());
-    db_ = std::move(*db);
-    auto w = ParquetWriter::Create(*db_, storage_.get(), ParquetCompression::kZstd);
+    auto w = ParquetWriter::Create(storage_.get(), ParquetCompression::kZstd);
     ASSERT_TRUE(w.ok());
     writer_ = std::move(*w);
   }
 
   // Writes `batches` as db.cpu with the stem "stem".
-  Result<std::vector<WrittenFile>> Write(const std::vector<Batch>& batches) {
+  Result<std::vector<DataFile>> Write(const std::vector<Batch>& batches) {
     return writer_->Write(WriteTarget{"db", "cpu", "stem"}, batches);
   }
 
   test::TempDir dir_;
   std::unique_ptr<LocalStorage> storage_;
-  std::unique_ptr<DuckDatabase> db_;
   std::unique_ptr<ParquetWriter> writer_;
 };
 

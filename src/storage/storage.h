@@ -11,6 +11,14 @@
 
 namespace arc {
 
+// A data file on its way to publication, then published.
+struct DataFile {
+  std::string temp_path;       // where it was written; empty once published
+  std::string relative_path;   // <db>/<measurement>/YYYY/MM/DD/HH/<stem>.parquet
+  size_t rows = 0;
+  uint64_t bytes = 0;          // set when published
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -21,6 +29,11 @@ class Storage {
   // its size. Thread-safe.
   virtual Status Commit(const std::string& temp_path, const std::string& relative_path,
                         uint64_t* bytes) = 0;
+  // Publishes every file, all or nothing: OK means all are durable at their places (bytes
+  // set, temp_path cleared); on error none is published (those this call had published are
+  // deleted again, best effort and logged) and every temp file is removed. The default
+  // commits one by one; a backend may batch the syncs. Thread-safe.
+  virtual Status CommitAll(std::vector<DataFile>* files);
   // Removes a temp file after a failed write (best effort). Thread-safe.
   virtual void Discard(const std::string& temp_path) = 0;
   // File names (not directories) directly in `relative_dir`; empty when it does not exist.
@@ -36,6 +49,11 @@ class Storage {
     (void)db, (void)measurement, (void)min_hour, (void)max_hour;
     return Status::OK();
   }
+
+ protected:
+  // CommitAll's failure path: deletes files[0, published) again and discards the temp files
+  // of files[published, end). Returns `why`.
+  Status Withdraw(std::vector<DataFile>* files, size_t published, const Status& why);
 };
 
 }  // namespace arc

@@ -19,7 +19,7 @@ TEST(LogDirTest, ListsWorkersSegmentsInOrderAndRemovesTempFiles) {
   fs.WriteRaw("/w/worker-5.manifest", "x");
   fs.WriteRaw("/w/worker-5.manifest.tmp", "x");
   fs.WriteRaw("/w/worker-x.manifest", "x");
-  fs.WriteRaw("/w/LOCK", "123\n");
+  fs.WriteRaw("/w/.lock", "123\n");
   auto listing = ListLogDirectory(&fs, "/w");
   ASSERT_TRUE(listing.ok()) << listing.status().ToString();
   EXPECT_EQ(listing->workers, (std::vector<int>{1, 2, 5}));
@@ -29,7 +29,7 @@ TEST(LogDirTest, ListsWorkersSegmentsInOrderAndRemovesTempFiles) {
   EXPECT_EQ(listing->last_name_seconds.at(1), 1700000300);
   EXPECT_EQ(listing->last_name_seconds.at(2), 1700000200);
   EXPECT_FALSE(fs.Exists("/w/worker-5.manifest.tmp"));
-  EXPECT_TRUE(fs.Exists("/w/LOCK"));
+  EXPECT_TRUE(fs.Exists("/w/.lock"));
 }
 
 TEST(LogDirTest, RefusesASegmentOfAnotherWorkerAndSpotsTornCreation) {

@@ -29,6 +29,7 @@ Status Manifest::Load() {
     const nlohmann::json j = nlohmann::json::parse(body);
     std::lock_guard<std::mutex> lock(mu_);
     watermark_ = j.at("watermark").get<uint64_t>();
+    persisted_watermark_ = watermark_;
     for (const auto& r : j.at("flushed")) {
       ranges_.push_back({r.at("db").get<std::string>(), r.at("m").get<std::string>(),
                          r.at("first").get<uint64_t>(), r.at("last").get<uint64_t>()});
@@ -42,15 +43,8 @@ Status Manifest::Load() {
 void Manifest::Register(uint64_t lsn, size_t batches) {
   std::lock_guard<std::mutex> lock(mu_);
   if (lsn <= watermark_) return;
-  // LSNs are registered in order, so with nothing pending every LSN below this one is either
-  // flushed or was never written: jump instead of queueing zeros for the gap.
-  if (pending_.empty()) {
-    watermark_ = lsn - 1;
-    Advance();
-  }
-  const uint64_t index = lsn - watermark_ - 1;
-  if (index >= pending_.size()) pending_.resize(index + 1, 0);
-  pending_[index] += static_cast<uint32_t>(batches);
+  max_registered_ = std::max(max_registered_, lsn);
+  if (batches > 0) pending_[lsn] += static_cast<uint32_t>(batches);
   Advance();
 }
 
@@ -60,9 +54,9 @@ bool Manifest::Complete(const std::string& db, const std::string& measurement,
   std::lock_guard<std::mutex> lock(mu_);
   const auto [lo, hi] = std::minmax_element(lsns.begin(), lsns.end());
   for (uint64_t lsn : lsns) {
-    if (lsn <= watermark_) continue;
-    const uint64_t index = lsn - watermark_ - 1;
-    if (index < pending_.size() && pending_[index] > 0) --pending_[index];
+    auto it = pending_.find(lsn);
+    if (it == pending_.end()) continue;
+    if (--it->second == 0) pending_.erase(it);
   }
   if (*hi > watermark_) ranges_.push_back({db, measurement, *lo, *hi});
   Advance();
@@ -70,10 +64,8 @@ bool Manifest::Complete(const std::string& db, const std::string& measurement,
 }
 
 void Manifest::Advance() {
-  while (!pending_.empty() && pending_.front() == 0) {
-    pending_.pop_front();
-    ++watermark_;
-  }
+  const uint64_t reachable = pending_.empty() ? max_registered_ : pending_.begin()->first - 1;
+  watermark_ = std::max(watermark_, reachable);
   ranges_.erase(std::remove_if(ranges_.begin(), ranges_.end(),
                                [&](const FlushedRange& r) { return r.last <= watermark_; }),
                 ranges_.end());
@@ -99,26 +91,29 @@ Result<uint64_t> Manifest::Persist() {
     watermark = watermark_;
   }
   ARC_RETURN_IF_ERROR(WriteFileAtomically(fs_, path_, text));
+  std::lock_guard<std::mutex> lock(mu_);
+  persisted_watermark_ = std::max(persisted_watermark_, watermark);
   return watermark;
 }
 
 void Manifest::StartAt(uint64_t next_lsn) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (next_lsn == 0 || watermark_ + 1 >= next_lsn) return;
-  // Only LSNs below next_lsn can be pending; they are all accounted for by recovery.
-  while (!pending_.empty() && watermark_ + 1 < next_lsn && pending_.front() == 0) {
-    pending_.pop_front();
-    ++watermark_;
-  }
-  if (pending_.empty()) watermark_ = next_lsn - 1;
+  if (next_lsn == 0) return;
+  // LSNs below next_lsn that recovery did not register were never written: flushed.
+  max_registered_ = std::max(max_registered_, next_lsn - 1);
   Advance();
 }
 
 uint64_t Manifest::NextUnusedLsn() const {
   std::lock_guard<std::mutex> lock(mu_);
-  uint64_t next = watermark_ + 1 + pending_.size();
+  uint64_t next = std::max(watermark_, max_registered_) + 1;
   for (const FlushedRange& r : ranges_) next = std::max(next, r.last + 1);
   return next;
+}
+
+uint64_t Manifest::persisted_watermark() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return persisted_watermark_;
 }
 
 uint64_t Manifest::watermark() const {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -44,6 +44,8 @@ class Manifest {
   // One past the highest LSN the manifest knows (watermark or recorded range).
   uint64_t NextUnusedLsn() const;
   uint64_t watermark() const;
+  // The watermark of the last successful Persist (or Load): what survives a crash now.
+  uint64_t persisted_watermark() const;
   // True when a recorded range of (db, measurement) contains `lsn`.
   bool IsFlushed(const std::string& db, const std::string& measurement, uint64_t lsn) const;
   bool IsRecorded(const std::string& db, const std::string& measurement, uint64_t first,
@@ -62,7 +64,12 @@ class Manifest {
   mutable std::mutex mu_;
   std::mutex persist_mu_;
   uint64_t watermark_ = 0;
-  std::deque<uint32_t> pending_;   // pending_[i]: batches still unflushed of LSN W + 1 + i
+  uint64_t persisted_watermark_ = 0;
+  // LSN → batches of it still unflushed (only LSNs above W with a count above zero). LSNs
+  // never registered count as flushed, so W is just below the first pending LSN, or at the
+  // highest registered one when nothing is pending; a gap of any size costs nothing.
+  std::map<uint64_t, uint32_t> pending_;
+  uint64_t max_registered_ = 0;
   std::vector<FlushedRange> ranges_;
 };
 

@@ -66,34 +66,44 @@ Status WalWriter::Rotate(int64_t now_us) {
 
 Status WalWriter::Poison(const Status& why) {
   syncer_.Poison(why);
+  return Unavailable(why);
+}
+
+// A poisoned log continues in a fresh segment once the cause is gone (space freed, the disk
+// back), tried at most once a second. The old descriptor is never used again: after a failed
+// write or fsync the kernel may have dropped its dirty pages, so nothing it reports can be
+// trusted (fsyncgate). Nothing written to it after its last good sync was acknowledged, so
+// abandoning it loses no acknowledged entry; its torn tail reads as the end of that segment.
+Status WalWriter::Heal(int64_t now_us) {
+  const Status poison = syncer_.poisoned();
+  if (poison.ok()) return Status::OK();
+  if (poisoned_seen_us_ == 0) {  // a failed sync poisons from the syncer thread: first sight
+    poisoned_seen_us_ = now_us;
+    last_heal_attempt_us_ = now_us;
+  }
+  if (now_us - last_heal_attempt_us_ < 1000000) return Unavailable(poison);
+  last_heal_attempt_us_ = now_us;
+  // A new segment whose header is written and synced (file and directory) proves that the
+  // disk takes writes again.
+  Status st = OpenSegment(now_us);
+  if (st.ok()) st = file_->Sync(SyncKind::kFull);
+  if (!st.ok()) return Unavailable(st);
+  syncer_.SyncedThrough(next_lsn_.load() - 1);
+  syncer_.Heal();
+  poisoned_seen_us_ = 0;
+  ++rotations_;
+  LOG_INFO("WAL of worker " << options_.worker << " healed after \"" << poison.message()
+                            << "\": continuing in a new segment");
+  return Status::OK();
+}
+
+Status WalWriter::Unavailable(const Status& why) const {
   return Status::Unavailable("WAL of worker " + std::to_string(options_.worker) +
                              " is unavailable: " + why.message());
 }
 
-// After a write failed for lack of space (nothing of it was acknowledged), try at most once a
-// second to continue in a fresh segment: sync the old file, then open a new one.
-Status WalWriter::TryHeal(int64_t now_us) {
-  if (!poisoned_by_write_nospace_ || now_us - last_heal_attempt_us_ < 1000000) {
-    return Status::Unavailable("WAL of worker " + std::to_string(options_.worker) +
-                               " is unavailable: " + syncer_.poisoned().message());
-  }
-  last_heal_attempt_us_ = now_us;
-  Status st = file_->Sync(SyncKind::kFull);
-  if (st.ok()) st = OpenSegment(now_us);
-  if (!st.ok()) {
-    return Status::Unavailable("WAL of worker " + std::to_string(options_.worker) +
-                               " is unavailable: " + st.message());
-  }
-  syncer_.SyncedThrough(next_lsn_.load() - 1);
-  poisoned_by_write_nospace_ = false;
-  syncer_.Heal();
-  LOG_INFO("WAL of worker " << options_.worker << " healed: continuing in a new segment");
-  ++rotations_;
-  return Status::OK();
-}
-
 Result<uint64_t> WalWriter::Append(std::string_view payload, int64_t now_us) {
-  if (!syncer_.poisoned().ok()) ARC_RETURN_IF_ERROR(TryHeal(now_us));
+  if (Status poison = syncer_.poisoned(); !poison.ok()) return Unavailable(poison);
   if (payload.size() > kMaxPayload) return Status::PayloadTooLarge("WAL entry too large");
   uint64_t size = 0;
   int64_t created = 0;
@@ -116,8 +126,7 @@ Result<uint64_t> WalWriter::Append(std::string_view payload, int64_t now_us) {
   Status st = file_->Append(std::string_view(header, kEntryHeaderSize));
   if (st.ok()) st = file_->Append(payload);
   if (!st.ok()) {
-    poisoned_by_write_nospace_ = st.code() == StatusCode::kNoSpace;
-    last_heal_attempt_us_ = now_us;
+    poisoned_seen_us_ = last_heal_attempt_us_ = now_us;
     return Poison(st.WithContext("WAL append failed"));
   }
   next_lsn_.store(lsn + 1);
@@ -160,6 +169,32 @@ Status WalWriter::DeleteSegmentsThrough(uint64_t watermark) {
     ++deleted_;
   }
   return fs_->SyncDir(options_.dir);
+}
+
+Status WalWriter::Close(uint64_t watermark) {
+  if (syncer_.poisoned().ok()) {
+    ARC_RETURN_IF_ERROR(file_->Sync(options_.sync_mode == SyncMode::kFsync ? SyncKind::kFull
+                                                                         : SyncKind::kData));
+    syncer_.SyncedThrough(next_lsn_.load() - 1);
+  }
+  std::vector<std::string> doomed;
+  {
+    std::lock_guard<std::mutex> lock(segments_mu_);
+    for (auto it = segments_.begin(); it != segments_.end();) {
+      if (it->last_lsn <= watermark) {
+        doomed.push_back(it->name);
+        it = segments_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const std::string& name : doomed) {
+    Status st = fs_->Remove(JoinPath(options_.dir, name));
+    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+    ++deleted_;
+  }
+  return doomed.empty() ? Status::OK() : fs_->SyncDir(options_.dir);
 }
 
 std::vector<SegmentInfo> WalWriter::segments() const {

@@ -64,8 +64,15 @@ class WalWriter {
   // Rotates when the current segment holds entries and is older than max_age (timer; callers
   // serialize with Append).
   Status RotateIfOld(int64_t now_us);
+  // When poisoned (a failed write or sync: ENOSPC, EIO), tries — at most once a second — to
+  // continue in a fresh segment; OK once healthy again. Callers serialize with Append.
+  Status Heal(int64_t now_us);
   // Deletes closed segments whose entries all have LSN ≤ `watermark`. Thread-safe.
   Status DeleteSegmentsThrough(uint64_t watermark);
+  // Shutdown: syncs what was written, then deletes every segment, the current one included,
+  // whose entries all have LSN ≤ `watermark` (all of them once everything is flushed, so the
+  // next start has nothing to read). No Append after this. Callers serialize with Append.
+  Status Close(uint64_t watermark);
 
   Status health() const { return syncer_.poisoned(); }
   int worker() const { return options_.worker; }
@@ -77,8 +84,8 @@ class WalWriter {
  private:
   Status OpenSegment(int64_t now_us);
   Status Rotate(int64_t now_us);
-  Status TryHeal(int64_t now_us);
   Status Poison(const Status& why);
+  Status Unavailable(const Status& why) const;
 
   FileSystem* const fs_;
   const WalOptions options_;
@@ -87,8 +94,8 @@ class WalWriter {
   int64_t last_name_seconds_;
   Syncer syncer_;
   std::shared_ptr<WritableFile> file_;
-  bool poisoned_by_write_nospace_ = false;
   int64_t last_heal_attempt_us_ = 0;
+  int64_t poisoned_seen_us_ = 0;      // when the current poison was first seen (0: healthy)
   mutable std::mutex segments_mu_;
   std::vector<SegmentInfo> segments_;   // oldest first; the last one is current
   std::atomic<uint64_t> entries_{0}, bytes_{0}, rotations_{0}, deleted_{0};

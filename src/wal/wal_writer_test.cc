@@ -122,6 +122,18 @@ TEST_F(WalWriterTest, FailedFsyncPoisonsAndNothingIsAcknowledged) {
   ASSERT_FALSE(later.ok()) << "poisoned after EIO: never retried on the same descriptor";
   EXPECT_EQ(later.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(fs_->data_syncs.load(), syncs);
+  // Once the disk works again the timer heals the log into a fresh segment (regression,
+  // issue 10: EIO used to need a restart); the poisoned descriptor is never used again.
+  const std::string poisoned_segment = w->segments().back().name;
+  EXPECT_FALSE(w->Heal(kNow + 11000000).ok()) << "the first sight of a poison waits a second";
+  fs_->FailSyncs(1);  // the disk still fails: the probe's sync fails
+  EXPECT_FALSE(w->Heal(kNow + 12100000).ok());
+  EXPECT_FALSE(w->Heal(kNow + 12100001).ok()) << "at most one attempt a second";
+  ASSERT_TRUE(w->Heal(kNow + 13200000).ok());
+  EXPECT_TRUE(w->health().ok());
+  auto healed = AppendDurably(w.get(), Payload(4), kNow + 13200001);
+  ASSERT_TRUE(healed.ok()) << healed.status().ToString();
+  EXPECT_NE(w->segments().back().name, poisoned_segment);
 }
 
 TEST_F(WalWriterTest, NoSpaceAtEveryByteOfAnAppend) {
@@ -139,9 +151,11 @@ TEST_F(WalWriterTest, NoSpaceAtEveryByteOfAnAppend) {
       ASSERT_FALSE(lb.ok()) << k;
       EXPECT_EQ(lb.status().code(), StatusCode::kUnavailable) << "503";
       EXPECT_NE(lb.status().message().find("No space left on device"), std::string::npos);
-      EXPECT_FALSE(w->Append(c, kNow + 1).ok()) << "still full: no retry within a second";
+      EXPECT_FALSE(w->Append(c, kNow + 1).ok()) << "poisoned: refused until healed";
+      EXPECT_FALSE(w->Heal(kNow + 2).ok()) << "no retry within a second";
       fs_->SetSpaceLimit(UINT64_MAX);
-      auto lc = AppendDurably(w.get(), c, kNow + 2000000);  // heals into a new segment
+      ASSERT_TRUE(w->Heal(kNow + 2000000).ok()) << k;  // heals into a new segment
+      auto lc = AppendDurably(w.get(), c, kNow + 2000001);
       ASSERT_TRUE(lc.ok()) << k << " " << lc.status().ToString();
       acked[*lc] = c;
       EXPECT_TRUE(w->health().ok());

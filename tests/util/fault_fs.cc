@@ -113,7 +113,19 @@ Status FaultFileSystem::Remove(const std::string& path) {
   return Status::OK();
 }
 
-Status FaultFileSystem::CreateDirs(const std::string& path) {
+Status FaultFileSystem::SyncFileSystem(const std::string&) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ARC_RETURN_IF_ERROR(CheckFrozen());
+  if (fail_syncs_ != 0) {
+    if (fail_syncs_ > 0) --fail_syncs_;
+    return Status::IOError("syncfs: Input/output error (injected)");
+  }
+  for (auto& [path, node] : live_) node->durable = node->data;
+  durable_ = live_;
+  return Status::OK();
+}
+
+Status FaultFileSystem::CreateDirs(const std::string& path, bool) {
   std::lock_guard<std::mutex> lock(mu_);
   for (std::string p = path; !p.empty() && p != "." && p != "/"; p = DirName(p)) dirs_.insert(p);
   return Status::OK();

@@ -30,7 +30,9 @@ class FaultFileSystem final : public FileSystem {
   Status SyncDir(const std::string& dir) override;
   Status Rename(const std::string& from, const std::string& to) override;
   Status Remove(const std::string& path) override;
-  Status CreateDirs(const std::string& path) override;
+  Status CreateDirs(const std::string& path, bool sync = true) override;
+  // Everything becomes durable: file contents and names.
+  Status SyncFileSystem(const std::string& path) override;
   Result<std::vector<DirEntry>> ListDir(const std::string& dir) override;
   bool Exists(const std::string& path) override;
   Result<uint64_t> FileSize(const std::string& path) override;

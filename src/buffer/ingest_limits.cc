@@ -1,0 +1,138 @@
+#include "buffer/ingest_limits.h"
+
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
+namespace arc {
+namespace {
+
+uint64_t Mix(uint64_t h, uint64_t v) {
+  // splitmix64 finaliser over h ^ v: cheap and well spread.
+  uint64_t x = h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+uint64_t HashText(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Status Refuse(const std::string& what, int64_t limit, const char* key) {
+  return Status::InvalidArgument(what + ": the limit is " + std::to_string(limit) + " (" + key +
+                                 "); nothing of this request was stored");
+}
+
+}  // namespace
+
+std::unordered_set<uint64_t> SeriesHashes(const Batch& batch) {
+  std::vector<const Column*> tags;
+  for (const Column& c : batch.columns) {
+    if (c.is_tag()) tags.push_back(&c);
+  }
+  // The same tag set in another column order is the same series.
+  std::sort(tags.begin(), tags.end(), [](const Column* a, const Column* b) { return a->name() < b->name(); });
+  std::vector<uint64_t> name_hashes;
+  for (const Column* c : tags) name_hashes.push_back(HashText(c->name()));
+  const uint64_t base = HashText(batch.measurement);
+  std::unordered_set<uint64_t> out;
+  uint64_t previous = 0;
+  for (size_t row = 0; row < batch.rows(); ++row) {
+    uint64_t h = base;
+    for (size_t t = 0; t < tags.size(); ++t) {
+      if (!tags[t]->IsValid(row)) continue;
+      h = Mix(Mix(h, name_hashes[t]), HashText(tags[t]->StringAt(row)));
+    }
+    if (row > 0 && h == previous) continue;  // runs of one series are common
+    previous = h;
+    out.insert(h);
+  }
+  return out;
+}
+
+IngestLimits::IngestLimits(CardinalityLimits limits) : limits_(limits) {}
+
+void IngestLimits::Seed(const std::string& db, const std::string& measurement) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = databases_[db].measurements.try_emplace(measurement);
+  (void)it;
+  if (inserted) ++measurements_;
+}
+
+Status IngestLimits::Admit(const BatchSet& set) {
+  // The hashing runs outside the lock; only lookups and inserts run inside.
+  std::vector<std::unordered_set<uint64_t>> series;
+  if (limits_.max_series_per_database > 0) {
+    for (const Batch& b : set.batches()) series.push_back(SeriesHashes(b));
+  }
+  const std::string& db = set.database();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto db_it = databases_.find(db);
+  if (db_it == databases_.end() && limits_.max_databases > 0 &&
+      static_cast<int64_t>(databases_.size()) >= limits_.max_databases) {
+    return Refuse("database \"" + db + "\" would be one too many", limits_.max_databases,
+                  "ingest.max_databases");
+  }
+  static const DatabaseState kEmpty;
+  const DatabaseState& state = db_it == databases_.end() ? kEmpty : db_it->second;
+  // Check everything first: a refused request records nothing.
+  size_t new_measurements = 0;
+  std::vector<std::vector<std::string>> new_columns(set.batches().size());
+  std::vector<std::vector<uint64_t>> new_series(set.batches().size());
+  size_t total_new_series = 0;
+  for (size_t i = 0; i < set.batches().size(); ++i) {
+    const Batch& b = set.batches()[i];
+    auto m_it = state.measurements.find(b.measurement);
+    const bool new_measurement = m_it == state.measurements.end();
+    new_measurements += new_measurement ? 1 : 0;
+    for (const Column& c : b.columns) {
+      std::string name = Lower(c.name());
+      if (new_measurement || !m_it->second.columns.count(name)) new_columns[i].push_back(std::move(name));
+    }
+    const size_t existing = new_measurement ? 0 : m_it->second.columns.size();
+    if (limits_.max_columns_per_measurement > 0 &&
+        static_cast<int64_t>(existing + new_columns[i].size()) > limits_.max_columns_per_measurement) {
+      return Refuse("measurement \"" + b.measurement + "\" would have " +
+                        std::to_string(existing + new_columns[i].size()) + " columns",
+                    limits_.max_columns_per_measurement, "ingest.max_columns_per_measurement");
+    }
+    if (i < series.size()) {
+      for (uint64_t h : series[i]) {
+        if (!state.series.count(h)) new_series[i].push_back(h);
+      }
+      total_new_series += new_series[i].size();
+    }
+  }
+  if (limits_.max_measurements_per_database > 0 &&
+      static_cast<int64_t>(state.measurements.size() + new_measurements) > limits_.max_measurements_per_database) {
+    return Refuse("database \"" + db + "\" would have " +
+                      std::to_string(state.measurements.size() + new_measurements) + " measurements",
+                  limits_.max_measurements_per_database, "ingest.max_measurements_per_database");
+  }
+  if (limits_.max_series_per_database > 0 &&
+      static_cast<int64_t>(state.series.size() + total_new_series) > limits_.max_series_per_database) {
+    return Refuse("database \"" + db + "\" would have " +
+                      std::to_string(state.series.size() + total_new_series) + " series",
+                  limits_.max_series_per_database, "ingest.max_series_per_database");
+  }
+  DatabaseState& target = databases_[db];
+  for (size_t i = 0; i < set.batches().size(); ++i) {
+    auto [m_it, inserted] = target.measurements.try_emplace(set.batches()[i].measurement);
+    if (inserted) ++measurements_;
+    for (std::string& c : new_columns[i]) m_it->second.columns.insert(std::move(c));
+    for (uint64_t h : new_series[i]) series_ += target.series.insert(h).second ? 1 : 0;
+  }
+  return Status::OK();
+}
+
+IngestLimits::Counts IngestLimits::counts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {databases_.size(), measurements_, series_};
+}
+
+}  // namespace arc
