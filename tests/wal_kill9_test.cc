@@ -3,7 +3,10 @@
 // sent. ARC_KILL9_ROUNDS (default 5) sets how many kills; raise it for a long run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <cstdlib>
 #include <mutex>
 #include <random>
@@ -80,6 +83,114 @@ TEST_F(Kill9Test, AcknowledgedRecordsSurviveKillNineExactlyOnce) {
   const std::string log = server_->Log();
   EXPECT_NE(log.find("WAL recovery complete"), std::string::npos);
 }
+
+// The same promise under a mixed workload: one client spreads rows over thousands of
+// measurements, one changes a field's type between requests, one sends poison names that must
+// be refused, and the usual numbered records go on. Run with the WAL (fdatasync: nothing
+// acknowledged may be lost) and without (the README's promise: at most max_buffer_age_ms of
+// acknowledged data, plus the flush in progress, lost to a kill -9).
+class MixedKill9Test : public ServerFixture, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(MixedKill9Test, MixedWorkloadKeepsThePromiseTable) {
+  const bool wal = GetParam();
+  const char* env = std::getenv("ARC_KILL9_ROUNDS");
+  const int rounds = env ? std::max(1, std::atoi(env) / 2) : 3;
+  constexpr int kMeasurements = 2000;
+  constexpr int64_t kBufferAgeMs = 1000;
+  const std::string extra = std::string(wal ? "[wal]\nenabled = true\nsync_mode = \"fdatasync\"\nmax_size_mb = 1\n" : "") +
+                            "[ingest]\nmax_buffer_age_ms = " + std::to_string(kBufferAgeMs) + "\n";
+  using Clock = std::chrono::steady_clock;
+  std::mt19937 rng(wal ? 7 : 8);
+  std::mutex mu;
+  std::map<int64_t, Clock::time_point> acked;   // id → when its 204 arrived
+  std::set<int64_t> poison_ids;
+  std::vector<Clock::time_point> kills;
+  std::atomic<int64_t> next_id{0};
+  int64_t bad_status = 0;
+  for (int round = 0; round < rounds; ++round) {
+    SCOPED_TRACE(round);
+    StartServer(extra);
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int kind = 0; kind < 4; ++kind) {
+      clients.emplace_back([&, kind] {
+        HttpClient client(server_->port());
+        for (int64_t n = 0; !stop; ++n) {
+          const int64_t first = next_id.fetch_add(50);
+          std::string body;
+          for (int64_t id = first; id < first + 50; ++id) {
+            const std::string ts = std::to_string((1700000000LL + id % 7200) * 1000000000LL);
+            switch (kind) {
+              case 0: body += "k,src=c id=" + std::to_string(id) + "i " + ts + "\n"; break;
+              case 1: body += "mm" + std::to_string(id % kMeasurements) + ",src=m id=" + std::to_string(id) + "i " + ts + "\n"; break;
+              case 2:  // a field whose type changes from request to request
+                body += "tc,src=t id=" + std::to_string(id) + "i,x=" + (n % 2 ? std::string("\"s\"") : std::string("1i")) + " " + ts + "\n";
+                break;
+              case 3:  // poison names: refused whole with a 400
+                body += std::string(n % 2 ? "p,Time=a" : "p,ok=\xff") + " id=" + std::to_string(id) + "i " + ts + "\n";
+                break;
+            }
+          }
+          const int status = client.Post("/write?db=k", body, Auth()).status;
+          const auto now = Clock::now();
+          std::lock_guard<std::mutex> lock(mu);
+          if (kind == 3) {
+            for (int64_t id = first; id < first + 50; ++id) poison_ids.insert(id);
+            if (status != 400 && status != 0) ++bad_status;
+          } else if (status == 204) {
+            for (int64_t id = first; id < first + 50; ++id) acked[id] = now;
+          }
+          if (status == 0) return;  // the server is gone
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(800, 2000)(rng)));
+    server_->Kill();
+    kills.push_back(Clock::now());
+    stop = true;
+    for (auto& t : clients) t.join();
+  }
+  StartServer(extra);
+  ASSERT_EQ(server_->Stop(), 0) << server_->Log();
+  EXPECT_EQ(bad_status, 0) << "poison writes must be refused with 400";
+  std::map<int64_t, int> stored;
+  for (const auto& row : Query("SELECT id, count(*) FROM read_parquet('" + dir_.path() +
+                               "/data/arc/k/*/*/*/*/*/*.parquet', union_by_name = true) GROUP BY id")) {
+    stored[std::stoll(row[0])] = std::stoi(row[1]);
+  }
+  size_t doubled = 0, poison_stored = 0, lost = 0;
+  double worst_loss_age_ms = 0;
+  for (const auto& [id, n] : stored) {
+    doubled += n > 1 ? 1 : 0;
+    poison_stored += poison_ids.count(id);
+  }
+  for (const auto& [id, when] : acked) {
+    if (stored.count(id)) continue;
+    ++lost;
+    // Its age when the next kill came.
+    for (const auto& k : kills) {
+      if (k >= when) {
+        worst_loss_age_ms = std::max(worst_loss_age_ms, std::chrono::duration<double, std::milli>(k - when).count());
+        break;
+      }
+    }
+  }
+  std::printf("mixed kill -9 (WAL %s): rounds=%d acknowledged=%zu stored=%zu lost=%zu "
+              "(oldest %.0f ms before its kill) doubled=%zu poison stored=%zu\n",
+              wal ? "fdatasync" : "off", rounds, acked.size(), stored.size(), lost, worst_loss_age_ms,
+              doubled, poison_stored);
+  EXPECT_EQ(doubled, 0u);
+  EXPECT_EQ(poison_stored, 0u);
+  if (wal) {
+    EXPECT_EQ(lost, 0u) << "with the WAL nothing acknowledged is lost";
+  } else {
+    // The promise: at most max_buffer_age_ms of data, plus the flush in progress.
+    EXPECT_LE(worst_loss_age_ms, kBufferAgeMs + 2000.0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(WalOnAndOff, MixedKill9Test, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? std::string("WalFdatasync") : std::string("WalOff"); });
 
 }  // namespace
 }  // namespace arc::test

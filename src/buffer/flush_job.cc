@@ -28,22 +28,27 @@ FlushPart MakePart(WriteTarget target, std::vector<Batch> batches, std::vector<u
   return part;
 }
 
-std::vector<FlushPart> SplitPerRequest(FlushPart part, int worker) {
-  std::vector<FlushPart> out;
-  for (size_t i = 0; i < part.batches.size(); ++i) {
+std::pair<FlushPart, FlushPart> Bisect(FlushPart part, int worker) {
+  const size_t half = part.batches.size() / 2;
+  auto piece = [&](size_t from, size_t to, const char* suffix) {
     WriteTarget t = part.target;
     std::vector<uint64_t> lsns;
     if (!part.lsns.empty()) {
-      lsns.push_back(part.lsns[i]);
-      t.file_stem = WalFlushStem(worker, part.lsns[i], part.lsns[i]);
+      lsns.assign(part.lsns.begin() + static_cast<std::ptrdiff_t>(from),
+                  part.lsns.begin() + static_cast<std::ptrdiff_t>(to));
+      t.file_stem = WalFlushStem(worker, lsns.front(), lsns.back());
     } else {
-      t.file_stem = part.target.file_stem + "-" + std::to_string(i);
+      t.file_stem = part.target.file_stem + suffix;
     }
-    std::vector<Batch> one;
-    one.push_back(std::move(part.batches[i]));
-    out.push_back(MakePart(std::move(t), std::move(one), std::move(lsns)));
-  }
-  return out;
+    std::vector<Batch> batches;
+    for (size_t i = from; i < to; ++i) batches.push_back(std::move(part.batches[i]));
+    FlushPart p = MakePart(std::move(t), std::move(batches), std::move(lsns));
+    p.stale_files = part.stale_files;  // either half may be published first
+    return p;
+  };
+  FlushPart first = piece(0, half, "-a");
+  FlushPart second = piece(half, part.batches.size(), "-b");
+  return {std::move(first), std::move(second)};
 }
 
 }  // namespace arc

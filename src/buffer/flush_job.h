@@ -22,7 +22,11 @@ struct FlushPart {
   size_t rows = 0;
   size_t bytes = 0;               // memory held by the batches
   int data_failures = 0;          // failed alone with an error that comes from the rows
+  int suspect_failures = 0;       // failed writing Parquet for lack of memory (maybe the rows)
   std::string last_error;         // the last such error (the quarantine's reason)
+  // Files of an earlier attempt that could not be withdrawn: deleted before these rows are
+  // published again (possibly under other names), or they would be stored twice.
+  std::vector<std::string> stale_files;
 };
 
 struct FlushJob {
@@ -37,9 +41,10 @@ struct FlushJob {
 // Builds a part from a buffer's batches and LSNs.
 FlushPart MakePart(WriteTarget target, std::vector<Batch> batches, std::vector<uint64_t> lsns);
 
-// Splits a part into one part per batch (request), so that a request whose rows storage
-// cannot take is isolated from the others. With the WAL each piece is named for its own LSN
-// (w<k>-<lsn>-<lsn>); without, <stem>-<i>. `worker` names the pieces.
-std::vector<FlushPart> SplitPerRequest(FlushPart part, int worker);
+// Splits a part of two or more batches (requests) in two halves, so that a request whose rows
+// storage cannot take is isolated in log2(n) steps, the other rows still written in few
+// files. With the WAL each half is named for its own LSN range (w<k>-<first>-<last>; the
+// halves' ranges are disjoint); without, <stem>-a / <stem>-b. `worker` names the halves.
+std::pair<FlushPart, FlushPart> Bisect(FlushPart part, int worker);
 
 }  // namespace arc

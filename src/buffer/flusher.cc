@@ -15,6 +15,8 @@ constexpr std::chrono::milliseconds kDataRetryDelay{100};
 // Failures alone, with an error from the rows, after which a request is quarantined. The
 // second try runs on a freshly opened DuckDB when the first error was an internal one.
 constexpr int kDataFailuresBeforeQuarantine = 2;
+// Out-of-memory failures of one part before it is split like a data failure.
+constexpr int kSuspectFailuresBeforeSplit = 3;
 
 std::chrono::milliseconds Backoff(int attempts) {
   return std::chrono::milliseconds(std::min<int64_t>(30000, 100LL << std::min(attempts, 9)));
@@ -178,92 +180,181 @@ void Flusher::Run(ParquetWriter* writer) {
     in_flight_jobs_.push_back(&p.job);
     lock.unlock();
     const auto start = Clock::now();
+    const int attempts = p.job.attempts;
     Attempt attempt = Write(writer, &p);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (!attempt.done.parts.empty() && on_written_) on_written_(attempt.done, attempt.files);
-    Settle(std::move(attempt), p.job.worker, p.job.attempts, seconds);
+    Account(attempt, p.job.worker, attempts, seconds);
     lock.lock();
+    --in_flight_;
+    room_cv_.notify_all();
   }
 }
 
-// One attempt at a job. Temp files are written without any lock (the slow part; queries must
-// not wait for it). Publishing, and moving the job's parts out of in_flight_jobs_ (to "done"
-// or back to the queue), happen under the view lock held shared and mu_, so a query, which
-// takes the view lock exclusively for its snapshot, sees each row in exactly one place.
+Status Flusher::DeleteStaleFiles(FlushPart* part) {
+  for (const std::string& path : part->stale_files) {
+    Status st = storage_->Delete(path);
+    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+  }
+  part->stale_files.clear();
+  return Status::OK();
+}
+
+Flusher::Fate Flusher::PreparePart(ParquetWriter* writer, FlushPart* part,
+                                   std::vector<DataFile>* files, Status* error) {
+  *error = DeleteStaleFiles(part);
+  if (!error->ok()) return Fate::kTransient;
+  if (quarantine_ != nullptr && part->data_failures >= kDataFailuresBeforeQuarantine) {
+    *error = QuarantinePart(*part);
+    return error->ok() ? Fate::kQuarantined : Fate::kTransient;
+  }
+  Result<std::vector<DataFile>> written = writer->Prepare(part->target, part->batches);
+  if (written.ok()) {
+    files->insert(files->end(), written->begin(), written->end());
+    return Fate::kPublish;
+  }
+  *error = written.status();
+  if (quarantine_ == nullptr) return Fate::kTransient;
+  if (IsDataDependent(*error)) return Fate::kData;
+  // Running out of memory may be the rows' fault (one huge request) or the machine's: after a
+  // few such failures the part is treated like a data failure, so a huge request is isolated
+  // instead of holding the watermark back forever. A full disk never is.
+  if (error->code() == StatusCode::kUnavailable && ++part->suspect_failures >= kSuspectFailuresBeforeSplit) {
+    return Fate::kData;
+  }
+  return Fate::kTransient;
+}
+
+// One attempt at a job. Temp files are written and made durable (Stage) without any lock;
+// only Expose (renames) runs under the view lock held shared, together with moving the
+// parts out of in_flight_jobs_ (to done or back to the queue), so a query, which takes the
+// view lock exclusively for its snapshot, sees each row in exactly one place. Seal (syncing
+// the names) runs after; if it fails the files are withdrawn and the rows requeued, again
+// under the view lock.
 Flusher::Attempt Flusher::Write(ParquetWriter* writer, Pending* p) {
   Attempt a;
   a.done.worker = a.transient.worker = p->job.worker;
   a.transient.attempts = p->job.attempts + 1;
-  enum class Fate { kPublish, kQuarantined, kTransient, kData };
-  std::vector<Fate> fate(p->job.parts.size(), Fate::kPublish);
-  std::vector<Status> errors(p->job.parts.size());
-  for (size_t i = 0; i < p->job.parts.size(); ++i) {
-    const FlushPart& part = p->job.parts[i];
-    Status& st = errors[i];
-    if (quarantine_ != nullptr && part.data_failures >= kDataFailuresBeforeQuarantine) {
-      st = QuarantinePart(part);
-      fate[i] = st.ok() ? Fate::kQuarantined : Fate::kTransient;
-    } else {
-      Result<std::vector<DataFile>> files = writer->Prepare(part.target, part.batches);
-      st = files.status();
-      if (files.ok()) {
-        a.files.insert(a.files.end(), files->begin(), files->end());
-      } else {
-        fate[i] = IsDataDependent(st) && quarantine_ != nullptr ? Fate::kData : Fate::kTransient;
-      }
+  const size_t n = p->job.parts.size();
+  std::vector<Fate> fate(n);
+  std::vector<Status> errors(n);
+  std::vector<size_t> owner;  // owner[f]: the part of a.files[f]
+  for (size_t i = 0; i < n; ++i) {
+    fate[i] = PreparePart(writer, &p->job.parts[i], &a.files, &errors[i]);
+    owner.resize(a.files.size(), i);
+  }
+  auto fail_published = [&](const Status& st) {
+    for (Fate& f : fate) {
+      if (f == Fate::kPublish) f = Fate::kTransient;
     }
-    if (!st.ok() && a.error.ok()) a.error = st;
+    for (size_t i = 0; i < n; ++i) {
+      if (fate[i] == Fate::kTransient && errors[i].ok()) errors[i] = st;
+    }
+  };
+  bool published = !a.files.empty();
+  if (published) {
+    Status st = storage_->Stage(&a.files);
+    if (!st.ok()) fail_published(st);
+    published = st.ok();
   }
   if (view_lock_ != nullptr) view_lock_->lock_shared();
-  if (!a.files.empty()) {
-    Status st = storage_->CommitAll(&a.files);  // all or nothing
-    if (!st.ok()) {
-      a.files.clear();
-      for (Fate& f : fate) {
-        if (f == Fate::kPublish) f = Fate::kTransient;
-      }
-      if (a.error.ok()) a.error = st;
-    }
+  if (published) {
+    Status st = storage_->Expose(&a.files);
+    if (!st.ok()) fail_published(st);
+    published = st.ok();
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    in_flight_jobs_.erase(std::find(in_flight_jobs_.begin(), in_flight_jobs_.end(), &p->job));
-    for (size_t i = 0; i < p->job.parts.size(); ++i) {
-      FlushPart& part = p->job.parts[i];
-      switch (fate[i]) {
-        case Fate::kQuarantined:
-          a.quarantined_rows += part.rows;
-          [[fallthrough]];
-        case Fate::kPublish:
-          Forget(part);
-          a.done.parts.push_back(std::move(part));
-          break;
-        case Fate::kTransient: a.transient.parts.push_back(std::move(part)); break;
-        case Fate::kData:
-          // The first line says what failed; the rest is the engine pointing into our SQL.
-          part.last_error = errors[i].message().substr(0, errors[i].message().find('\n'));
-          a.data_failed.push_back(std::move(part));
-          break;
-      }
-    }
-    // Back to the queue before the view lock is released: never out of a query's sight.
-    if (!a.transient.parts.empty()) Requeue(a.transient, Backoff(a.transient.attempts));
-    for (FlushPart& part : a.data_failed) {
+  Settle(&p->job, fate, errors, a.files, owner, &a);
+  if (view_lock_ != nullptr) view_lock_->unlock_shared();
+  if (!published) a.files.clear();  // withdrawn: nothing of them is written
+  if (published) {
+    Status st = storage_->Seal(&a.files);
+    if (!st.ok()) {
+      // The names may not survive a crash, so the rows must not count as written: the files
+      // go (Seal withdrew them) and the rows go back to the queue, under the view lock.
+      if (view_lock_ != nullptr) view_lock_->lock_shared();
+      std::lock_guard<std::mutex> lock(mu_);
       FlushJob retry;
       retry.worker = p->job.worker;
-      if (part.batches.size() > 1) {
-        retry.parts = SplitPerRequest(std::move(part), p->job.worker);
-        stats_.pending_parts += static_cast<int64_t>(retry.parts.size()) - 1;
-        Requeue(std::move(retry), std::chrono::milliseconds(0));
-      } else {
-        ++part.data_failures;
+      retry.attempts = p->job.attempts + 1;
+      for (FlushPart& part : a.done.parts) {
+        for (const DataFile& f : a.files) {
+          if (f.exposed) part.stale_files.push_back(f.relative_path);
+        }
+        stats_.pending_rows += static_cast<int64_t>(part.rows);
+        stats_.pending_bytes += static_cast<int64_t>(part.bytes);
+        stats_.pending_parts += 1;
         retry.parts.push_back(std::move(part));
-        Requeue(std::move(retry), kDataRetryDelay);
       }
+      a.failed_parts += retry.parts.size();
+      a.failed_example = retry.parts.front().target.database + "." + retry.parts.front().target.measurement;
+      a.done.parts.clear();
+      a.files.clear();
+      if (a.error.ok()) a.error = st;
+      const auto delay = Backoff(retry.attempts);
+      Requeue(std::move(retry), delay);
+      if (view_lock_ != nullptr) view_lock_->unlock_shared();
     }
   }
-  if (view_lock_ != nullptr) view_lock_->unlock_shared();
   return a;
+}
+
+void Flusher::Settle(FlushJob* job, const std::vector<Fate>& fate, const std::vector<Status>& errors,
+                     const std::vector<DataFile>& files, const std::vector<size_t>& owner, Attempt* a) {
+  std::lock_guard<std::mutex> lock(mu_);
+  in_flight_jobs_.erase(std::find(in_flight_jobs_.begin(), in_flight_jobs_.end(), job));
+  for (size_t i = 0; i < job->parts.size(); ++i) {
+    FlushPart& part = job->parts[i];
+    if (!errors[i].ok() && a->error.ok()) a->error = errors[i];
+    // Files of this part that a failed publication could not withdraw.
+    for (size_t f = 0; f < files.size(); ++f) {
+      if (owner[f] == i && files[f].exposed && fate[i] != Fate::kPublish) {
+        part.stale_files.push_back(files[f].relative_path);
+      }
+    }
+    switch (fate[i]) {
+      case Fate::kQuarantined:
+        a->quarantined_rows += part.rows;
+        [[fallthrough]];
+      case Fate::kPublish:
+        Forget(part);
+        a->done.parts.push_back(std::move(part));
+        break;
+      case Fate::kTransient: a->transient.parts.push_back(std::move(part)); break;
+      case Fate::kData:
+        // The first line says what failed; the rest is the engine pointing into our SQL.
+        part.last_error = errors[i].message().substr(0, errors[i].message().find('\n'));
+        a->data_failed.push_back(std::move(part));
+        break;
+    }
+  }
+  a->failed_parts = a->transient.parts.size() + a->data_failed.size();
+  a->failures_split = a->transient.parts.empty() && !a->data_failed.empty();
+  if (a->failed_parts > 0) {
+    const FlushPart& first = !a->transient.parts.empty() ? a->transient.parts.front() : a->data_failed.front();
+    a->failed_example = first.target.database + "." + first.target.measurement;
+  }
+  // Back to the queue before the view lock is released: never out of a query's sight.
+  if (!a->transient.parts.empty()) {
+    const auto delay = Backoff(a->transient.attempts);
+    Requeue(std::move(a->transient), delay);
+  }
+  for (FlushPart& part : a->data_failed) {
+    FlushJob retry;
+    retry.worker = job->worker;
+    if (part.batches.size() > 1) {
+      const int64_t bytes_before = static_cast<int64_t>(part.bytes);
+      auto [first, second] = Bisect(std::move(part), job->worker);
+      stats_.pending_parts += 1;
+      stats_.pending_bytes += static_cast<int64_t>(first.bytes + second.bytes) - bytes_before;
+      retry.parts.push_back(std::move(first));
+      retry.parts.push_back(std::move(second));
+      Requeue(std::move(retry), std::chrono::milliseconds(0));
+    } else {
+      ++part.data_failures;
+      retry.parts.push_back(std::move(part));
+      Requeue(std::move(retry), kDataRetryDelay);
+    }
+  }
 }
 
 Status Flusher::QuarantinePart(const FlushPart& part) {
@@ -273,11 +364,17 @@ Status Flusher::QuarantinePart(const FlushPart& part) {
     set.batches().push_back(b);
     payloads.push_back(EncodeBatchSet(set));
   }
+  // With the WAL the request's LSN names it: a crash before the watermark moves replays the
+  // request, which fails again, and the quarantine keeps one record, not two.
+  const std::string key = part.lsns.empty()
+                              ? std::string()
+                              : "w" + std::to_string(part.lsns.front()) + "/" + part.target.database +
+                                    "/" + part.target.measurement + "/" + part.target.file_stem;
   return quarantine_
       ->Add(part.target.database, part.target.measurement, payloads, part.rows,
             "writing these rows to Parquet failed " + std::to_string(part.data_failures) +
                 " times: " + part.last_error,
-            "flush")
+            "flush", key)
       .status();
 }
 
@@ -292,9 +389,8 @@ void Flusher::Forget(const FlushPart& part) {
   stats_.pending_parts -= 1;
 }
 
-void Flusher::Settle(Attempt a, int worker, int attempts, double seconds) {
+void Flusher::Account(const Attempt& a, int worker, int attempts, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  --in_flight_;
   stats_.flush_seconds += seconds;
   size_t rows = 0;
   for (const FlushPart& part : a.done.parts) rows += part.rows;
@@ -320,17 +416,15 @@ void Flusher::Settle(Attempt a, int worker, int attempts, double seconds) {
                 << a.files.size() << " files, " << seconds * 1000 << " ms");
     }
   }
-  if (!a.transient.parts.empty() || !a.data_failed.empty()) {
+  if (a.failed_parts > 0) {
     ++stats_.errors;
-    const FlushPart& first = !a.transient.parts.empty() ? a.transient.parts.front() : a.data_failed.front();
-    LOG_ERROR("flush of " << first.target.database << "." << first.target.measurement
-              << (a.transient.parts.size() + a.data_failed.size() > 1 ? " and others" : "")
+    LOG_ERROR("flush of " << a.failed_example
+              << (a.failed_parts > 1 ? " and " + std::to_string(a.failed_parts - 1) + " more" : "")
               << " failed, attempt " << attempts + 1 << ", "
-              << (a.transient.parts.empty() ? "trying each request alone"
-                                            : "retrying in " + std::to_string(Backoff(attempts + 1).count()) + " ms")
+              << (a.failures_split ? "splitting it to isolate the rows at fault"
+                                   : "retrying in " + std::to_string(Backoff(attempts + 1).count()) + " ms")
               << ": " << a.error.ToString());
   }
-  room_cv_.notify_all();
 }
 
 }  // namespace arc

@@ -97,12 +97,23 @@ class Flusher {
     std::vector<FlushPart> data_failed;  // parts that failed because of their rows
     Status error;                   // the first error, for the log
     size_t quarantined_rows = 0;
+    size_t failed_parts = 0;        // for the log: how many parts failed, and one of them
+    std::string failed_example;
+    bool failures_split = false;    // some were split (data failures) rather than retried
   };
+  enum class Fate { kPublish, kQuarantined, kTransient, kData };
   void Run(ParquetWriter* writer);
   bool PopReady(Pending* out, std::unique_lock<std::mutex>* lock);
   Attempt Write(ParquetWriter* writer, Pending* p);
+  // Writes part i's temp files (or quarantines it) and says what became of it.
+  Fate PreparePart(ParquetWriter* writer, FlushPart* part, std::vector<DataFile>* files, Status* error);
+  Status DeleteStaleFiles(FlushPart* part);
   Status QuarantinePart(const FlushPart& part);
-  void Settle(Attempt attempt, int worker, int attempts, double seconds);
+  // Moves each part of `job` to done / retry per `fate`, under mu_ (caller holds the view
+  // lock), so a query never sees a row twice or misses one.
+  void Settle(FlushJob* job, const std::vector<Fate>& fate, const std::vector<Status>& errors,
+              const std::vector<DataFile>& files, const std::vector<size_t>& owner, Attempt* a);
+  void Account(const Attempt& a, int worker, int attempts, double seconds);
   void Requeue(FlushJob job, std::chrono::milliseconds delay);   // caller holds mu_
   void Forget(const FlushPart& part);                              // caller holds mu_
 

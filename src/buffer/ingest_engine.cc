@@ -62,13 +62,19 @@ Status IngestEngine::Open() {
                                                 boot_id, &view_lock_));
   }
   if (config_.wal.enabled) {
-    wal_ = std::make_unique<WalSet>(config_, fs_, storage_);
+    wal_ = std::make_unique<WalSet>(config_, fs_, storage_, quarantine_.get());
     std::vector<Worker*> workers;
     for (auto& w : workers_) workers.push_back(w.get());
     ARC_RETURN_IF_ERROR(wal_->Open(flusher_.get(), workers));
   }
+  quarantine_replay_ = std::make_unique<QuarantineReplay>(
+      quarantine_.get(), [this](BatchSet&& set, Worker::Done done) { Write(std::move(set), std::move(done)); });
   timer_ = std::thread([this] { RunTimer(); });
   return Status::OK();
+}
+
+Status IngestEngine::ReplayQuarantine(const std::string& id, QuarantineReplay::DoneFn done) {
+  return quarantine_replay_->Start(id, std::move(done));
 }
 
 // The cardinality limits start from what storage already holds: databases and measurements
@@ -90,9 +96,15 @@ void IngestEngine::OnFlushed(const FlushJob& job) {
   if (wal_ != nullptr) wal_->OnFlushed(job);
 }
 
-void IngestEngine::Write(BatchSet&& set, Worker::Done done) {
-  Status limit = limits_.Admit(set);
-  if (!limit.ok()) return done(limit);
+void IngestEngine::Write(BatchSet&& set, Worker::Done caller_done) {
+  auto additions = std::make_shared<IngestLimits::Additions>();
+  Status limit = limits_.Check(set, additions.get());
+  if (!limit.ok()) return caller_done(limit);
+  // Counted once acknowledged: a write refused later (503) uses up no quota.
+  Worker::Done done = [this, additions, caller_done = std::move(caller_done)](Status st) {
+    if (st.ok()) limits_.Record(*additions);
+    caller_done(st);
+  };
   // Encoded before admission, outside any lock: a waiting write holds it ready.
   std::string payload = wal_ != nullptr ? EncodeBatchSet(set) : std::string();
   const size_t bytes = MemoryOf(set) + payload.size();
@@ -142,8 +154,10 @@ void IngestEngine::RunTimer() {
   }
 }
 
-void IngestEngine::Shutdown() {
-  std::call_once(shutdown_once_, [this] {
+void IngestEngine::Shutdown() { ShutdownBy(std::nullopt); }
+
+void IngestEngine::ShutdownBy(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  std::call_once(shutdown_once_, [this, deadline] {
     const auto start = std::chrono::steady_clock::now();
     {
       std::lock_guard<std::mutex> lock(timer_mu_);
@@ -151,7 +165,9 @@ void IngestEngine::Shutdown() {
       timer_cv_.notify_all();
     }
     if (timer_.joinable()) timer_.join();
-    if (admission_) admission_->Stop();
+    if (quarantine_replay_) quarantine_replay_->Cancel();  // stops after its current request
+    if (admission_) admission_->Stop();                   // refuses what waits, that one too
+    if (quarantine_replay_) quarantine_replay_->Stop();
     if (!flusher_) return;
     int64_t rows = 0;
     for (auto& w : workers_) rows += w->buffered_rows();
@@ -159,8 +175,14 @@ void IngestEngine::Shutdown() {
     LOG_INFO("flushing " << rows << " buffered rows before exit (" << before.pending_rows
                          << " more already queued)");
     for (auto& w : workers_) w->FlushOlderThan(INT64_MAX);
-    const auto give_up = options_.shutdown_give_up.value_or(
+    auto give_up = options_.shutdown_give_up.value_or(
         std::chrono::milliseconds(config_.server.shutdown_timeout_seconds * 1000));
+    // The bound runs from the signal: time the HTTP server spent draining requests counts.
+    if (deadline) {
+      give_up = std::max(std::chrono::milliseconds(0),
+                         std::min(give_up, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               *deadline - std::chrono::steady_clock::now())));
+    }
     flusher_->Stop(give_up);
     const FlusherStats s = flusher_->stats();
     if (s.rows_dropped > 0) {

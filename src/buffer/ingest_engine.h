@@ -17,6 +17,7 @@
 #include "buffer/admission.h"
 #include "buffer/flusher.h"
 #include "buffer/ingest_limits.h"
+#include "buffer/quarantine_replay.h"
 #include "buffer/wal_replay.h"
 #include "buffer/wal_set.h"
 #include "buffer/worker.h"
@@ -62,6 +63,9 @@ class IngestEngine {
   // Flushes every buffer and waits until it is in Parquet or the give-up deadline passes,
   // then stops the flusher and closes the WALs. Idempotent. Thread-safe.
   void Shutdown();
+  // The same, flushing no longer than until `deadline` (the shutdown bound counted from the
+  // signal) when it is set.
+  void ShutdownBy(std::optional<std::chrono::steady_clock::time_point> deadline);
   // Hands every buffer to the flusher and waits up to `timeout` until all is written; true
   // when it was. Thread-safe.
   bool FlushAll(std::chrono::milliseconds timeout);
@@ -83,6 +87,9 @@ class IngestEngine {
   const RecoveryTotals& recovery() const;
   const Config& config() const { return config_; }
   Quarantine* quarantine() { return quarantine_.get(); }
+  // Sends quarantined record `id` (all when empty) through Write again; `done` runs on the
+  // replay's own thread. Unavailable when a replay is already running. Thread-safe.
+  Status ReplayQuarantine(const std::string& id, QuarantineReplay::DoneFn done);
 
  private:
   Status Open();
@@ -102,6 +109,7 @@ class IngestEngine {
   IngestLimits limits_;
   std::vector<std::unique_ptr<Worker>> workers_;          // ids 1..N
   std::unique_ptr<WalSet> wal_;                           // null without the WAL
+  std::unique_ptr<QuarantineReplay> quarantine_replay_;
   std::atomic<uint64_t> next_worker_{0};
   std::mutex timer_mu_;
   std::condition_variable timer_cv_;

@@ -64,13 +64,14 @@ void IngestLimits::Seed(const std::string& db, const std::string& measurement) {
   if (inserted) ++measurements_;
 }
 
-Status IngestLimits::Admit(const BatchSet& set) {
-  // The hashing runs outside the lock; only lookups and inserts run inside.
+Status IngestLimits::Check(const BatchSet& set, Additions* out) const {
+  // The hashing runs outside the lock; only lookups run inside.
   std::vector<std::unordered_set<uint64_t>> series;
   if (limits_.max_series_per_database > 0) {
     for (const Batch& b : set.batches()) series.push_back(SeriesHashes(b));
   }
   const std::string& db = set.database();
+  out->database = db;
   std::lock_guard<std::mutex> lock(mu_);
   auto db_it = databases_.find(db);
   if (db_it == databases_.end() && limits_.max_databases > 0 &&
@@ -80,32 +81,32 @@ Status IngestLimits::Admit(const BatchSet& set) {
   }
   static const DatabaseState kEmpty;
   const DatabaseState& state = db_it == databases_.end() ? kEmpty : db_it->second;
-  // Check everything first: a refused request records nothing.
-  size_t new_measurements = 0;
-  std::vector<std::vector<std::string>> new_columns(set.batches().size());
-  std::vector<std::vector<uint64_t>> new_series(set.batches().size());
-  size_t total_new_series = 0;
+  size_t new_measurements = 0, total_new_series = 0;
+  out->measurements.clear();
+  out->columns.assign(set.batches().size(), {});
+  out->series.assign(set.batches().size(), {});
   for (size_t i = 0; i < set.batches().size(); ++i) {
     const Batch& b = set.batches()[i];
+    out->measurements.push_back(b.measurement);
     auto m_it = state.measurements.find(b.measurement);
     const bool new_measurement = m_it == state.measurements.end();
     new_measurements += new_measurement ? 1 : 0;
     for (const Column& c : b.columns) {
       std::string name = Lower(c.name());
-      if (new_measurement || !m_it->second.columns.count(name)) new_columns[i].push_back(std::move(name));
+      if (new_measurement || !m_it->second.columns.count(name)) out->columns[i].push_back(std::move(name));
     }
     const size_t existing = new_measurement ? 0 : m_it->second.columns.size();
     if (limits_.max_columns_per_measurement > 0 &&
-        static_cast<int64_t>(existing + new_columns[i].size()) > limits_.max_columns_per_measurement) {
+        static_cast<int64_t>(existing + out->columns[i].size()) > limits_.max_columns_per_measurement) {
       return Refuse("measurement \"" + b.measurement + "\" would have " +
-                        std::to_string(existing + new_columns[i].size()) + " columns",
+                        std::to_string(existing + out->columns[i].size()) + " columns",
                     limits_.max_columns_per_measurement, "ingest.max_columns_per_measurement");
     }
     if (i < series.size()) {
       for (uint64_t h : series[i]) {
-        if (!state.series.count(h)) new_series[i].push_back(h);
+        if (!state.series.count(h)) out->series[i].push_back(h);
       }
-      total_new_series += new_series[i].size();
+      total_new_series += out->series[i].size();
     }
   }
   if (limits_.max_measurements_per_database > 0 &&
@@ -120,13 +121,24 @@ Status IngestLimits::Admit(const BatchSet& set) {
                       std::to_string(state.series.size() + total_new_series) + " series",
                   limits_.max_series_per_database, "ingest.max_series_per_database");
   }
-  DatabaseState& target = databases_[db];
-  for (size_t i = 0; i < set.batches().size(); ++i) {
-    auto [m_it, inserted] = target.measurements.try_emplace(set.batches()[i].measurement);
+  return Status::OK();
+}
+
+void IngestLimits::Record(const Additions& add) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DatabaseState& target = databases_[add.database];
+  for (size_t i = 0; i < add.measurements.size(); ++i) {
+    auto [m_it, inserted] = target.measurements.try_emplace(add.measurements[i]);
     if (inserted) ++measurements_;
-    for (std::string& c : new_columns[i]) m_it->second.columns.insert(std::move(c));
-    for (uint64_t h : new_series[i]) series_ += target.series.insert(h).second ? 1 : 0;
+    for (const std::string& c : add.columns[i]) m_it->second.columns.insert(c);
+    for (uint64_t h : add.series[i]) series_ += target.series.insert(h).second ? 1 : 0;
   }
+}
+
+Status IngestLimits::Admit(const BatchSet& set) {
+  Additions add;
+  ARC_RETURN_IF_ERROR(Check(set, &add));
+  Record(add);
   return Status::OK();
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "ingest/batch_set.h"
 
@@ -30,8 +31,21 @@ class IngestLimits {
 
   // Records a database and measurement that exist in storage.
   void Seed(const std::string& db, const std::string& measurement);
-  // Checks `set` against every limit and records what it adds, all or nothing.
-  // InvalidArgument naming the limit (and its config key) when one would be passed.
+  // What a request adds to the counts, once it is accepted.
+  struct Additions {
+    std::string database;
+    std::vector<std::string> measurements;
+    std::vector<std::vector<std::string>> columns;   // per measurement, lower case
+    std::vector<std::vector<uint64_t>> series;       // per measurement
+  };
+  // Checks `set` against every limit: InvalidArgument naming the limit (and its config key)
+  // when one would be passed; else fills `out` with what the request would add. Nothing is
+  // recorded, so a request refused later (503) uses up no quota.
+  Status Check(const BatchSet& set, Additions* out) const;
+  // Records an accepted request's additions. Concurrent requests checked against the same
+  // counts may pass a limit by what they add together (the limits are guards, not quotas).
+  void Record(const Additions& additions);
+  // Check, then Record.
   Status Admit(const BatchSet& set);
 
   struct Counts {

@@ -40,12 +40,13 @@ bool Overlaps(const std::vector<LsnRange>& ranges, uint64_t first, uint64_t last
 
 }  // namespace
 
-WalReplay::WalReplay(FileSystem* fs, std::string dir, Storage* storage,
+WalReplay::WalReplay(FileSystem* fs, std::string dir, Storage* storage, Quarantine* quarantine,
                      std::function<Worker*(int)> worker_for,
                      std::function<wal::Manifest*(int)> manifest_for)
     : fs_(fs),
       dir_(std::move(dir)),
       storage_(storage),
+      quarantine_(quarantine),
       worker_for_(std::move(worker_for)),
       manifest_for_(std::move(manifest_for)) {}
 
@@ -92,12 +93,14 @@ Status WalReplay::Run(const wal::LogListing& listing) {
     totals_.corrupted += t.corrupted;
     totals_.skipped += t.skipped;
     totals_.orphans_deleted += t.orphans_deleted;
+    totals_.quarantined += t.quarantined;
   }
   totals_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   LOG_INFO("WAL recovery complete: " << totals_.entries << " batches, " << totals_.records
                                      << " entries, " << totals_.corrupted << " corrupted, "
                                      << totals_.skipped << " skipped (already in Parquet), "
                                      << totals_.orphans_deleted << " orphan files removed, "
+                                     << totals_.quarantined << " quarantined, "
                                      << Mb(totals_.bytes) << " MB in " << totals_.seconds << " s");
   return Status::OK();
 }
@@ -136,7 +139,7 @@ Status WalReplay::RemoveOrphans(int worker, const std::vector<Segment>& segments
       last = e.lsn;
       if (e.lsn <= w) continue;
       Status st =
-          ScanPayloadHours(e.payload, [&](std::string_view db, std::string_view m, int64_t hour) {
+          ScanPayloadHours(e.payload, [&](std::string_view db, std::string_view m, int64_t hour, size_t) {
             if (!manifest->IsFlushed(std::string(db), std::string(m), e.lsn)) {
               touched.hours[{std::string(db), std::string(m)}].insert(hour);
             }
@@ -169,6 +172,24 @@ Status WalReplay::RemoveOrphans(int worker, const std::vector<Segment>& segments
     }
   }
   return Status::OK();
+}
+
+Status WalReplay::QuarantineEntry(int worker, const std::string& segment, uint64_t lsn,
+                                  std::string_view payload, const Status& why) {
+  const std::string reason = "WAL entry " + std::to_string(lsn) + " of worker " +
+                             std::to_string(worker) + " (" + segment + ") no longer decodes: " + why.message();
+  if (quarantine_ == nullptr) {
+    LOG_ERROR(reason << "; no quarantine: the entry is skipped");
+    return Status::OK();
+  }
+  const PayloadSummary summary = DescribePayload(payload);
+  std::string measurements;
+  for (const std::string& m : summary.measurements) measurements += (measurements.empty() ? "" : ",") + m;
+  Result<QuarantineRecord> r = quarantine_->Add(summary.database, measurements, {std::string(payload)},
+                                                summary.rows, reason, "replay",
+                                                "w" + std::to_string(worker) + "-" + std::to_string(lsn) + "/replay");
+  return r.status().WithContext("WAL recovery cannot quarantine entry " + std::to_string(lsn) +
+                                " of worker " + std::to_string(worker));
 }
 
 // Pass 2: replay every entry above the watermark into the worker's buffers, skipping the
@@ -217,9 +238,11 @@ Status WalReplay::ReplayEntries(int worker, std::vector<Segment>* segments, wal:
       std::unique_ptr<BatchSet> set;
       Status st = DecodeBatchSet(e.payload, &set);
       if (!st.ok()) {
-        ++corrupted;
-        LOG_ERROR("WAL " << seg.name << ": entry " << e.lsn
-                         << " does not decode: " << st.message());
+        // The CRC holds, so the bytes are what was acknowledged: a payload that no longer
+        // decodes (written by a version that accepted what this one refuses) is kept whole in
+        // the quarantine rather than dropped, and start-up goes on.
+        ARC_RETURN_IF_ERROR(QuarantineEntry(worker, seg.name, e.lsn, e.payload, st));
+        ++totals->quarantined;
         target->Replay({}, e.lsn, NowMicros());  // still registered, so the watermark passes it
         continue;
       }

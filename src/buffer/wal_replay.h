@@ -14,6 +14,7 @@
 
 #include "buffer/worker.h"
 #include "common/file_system.h"
+#include "storage/quarantine.h"
 #include "storage/storage.h"
 #include "wal/log_dir.h"
 #include "wal/manifest.h"
@@ -28,6 +29,7 @@ struct RecoveryTotals {
   uint64_t corrupted = 0;  // entries lost to corruption, plus unreadable files
   uint64_t skipped = 0;    // entries at or below a watermark or already flushed
   uint64_t orphans_deleted = 0;
+  uint64_t quarantined = 0;     // entries that no longer decode, kept in the quarantine
   double seconds = 0;
 };
 
@@ -35,7 +37,9 @@ class WalReplay {
  public:
   // `worker_for(k)` gives the Worker that replays worker k's entries (with its manifest
   // attached); `manifest_for(k)` its loaded manifest. Every pointer must outlive Run.
-  WalReplay(FileSystem* fs, std::string dir, Storage* storage,
+  // `quarantine` (may be null: such entries are then skipped and logged) receives entries
+  // that pass their CRC but no longer decode.
+  WalReplay(FileSystem* fs, std::string dir, Storage* storage, Quarantine* quarantine,
             std::function<Worker*(int)> worker_for,
             std::function<wal::Manifest*(int)> manifest_for);
 
@@ -65,12 +69,15 @@ class WalReplay {
   Status RecoverWorker(int worker, std::vector<Segment>* segments, RecoveryTotals* totals);
   Status RemoveOrphans(int worker, const std::vector<Segment>& segments, wal::Manifest* manifest,
                        RecoveryTotals* totals);
+  Status QuarantineEntry(int worker, const std::string& segment, uint64_t lsn,
+                         std::string_view payload, const Status& why);
   Status ReplayEntries(int worker, std::vector<Segment>* segments, wal::Manifest* manifest,
                        RecoveryTotals* totals);
 
   FileSystem* const fs_;
   const std::string dir_;
   Storage* const storage_;
+  Quarantine* const quarantine_;
   const std::function<Worker*(int)> worker_for_;
   const std::function<wal::Manifest*(int)> manifest_for_;
   RecoveryTotals totals_;

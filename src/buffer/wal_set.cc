@@ -7,8 +7,8 @@
 
 namespace arc {
 
-WalSet::WalSet(const Config& config, FileSystem* fs, Storage* storage)
-    : config_(config), fs_(fs), storage_(storage) {}
+WalSet::WalSet(const Config& config, FileSystem* fs, Storage* storage, Quarantine* quarantine)
+    : config_(config), fs_(fs), storage_(storage), quarantine_(quarantine) {}
 
 wal::WalOptions WalSet::WriterOptions(int worker) const {
   wal::WalOptions o;
@@ -47,7 +47,7 @@ Status WalSet::Open(Flusher* flusher, const std::vector<Worker*>& workers) {
   for (Worker* w : workers_) w->SetMaxBufferRows(replay_rows);
   for (Worker* w : workers_) w->RequireWal();
   for (int k : ids) worker_for(k)->AttachWal(nullptr, manifests_.at(k).get());
-  WalReplay replay(fs_, dir, storage_, worker_for, [&](int k) { return manifests_.at(k).get(); });
+  WalReplay replay(fs_, dir, storage_, quarantine_, worker_for, [&](int k) { return manifests_.at(k).get(); });
   ARC_RETURN_IF_ERROR(replay.Run(listing));
   for (int k : ids) worker_for(k)->FlushOlderThan(INT64_MAX);
   for (Worker* w : workers_) w->SetMaxBufferRows(config_.ingest.max_buffer_size);

@@ -26,8 +26,8 @@ namespace arc {
 
 class WalSet {
  public:
-  // `fs` and `storage` must outlive the set.
-  WalSet(const Config& config, FileSystem* fs, Storage* storage);
+  // `fs`, `storage` and `quarantine` (may be null) must outlive the set.
+  WalSet(const Config& config, FileSystem* fs, Storage* storage, Quarantine* quarantine);
 
   // Recovery, then a fresh segment per worker: replays every worker's log (ids found on disk
   // included) into `workers` (ids 1..N; logs of other ids through temporary workers), hands
@@ -60,6 +60,7 @@ class WalSet {
   const Config config_;
   FileSystem* const fs_;
   Storage* const storage_;
+  Quarantine* const quarantine_;
   std::vector<Worker*> workers_;                           // ids 1..N
   std::map<int, std::unique_ptr<wal::Manifest>> manifests_;  // every id, on disk or live
   std::map<int, wal::WorkerResume> resume_;

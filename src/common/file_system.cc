@@ -71,6 +71,23 @@ class PosixFileLock final : public FileLock {
   int fd_;
 };
 
+// syncfs(2) reports the file system's write-back errors (since Linux 5.8) to each descriptor
+// once, counted from when that descriptor was opened: a descriptor opened afresh for each
+// call would miss an error another caller had already seen, so this one stays open.
+class PosixFileSystemSync final : public FileSystemSync {
+ public:
+  PosixFileSystemSync(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixFileSystemSync() override { ::close(fd_); }
+  Status Sync() override {
+    if (::syncfs(fd_) != 0) return Status::FromErrno(errno, "syncfs " + path_);
+    return Status::OK();
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
 class PosixFileSystem final : public FileSystem {
  public:
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
@@ -138,15 +155,10 @@ class PosixFileSystem final : public FileSystem {
     return SyncDir(parent);
   }
 
-  Status SyncFileSystem(const std::string& path) override {
+  Result<std::unique_ptr<FileSystemSync>> OpenFileSystemSync(const std::string& path) override {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Status::FromErrno(errno, "open " + path);
-    // syncfs reports write-back errors of the whole file system since Linux 5.8.
-    const int rc = ::syncfs(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) return Status::FromErrno(err, "syncfs " + path);
-    return Status::OK();
+    return std::unique_ptr<FileSystemSync>(std::make_unique<PosixFileSystemSync>(path, fd));
   }
 
   Result<std::vector<DirEntry>> ListDir(const std::string& dir) override {

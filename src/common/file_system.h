@@ -32,6 +32,13 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// See FileSystem::OpenFileSystemSync. Not thread-safe: callers serialize Sync.
+class FileSystemSync {
+ public:
+  virtual ~FileSystemSync() = default;
+  virtual Status Sync() = 0;
+};
+
 struct DirEntry {
   std::string name;
   bool is_dir = false;
@@ -50,9 +57,11 @@ class FileSystem {
   // Opens an existing file written by someone else (DuckDB) and fsyncs it.
   virtual Status SyncFile(const std::string& path) = 0;
   virtual Status SyncDir(const std::string& dir) = 0;
-  // Makes everything written to the file system holding `path` durable, files and names
-  // (syncfs(2)): one call instead of an fsync per file when many small files are published.
-  virtual Status SyncFileSystem(const std::string& path) = 0;
+  // A handle on the file system holding `path` whose Sync makes everything written to it
+  // durable, files and names (syncfs(2) on a descriptor kept open): one call instead of an
+  // fsync per file when many small files are published. Its Sync reports every write-back
+  // error of that file system since the handle was opened, whoever else saw it first.
+  virtual Result<std::unique_ptr<FileSystemSync>> OpenFileSystemSync(const std::string& path) = 0;
   // Atomic replace within one file system. The caller syncs the directory.
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
   virtual Status Remove(const std::string& path) = 0;

@@ -1,5 +1,7 @@
 #include "ingest/batch_codec.h"
 
+#include <set>
+
 #include "ingest/msgpack_decoder.h"
 #include "ingest/msgpack_reader.h"
 #include "ingest/msgpack_writer.h"
@@ -92,8 +94,7 @@ Status DecodeBatchSet(std::string_view payload, std::unique_ptr<BatchSet>* out) 
   return Status::OK();
 }
 
-Status ScanPayloadHours(std::string_view payload,
-                        const std::function<void(std::string_view, std::string_view, int64_t)>& fn) {
+Status ScanPayloadHours(std::string_view payload, const PayloadHourFn& fn) {
   std::string db;
   ARC_RETURN_IF_ERROR(ReadDatabase(payload, &db));
   // Items are small maps; decode only "m" and the "time" column of each.
@@ -131,14 +132,19 @@ Status ScanPayloadHours(std::string_view payload,
               continue;
             }
             ARC_RETURN_IF_ERROR(r.Next(&arr));
+            // One call per run of rows in one hour ("m" precedes "columns" in our encoding).
             int64_t last = INT64_MIN;
+            size_t run = 0;
             for (uint32_t t = 0; t < arr.length; ++t) {
               MsgValue v;
               ARC_RETURN_IF_ERROR(r.Next(&v));
               const int64_t hour = HourOf(v.i);
-              if (hour != last) fn(db, m, hour);  // "m" precedes "columns" in our encoding
+              if (hour != last && run > 0) fn(db, m, last, run);
+              if (hour != last) run = 0;
+              ++run;
               last = hour;
             }
+            if (run > 0) fn(db, m, last, run);
           }
         } else {
           ARC_RETURN_IF_ERROR(r.Skip());
@@ -147,6 +153,19 @@ Status ScanPayloadHours(std::string_view payload,
     }
   }
   return Status::OK();
+}
+
+PayloadSummary DescribePayload(std::string_view payload) {
+  PayloadSummary out;
+  std::set<std::string> measurements;
+  const Status st = ScanPayloadHours(payload, [&](std::string_view db, std::string_view m, int64_t, size_t rows) {
+    out.database = std::string(db);
+    measurements.insert(std::string(m));
+    out.rows += rows;
+  });
+  out.readable = st.ok();
+  out.measurements.assign(measurements.begin(), measurements.end());
+  return out;
 }
 
 }  // namespace arc

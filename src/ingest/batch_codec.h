@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "ingest/batch_set.h"
@@ -22,9 +23,19 @@ std::string EncodeBatchSet(const BatchSet& set);
 // Corruption naming the problem when the document does not decode.
 Status DecodeBatchSet(std::string_view payload, std::unique_ptr<BatchSet>* out);
 
-// Calls `fn(database, measurement, hour)` for each distinct (measurement, UTC hour) run of the
-// payload's times without decoding the other columns (cheap first pass of recovery).
-Status ScanPayloadHours(std::string_view payload,
-                        const std::function<void(std::string_view, std::string_view, int64_t)>& fn);
+// Calls `fn(database, measurement, hour, rows)` for each run of the payload's rows in one UTC
+// hour, without decoding the other columns (cheap first pass of recovery).
+using PayloadHourFn = std::function<void(std::string_view, std::string_view, int64_t, size_t)>;
+Status ScanPayloadHours(std::string_view payload, const PayloadHourFn& fn);
+
+// What can be told of a payload without decoding it (for describing one that no longer
+// decodes): its database, measurements and row count, as far as they are readable.
+struct PayloadSummary {
+  std::string database;
+  std::vector<std::string> measurements;
+  size_t rows = 0;
+  bool readable = false;   // the names and time columns could be walked
+};
+PayloadSummary DescribePayload(std::string_view payload);
 
 }  // namespace arc

@@ -40,19 +40,28 @@ TEST(BatchCodecTest, ScansHoursWithoutDecoding) {
                                 Precision::kNanoseconds, 0, &set)
                   .ok());
   std::map<std::string, std::vector<int64_t>> hours;
+  std::map<std::string, std::vector<size_t>> runs;
   ASSERT_TRUE(ScanPayloadHours(EncodeBatchSet(set), [&](std::string_view db, std::string_view m,
-                                                        int64_t h) {
+                                                        int64_t h, size_t rows) {
                 EXPECT_EQ(db, "db");
                 hours[std::string(m)].push_back(h);
+                runs[std::string(m)].push_back(rows);
               }).ok());
   EXPECT_EQ(hours["cpu"], (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(runs["cpu"], (std::vector<size_t>{2, 1}));
   EXPECT_EQ(hours["mem"], (std::vector<int64_t>{0}));
+  const PayloadSummary summary = DescribePayload(EncodeBatchSet(set));
+  EXPECT_TRUE(summary.readable);
+  EXPECT_EQ(summary.database, "db");
+  EXPECT_EQ(summary.measurements, (std::vector<std::string>{"cpu", "mem"}));
+  EXPECT_EQ(summary.rows, 4u);
 }
 
 TEST(BatchCodecTest, GarbageIsCorruption) {
   std::unique_ptr<BatchSet> out;
   EXPECT_EQ(DecodeBatchSet("\x92\x01\x02", &out).code(), StatusCode::kCorruption);
-  EXPECT_FALSE(ScanPayloadHours("\xc1", [](auto, auto, auto) {}).ok());
+  EXPECT_FALSE(ScanPayloadHours("\xc1", [](auto, auto, auto, auto) {}).ok());
+  EXPECT_FALSE(DescribePayload("\xc1").readable);
 }
 
 }  // namespace

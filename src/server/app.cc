@@ -97,7 +97,9 @@ Status App::Start() {
   ARC_ASSIGN_OR_RETURN(query_engine_, QueryEngine::Open(config_, engine_.get(),
                                                         config_.storage.backend == StorageBackend::kLocal ? nullptr : storage_.get()));
   queries_ = std::make_unique<QueryHandler>(query_engine_.get());
-  router_ = std::make_unique<Router>(writes_.get(), wal_.get(), queries_.get(), tokens_.get(), engine_.get());
+  quarantine_ = std::make_unique<QuarantineHandler>(engine_.get());
+  router_ = std::make_unique<Router>(writes_.get(), wal_.get(), queries_.get(), quarantine_.get(),
+                                     tokens_.get(), engine_.get());
   HttpServer::Options opts;
   opts.host = config_.server.host;
   opts.port = config_.server.port;
@@ -123,13 +125,22 @@ Status App::Start() {
 }
 
 void App::Shutdown() {
+  int64_t none = 0;
+  shutdown_requested_ns_.compare_exchange_strong(
+      none, std::chrono::steady_clock::now().time_since_epoch().count());
   if (router_) router_->SetReady(false);
   if (server_) server_->Stop(5000);
 }
 
 void App::Run() {
   server_->Wait();
-  engine_->Shutdown();
+  const int64_t since = shutdown_requested_ns_.load();
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (since != 0) {
+    deadline = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(since)) +
+               std::chrono::seconds(config_.server.shutdown_timeout_seconds);
+  }
+  engine_->ShutdownBy(deadline);
   LOG_INFO("arc stopped");
 }
 

@@ -1,6 +1,7 @@
 // App: builds the server from a Config, runs it, and shuts it down gracefully.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -39,6 +40,7 @@ class App {
   Status OpenStorage();
 
   const Config config_;
+  std::atomic<int64_t> shutdown_requested_ns_{0};  // steady clock, 0 = not yet
   std::vector<std::unique_ptr<FileLock>> locks_;   // held for the life of the process
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<IngestEngine> engine_;
@@ -47,6 +49,7 @@ class App {
   std::unique_ptr<WalHandler> wal_;
   std::unique_ptr<QueryEngine> query_engine_;
   std::unique_ptr<QueryHandler> queries_;
+  std::unique_ptr<QuarantineHandler> quarantine_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> server_;
 };

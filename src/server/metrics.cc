@@ -149,6 +149,15 @@ std::string RenderMetrics(const HttpMetrics& http,
   const IngestStats s = engine.stats();
   Simple(&out, "arc_buffered_rows", "gauge", "Rows held in memory buffers, not yet handed to a flush.", double(s.buffered_rows));
   Simple(&out, "arc_flush_pending_rows", "gauge", "Rows queued for or being written to Parquet.", double(s.flusher.pending_rows));
+  Simple(&out, "arc_flush_pending_bytes", "gauge", "Memory held by rows queued for a flush.", double(s.flusher.pending_bytes));
+  Simple(&out, "arc_flush_pending_files", "gauge", "Measurements queued for a flush (about one file each).", double(s.flusher.pending_parts));
+  Simple(&out, "arc_admission_waiting_requests", "gauge", "Writes waiting for room in the flush queue (back-pressure).", double(s.admission_waiting));
+  Simple(&out, "arc_quarantine_records", "gauge", "Quarantined requests' records on disk (GET /api/v1/quarantine).", double(s.quarantine.records));
+  Simple(&out, "arc_quarantine_rows", "gauge", "Rows held in the quarantine.", double(s.quarantine.rows));
+  Simple(&out, "arc_quarantined_rows_total", "counter", "Rows quarantined since start.", double(s.quarantine.rows_added));
+  Simple(&out, "arc_databases", "gauge", "Databases known to the cardinality limits.", double(s.cardinality.databases));
+  Simple(&out, "arc_measurements", "gauge", "Measurements known to the cardinality limits.", double(s.cardinality.measurements));
+  Simple(&out, "arc_series_seen", "gauge", "Series (measurement + tag set) accepted since start.", double(s.cardinality.series));
   Simple(&out, "arc_flushes_total", "counter", "Buffer flushes written to storage.", double(s.flusher.jobs_written));
   Simple(&out, "arc_flush_errors_total", "counter", "Failed flush attempts (each is retried).", double(s.flusher.errors));
   Simple(&out, "arc_storage_errors_total", "counter", "Storage write failures (failed flush attempts).", double(s.flusher.errors));

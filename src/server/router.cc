@@ -19,18 +19,21 @@ HttpResponse Json(int status, const nlohmann::json& j) {
 
 }  // namespace
 
-Router::Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries, TokenStore* tokens,
-               const IngestEngine* engine)
-    : writes_(writes), wal_(wal), queries_(queries), engine_(engine), tokens_(tokens) {}
+Router::Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
+               QuarantineHandler* quarantine, TokenStore* tokens, const IngestEngine* engine)
+    : writes_(writes), wal_(wal), queries_(queries), quarantine_(quarantine), engine_(engine),
+      tokens_(tokens) {}
 
 std::string Router::EndpointLabel(const std::string& path) {
   static const char* const kKnown[] = {
       "/api/v1/write/msgpack", "/api/v1/write/line-protocol", "/write", "/api/v2/write",
       "/api/v1/query", "/api/v1/measurements", "/api/v1/auth/tokens", "/api/wal/status",
-      "/api/wal/files", "/api/wal/health", "/api/wal/cleanup", "/health", "/ready", "/metrics"};
+      "/api/wal/files", "/api/wal/health", "/api/wal/cleanup", "/health", "/ready", "/metrics",
+      "/api/v1/quarantine", "/api/v1/quarantine/replay"};
   for (const char* k : kKnown) {
     if (path == k) return path;
   }
+  if (path.rfind("/api/v1/quarantine/", 0) == 0) return "/api/v1/quarantine/{id}";
   return "other";
 }
 
@@ -88,6 +91,12 @@ void Router::Handle(HttpRequest&& request, HttpServer::Responder respond_raw) {
     if (!ready_) return respond(ErrorResponse(Status::Unavailable("server is not ready")));
     return writes_->Handle(request, route.format, route.dialect, &write_counters_[i], std::move(respond));
   }
+  if (p == "/api/v1/quarantine/replay") {
+    if (request.method != "POST") return respond(JsonError(405, "use POST for " + p));
+    Status st = Authorize(tokens_, request, Permission::kAdmin);
+    if (!st.ok()) return respond(ErrorResponse(st));
+    return quarantine_->Replay(request, std::move(respond));
+  }
   respond(HandleSync(request));
 }
 
@@ -127,6 +136,18 @@ HttpResponse Router::HandleSync(const HttpRequest& request) {
     Status st = Authorize(tokens_, request, Permission::kRead);
     if (!st.ok()) return ErrorResponse(st);
     return query ? queries_->Query(request) : queries_->Measurements();
+  }
+  if (p == "/api/v1/quarantine") {
+    if (request.method != "GET") return JsonError(405, "use GET for " + p);
+    Status st = Authorize(tokens_, request, Permission::kRead);
+    if (!st.ok()) return ErrorResponse(st);
+    return quarantine_->List();
+  }
+  if (p.rfind("/api/v1/quarantine/", 0) == 0) {
+    if (request.method != "DELETE") return JsonError(405, "use DELETE for " + p);
+    Status st = Authorize(tokens_, request, Permission::kAdmin);
+    if (!st.ok()) return ErrorResponse(st);
+    return quarantine_->Delete(p.substr(std::string("/api/v1/quarantine/").size()));
   }
   if (p == "/api/v1/auth/tokens") {
     if (!post) return JsonError(405, "use POST for " + p);

@@ -8,6 +8,7 @@
 #include "server/http_server.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
+#include "server/quarantine_handler.h"
 #include "server/query_handler.h"
 #include "server/token_store.h"
 #include "server/wal_handler.h"
@@ -18,8 +19,8 @@ namespace arc {
 class Router {
  public:
   // `tokens` is null when auth is disabled. Every pointer must outlive the router.
-  Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries, TokenStore* tokens,
-         const IngestEngine* engine);
+  Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
+         QuarantineHandler* quarantine, TokenStore* tokens, const IngestEngine* engine);
 
   // Handles one request; `respond` may be called on another thread (WAL writes). Thread-safe.
   void Handle(HttpRequest&& request, HttpServer::Responder respond);
@@ -38,6 +39,7 @@ class Router {
   WriteHandler* const writes_;
   WalHandler* const wal_;
   QueryHandler* const queries_;
+  QuarantineHandler* const quarantine_;
   const IngestEngine* const engine_;
   HttpMetrics metrics_;
   WriteCounters write_counters_[4];

@@ -96,7 +96,10 @@ Result<std::vector<DataFile>> ParquetWriter::Prepare(const WriteTarget& target,
                                                      const std::vector<Batch>& batches) {
   if (reopen_) {
     LOG_WARN("Parquet writer: reopening its DuckDB after an engine error");
-    ARC_RETURN_IF_ERROR(Open());
+    Status st = Open();
+    // The machine's trouble (memory, threads), not the rows': an I/O-class error, retried
+    // with backoff and never counted against the rows (only COPY failures are).
+    if (!st.ok()) return Status::IOError("cannot reopen the Parquet writer's DuckDB: " + st.message());
   }
   const FlushView view(batches);
   if (!view.consistent()) {

@@ -35,8 +35,9 @@ class ParquetWriter {
 
   // Writes every row of `batches` (one measurement's; column types agree), sorted by time, to
   // one temp file per UTC hour, named for `target`. Nothing is visible yet: publish the files
-  // with Storage::CommitAll. On error the temp files are removed. Errors: IOError/NoSpace/
-  // Unavailable are transient (disk, memory, an engine reopen); InvalidArgument and Internal
+  // with Storage::CommitAll. On error the temp files are removed. Errors: IOError/NoSpace are
+  // the machine's (disk, a failed engine reopen); Unavailable is the engine running out of
+  // memory while writing these rows (theirs or the machine's); InvalidArgument and Internal
   // come from the rows themselves and repeat (see IsDataDependent).
   Result<std::vector<DataFile>> Prepare(const WriteTarget& target, const std::vector<Batch>& batches);
   // Prepare, then Storage::CommitAll.

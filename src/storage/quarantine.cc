@@ -49,7 +49,7 @@ std::string EncodeSegment(const std::vector<std::string>& payloads, int64_t crea
 nlohmann::json Describe(const QuarantineRecord& r) {
   return {{"id", r.id},           {"database", r.database}, {"measurement", r.measurement},
           {"rows", r.rows},       {"entries", r.entries},   {"reason", r.reason},
-          {"source", r.source},   {"created_us", r.created_us}};
+          {"source", r.source},   {"created_us", r.created_us}, {"key", r.key}};
 }
 
 }  // namespace
@@ -110,8 +110,17 @@ Status Quarantine::Recount() {
 
 Result<QuarantineRecord> Quarantine::Add(const std::string& database, const std::string& measurement,
                                          const std::vector<std::string>& payloads, uint64_t rows,
-                                         const std::string& reason, const std::string& source) {
+                                         const std::string& reason, const std::string& source,
+                                         const std::string& key) {
+  std::lock_guard<std::mutex> adding(add_mu_);  // the key check and the write are one step
+  if (!key.empty()) {
+    ARC_ASSIGN_OR_RETURN(std::vector<QuarantineRecord> existing, List());
+    for (QuarantineRecord& r : existing) {
+      if (r.key == key) return r;
+    }
+  }
   QuarantineRecord r;
+  r.key = key;
   r.created_us = NowUs();
   r.id = "q" + std::to_string(r.created_us) + "-" + std::to_string(next_++);
   r.database = database;
@@ -157,6 +166,7 @@ Result<std::vector<QuarantineRecord>> Quarantine::List() const {
       r.rows = j.value("rows", uint64_t{0});
       r.entries = j.value("entries", uint64_t{0});
       r.created_us = j.value("created_us", int64_t{0});
+      r.key = j.value("key", "");
     } catch (const std::exception& ex) {
       r.reason = std::string("unreadable description: ") + ex.what();
     }
@@ -195,6 +205,25 @@ Status Quarantine::Remove(const std::string& id) {
   if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
   ARC_RETURN_IF_ERROR(fs_->Remove(DescriptionPath(id)));
   ARC_RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  return Recount();
+}
+
+Status Quarantine::Shrink(const std::string& id, const std::vector<std::string>& remaining,
+                          uint64_t rows, const std::string& reason) {
+  if (!IsQuarantineId(id) || !fs_->Exists(DescriptionPath(id))) {
+    return Status::NotFound("no quarantine record " + id.substr(0, 80));
+  }
+  Result<std::string> text = fs_->ReadFile(DescriptionPath(id));
+  ARC_RETURN_IF_ERROR(text.status());
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded()) j = nlohmann::json::object();
+  j["rows"] = rows;
+  j["entries"] = remaining.size();
+  j["reason"] = reason.substr(0, 2000);
+  // The rows first: after a crash in between, the description overstates the rows, never the
+  // other way round (which would hide rows already replayed).
+  ARC_RETURN_IF_ERROR(WriteFileAtomically(fs_, DataPath(id), EncodeSegment(remaining, j.value("created_us", int64_t{0}))));
+  ARC_RETURN_IF_ERROR(WriteFileAtomically(fs_, DescriptionPath(id), j.dump()));
   return Recount();
 }
 

@@ -25,6 +25,44 @@ Status S3Storage::Commit(const std::string& temp_path, const std::string& relati
   return Status::OK();
 }
 
+Status S3Storage::Stage(std::vector<DataFile>* files) {
+  for (DataFile& f : *files) {
+    Result<uint64_t> size = fs_->FileSize(f.temp_path);
+    Status st = size.status();
+    if (st.ok()) st = client_.UploadFile(prefix_ + f.relative_path, f.temp_path);
+    if (!st.ok()) return Withdraw(files, st);
+    f.bytes = *size;
+    f.staged = true;
+  }
+  return Status::OK();
+}
+
+// The cache needs no sync: a cache file lost in a crash is downloaded again.
+Status S3Storage::Expose(std::vector<DataFile>* files) {
+  for (DataFile& f : *files) {
+    const std::string local = JoinPath(cache_root_, f.relative_path);
+    Status st = fs_->CreateDirs(DirName(local), /*sync=*/false);
+    if (st.ok()) st = fs_->Rename(f.temp_path, local);
+    if (!st.ok()) return Withdraw(files, st);
+    f.temp_path.clear();
+    f.exposed = true;
+  }
+  return Status::OK();
+}
+
+Status S3Storage::Withdraw(std::vector<DataFile>* files, const Status& why) {
+  for (DataFile& f : *files) {
+    if (f.staged && !f.exposed) {
+      Status undo = client_.DeleteObject(prefix_ + f.relative_path);
+      if (undo.ok()) f.staged = false;
+      else LOG_WARN("could not delete uploaded " << f.relative_path << " after a failed publish: " << undo.ToString());
+      // Still staged: exposed for the caller's bookkeeping, so it is deleted before a retry.
+      if (!undo.ok()) f.exposed = true;
+    }
+  }
+  return Storage::Withdraw(files, why);
+}
+
 Result<std::vector<std::string>> S3Storage::List(const std::string& relative_dir) {
   const std::string prefix = prefix_ + relative_dir + "/";
   ARC_ASSIGN_OR_RETURN(std::vector<std::string> keys, client_.ListKeys(prefix));

@@ -23,6 +23,12 @@ class S3Storage final : public Storage {
   // Uploads (PUT or multipart), then keeps the file in the local cache. OK means the object
   // is in the bucket. Thread-safe.
   Status Commit(const std::string& temp_path, const std::string& relative_path, uint64_t* bytes) override;
+  // Stage uploads every file (the object is durable in the bucket); Expose moves the temp
+  // files into the read cache (what this server's queries read); Seal has nothing left to do.
+  Status Stage(std::vector<DataFile>* files) override;
+  Status Expose(std::vector<DataFile>* files) override;
+  // Also deletes objects uploaded by Stage but never exposed.
+  Status Withdraw(std::vector<DataFile>* files, const Status& why) override;
   void Discard(const std::string& temp_path) override { cache_.Discard(temp_path); }
   Result<std::vector<std::string>> List(const std::string& relative_dir) override;
   Status Delete(const std::string& relative_path) override;

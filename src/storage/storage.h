@@ -1,5 +1,12 @@
 // Storage: where finished Parquet files are published: a local directory (LocalStorage) or an
 // S3-compatible bucket with a local read cache (S3Storage).
+//
+// A set of files is published in three steps, so that only the instant they become visible
+// has to happen under the caller's view lock (queries wait on it):
+//   Stage   the data durable where it will be read from (fsync, or upload); not yet visible
+//   Expose  visible under the final names (renames); quick
+//   Seal    the names durable (directory syncs); only now does a crash keep the files
+// Any step that fails withdraws the set (Withdraw) and returns the error.
 #pragma once
 
 #include <cstdint>
@@ -11,29 +18,40 @@
 
 namespace arc {
 
-// A data file on its way to publication, then published.
+// A data file on its way to publication.
 struct DataFile {
-  std::string temp_path;       // where it was written; empty once published
+  std::string temp_path;       // where it was written; empty once exposed
   std::string relative_path;   // <db>/<measurement>/YYYY/MM/DD/HH/<stem>.parquet
   size_t rows = 0;
-  uint64_t bytes = 0;          // set when published
+  uint64_t bytes = 0;          // set by Stage
+  bool staged = false;         // data durable (and, for S3, uploaded)
+  bool exposed = false;        // visible under relative_path
+  uint64_t sync_epoch = 0;     // the storage's own bookkeeping between the steps
 };
 
 class Storage {
  public:
   virtual ~Storage() = default;
-  // A fresh local path where the caller may write a file for Commit. Thread-safe.
+  // A fresh local path where the caller may write a file for publication. Thread-safe.
   virtual std::string NewTempPath() = 0;
-  // Publishes the finished temp file at `relative_path` (<db>/<measurement>/YYYY/MM/DD/HH/f).
-  // OK means the file is durable at its final place and the temp file is gone; `*bytes` is
-  // its size. Thread-safe.
+  // Publishes one finished temp file at `relative_path`, all three steps. OK means the file
+  // is durable at its final place and the temp file is gone; `*bytes` is its size.
+  // Thread-safe.
   virtual Status Commit(const std::string& temp_path, const std::string& relative_path,
                         uint64_t* bytes) = 0;
-  // Publishes every file, all or nothing: OK means all are durable at their places (bytes
-  // set, temp_path cleared); on error none is published (those this call had published are
-  // deleted again, best effort and logged) and every temp file is removed. The default
-  // commits one by one; a backend may batch the syncs. Thread-safe.
-  virtual Status CommitAll(std::vector<DataFile>* files);
+
+  // The three steps for a set of files (see above). Each is all or nothing: on error the set
+  // is withdrawn. The defaults publish file by file with Commit in Expose. Thread-safe.
+  virtual Status Stage(std::vector<DataFile>* files);
+  virtual Status Expose(std::vector<DataFile>* files);
+  virtual Status Seal(std::vector<DataFile>* files);
+  // Stage, Expose and Seal in a row.
+  Status CommitAll(std::vector<DataFile>* files);
+  // Undoes a failed publication: deletes exposed files (and staged uploads), removes temp
+  // files. A file whose delete fails stays `exposed` (logged): the caller must delete it
+  // before publishing its rows under another name. Returns `why`.
+  virtual Status Withdraw(std::vector<DataFile>* files, const Status& why);
+
   // Removes a temp file after a failed write (best effort). Thread-safe.
   virtual void Discard(const std::string& temp_path) = 0;
   // File names (not directories) directly in `relative_dir`; empty when it does not exist.
@@ -49,11 +67,6 @@ class Storage {
     (void)db, (void)measurement, (void)min_hour, (void)max_hour;
     return Status::OK();
   }
-
- protected:
-  // CommitAll's failure path: deletes files[0, published) again and discards the temp files
-  // of files[published, end). Returns `why`.
-  Status Withdraw(std::vector<DataFile>* files, size_t published, const Status& why);
 };
 
 }  // namespace arc

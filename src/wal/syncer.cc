@@ -42,6 +42,12 @@ void Syncer::WhenDurable(uint64_t lsn, Callback done) {
     lock.unlock();
     return done(why);
   }
+  // Written to a file abandoned by a heal before a sync covered it: never durable. (The
+  // writer releases its lock between the append and this call, so a heal can come between.)
+  if (lsn >= abandoned_from_ && lsn <= abandoned_through_) {
+    lock.unlock();
+    return done(Status::Unavailable("the WAL segment holding this write failed and was abandoned"));
+  }
   if (mode_ == SyncMode::kAsync || synced_lsn_ >= lsn) {
     lock.unlock();
     return done(Status::OK());
@@ -60,8 +66,15 @@ void Syncer::Poison(const Status& why) {
   FailAll(&lock);
 }
 
-void Syncer::Heal() {
+void Syncer::Abandon(uint64_t through) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (through > synced_lsn_) {
+    abandoned_from_ = synced_lsn_ + 1;
+    abandoned_through_ = through;
+    synced_lsn_ = through;
+  }
+  abandoned_file_ = file_;
+  written_lsn_ = std::max(written_lsn_, through);
   poison_ = Status::OK();
 }
 
@@ -135,6 +148,7 @@ void Syncer::Run() {
     const Status st = file->Sync(mode_ == SyncMode::kFsync ? SyncKind::kFull : SyncKind::kData);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     lock.lock();
+    if (!st.ok() && file == abandoned_file_) continue;  // healed meanwhile: that file is given up
     if (!st.ok()) {
       ++stats_.sync_failures;
       lock.unlock();

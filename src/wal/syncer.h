@@ -49,8 +49,10 @@ class Syncer {
   void WhenDurable(uint64_t lsn, Callback done);
   // Marks the WAL failed: every waiter gets `why`, later WhenDurable calls too. Thread-safe.
   void Poison(const Status& why);
-  // Clears a poison (after a successful rotation to a fresh file, for ENOSPC only).
-  void Heal();
+  // Clears the poison after the log moved to a fresh file: entries up to `through` that no
+  // sync covered stay lost with the abandoned file (WhenDurable fails them, even when asked
+  // only now), and a late failure of a sync of that file no longer poisons. Thread-safe.
+  void Abandon(uint64_t through);
   Status poisoned() const;
   uint64_t synced_lsn() const;
   SyncStats stats() const;
@@ -71,6 +73,8 @@ class Syncer {
   std::shared_ptr<WritableFile> file_;
   uint64_t written_lsn_ = 0;
   uint64_t synced_lsn_ = 0;
+  uint64_t abandoned_from_ = 1, abandoned_through_ = 0;   // empty when from > through
+  std::shared_ptr<WritableFile> abandoned_file_;
   Status poison_;
   std::vector<Waiter> waiters_;
   SyncStats stats_;

@@ -88,8 +88,7 @@ Status WalWriter::Heal(int64_t now_us) {
   Status st = OpenSegment(now_us);
   if (st.ok()) st = file_->Sync(SyncKind::kFull);
   if (!st.ok()) return Unavailable(st);
-  syncer_.SyncedThrough(next_lsn_.load() - 1);
-  syncer_.Heal();
+  syncer_.Abandon(next_lsn_.load() - 1);
   poisoned_seen_us_ = 0;
   ++rotations_;
   LOG_INFO("WAL of worker " << options_.worker << " healed after \"" << poison.message()

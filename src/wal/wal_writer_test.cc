@@ -136,6 +136,27 @@ TEST_F(WalWriterTest, FailedFsyncPoisonsAndNothingIsAcknowledged) {
   EXPECT_NE(w->segments().back().name, poisoned_segment);
 }
 
+// Regression (review of issue 10): the worker asks for durability only after releasing its
+// lock, so a heal can come between an append and its WhenDurable; the entry was written to
+// the abandoned file and must never be acknowledged.
+TEST_F(WalWriterTest, EntryOfAnAbandonedSegmentIsNeverAcknowledged) {
+  auto w = Open();
+  fs_->FailSyncs(1);
+  Result<uint64_t> lsn = w->Append(Payload(1), kNow);
+  ASSERT_TRUE(lsn.ok());
+  // The syncer only syncs when someone waits: one waiter makes the sync happen and fail.
+  std::promise<Status> first;
+  w->WhenDurable(*lsn, [&](Status s) { first.set_value(s); });
+  ASSERT_FALSE(first.get_future().get().ok());
+  ASSERT_FALSE(w->Heal(kNow + 1).ok());  // first sight
+  ASSERT_TRUE(w->Heal(kNow + 1100000).ok());
+  std::promise<Status> late;
+  w->WhenDurable(*lsn, [&](Status s) { late.set_value(s); });
+  EXPECT_FALSE(late.get_future().get().ok()) << "written to the abandoned segment";
+  auto next = AppendDurably(w.get(), Payload(2), kNow + 1100001);
+  EXPECT_TRUE(next.ok()) << next.status().ToString();
+}
+
 TEST_F(WalWriterTest, NoSpaceAtEveryByteOfAnAppend) {
   const std::string a = Payload(1), b = Payload(2), c = Payload(3);
   for (size_t k = 0; k < kEntryHeaderSize + b.size(); ++k) {

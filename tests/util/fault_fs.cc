@@ -113,7 +113,19 @@ Status FaultFileSystem::Remove(const std::string& path) {
   return Status::OK();
 }
 
-Status FaultFileSystem::SyncFileSystem(const std::string&) {
+Result<std::unique_ptr<FileSystemSync>> FaultFileSystem::OpenFileSystemSync(const std::string&) {
+  class Handle final : public FileSystemSync {
+   public:
+    explicit Handle(FaultFileSystem* fs) : fs_(fs) {}
+    Status Sync() override { return fs_->SyncEverything(); }
+
+   private:
+    FaultFileSystem* fs_;
+  };
+  return std::unique_ptr<FileSystemSync>(std::make_unique<Handle>(this));
+}
+
+Status FaultFileSystem::SyncEverything() {
   std::lock_guard<std::mutex> lock(mu_);
   ARC_RETURN_IF_ERROR(CheckFrozen());
   if (fail_syncs_ != 0) {

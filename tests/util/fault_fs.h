@@ -31,8 +31,9 @@ class FaultFileSystem final : public FileSystem {
   Status Rename(const std::string& from, const std::string& to) override;
   Status Remove(const std::string& path) override;
   Status CreateDirs(const std::string& path, bool sync = true) override;
-  // Everything becomes durable: file contents and names.
-  Status SyncFileSystem(const std::string& path) override;
+  // Its Sync makes everything durable: file contents and names.
+  Result<std::unique_ptr<FileSystemSync>> OpenFileSystemSync(const std::string& path) override;
+  Status SyncEverything();
   Result<std::vector<DirEntry>> ListDir(const std::string& dir) override;
   bool Exists(const std::string& path) override;
   Result<uint64_t> FileSize(const std::string& path) override;

@@ -1,0 +1,55 @@
+#include "buffer/ingest_limits.h"
+
+#include <gtest/gtest.h>
+
+#include "ingest/line_protocol.h"
+
+namespace arc {
+namespace {
+
+BatchSet Parse(const std::string& db, const std::string& lines) {
+  BatchSet set(db);
+  EXPECT_TRUE(ParseLineProtocol(lines, Precision::kSeconds, 0, &set).ok());
+  return set;
+}
+
+TEST(IngestLimitsTest, SeriesAreMeasurementPlusTagSetInAnyColumnOrder) {
+  const BatchSet a = Parse("d", "m,a=1,b=2 v=1 1\nm,a=1,b=2 v=2 2\nm,a=1 v=3 3\nn,a=1,b=2 v=1 1\n");
+  EXPECT_EQ(SeriesHashes(a.batches()[0]).size(), 2u);
+  const BatchSet b = Parse("d", "m,b=2,a=1 v=1 1\n");
+  ASSERT_EQ(SeriesHashes(b.batches()[0]).size(), 1u);
+  EXPECT_EQ(SeriesHashes(a.batches()[0]).count(*SeriesHashes(b.batches()[0]).begin()), 1u)
+      << "b=2,a=1 is the same series as a=1,b=2";
+  EXPECT_EQ(SeriesHashes(a.batches()[1]).count(*SeriesHashes(b.batches()[0]).begin()), 0u)
+      << "another measurement is another series";
+}
+
+TEST(IngestLimitsTest, RefusedRequestsRecordNothing) {
+  IngestLimits limits({0, 2, 0, 3});
+  EXPECT_TRUE(limits.Admit(Parse("d", "m,h=1 v=1 1\nm,h=2 v=1 1\n")).ok());
+  Status st = limits.Admit(Parse("d", "m,h=3 v=1 1\nm,h=4 v=1 1\n"));
+  EXPECT_NE(st.message().find("max_series_per_database"), std::string::npos) << st.message();
+  EXPECT_EQ(limits.counts().series, 2u) << "nothing of the refused request was counted";
+  EXPECT_TRUE(limits.Admit(Parse("d", "m,h=3 v=1 1\n")).ok());
+  st = limits.Admit(Parse("d", "x v=1 1\ny v=1 1\n"));
+  EXPECT_NE(st.message().find("max_measurements_per_database"), std::string::npos) << st.message();
+  EXPECT_EQ(limits.counts().measurements, 1u);
+  EXPECT_TRUE(limits.Admit(Parse("other", "x v=1 1\ny v=1 1\n")).ok()) << "limits are per database";
+}
+
+TEST(IngestLimitsTest, ColumnsCountIgnoringCaseAndSeededMeasurements) {
+  IngestLimits limits({1, 1, 2, 0});
+  limits.Seed("d", "m");
+  EXPECT_TRUE(limits.Admit(Parse("d", "m v=1 1\n")).ok());
+  EXPECT_TRUE(limits.Admit(Parse("d", "m V=1 1\n")).ok()) << "V and v are one column";
+  EXPECT_TRUE(limits.Admit(Parse("d", "m w=1 1\n")).ok()) << "two columns: at the limit";
+  Status st = limits.Admit(Parse("d", "m x=1 1\n"));
+  EXPECT_NE(st.message().find("max_columns_per_measurement"), std::string::npos) << st.message();
+  st = limits.Admit(Parse("d", "n v=1 1\n"));
+  EXPECT_NE(st.message().find("max_measurements_per_database"), std::string::npos) << "m was seeded";
+  st = limits.Admit(Parse("e", "m v=1 1\n"));
+  EXPECT_NE(st.message().find("max_databases"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace arc
