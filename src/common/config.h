@@ -14,7 +14,11 @@ struct ServerConfig {
   std::string host = "0.0.0.0";
   int port = 8000;
   int workers = 0;                              // 0 = number of cores
-  uint64_t max_payload_size = 1ull << 30;       // bytes, compressed and decompressed
+  uint64_t max_payload_size = 25ull << 20;      // bytes, compressed and decompressed (InfluxDB's)
+  uint64_t max_inflight_bytes = 256ull << 20;   // request bodies of all connections together
+  int max_connections = 0;                      // 0 = the file-descriptor limit minus a reserve
+  int64_t header_timeout_seconds = 30;          // a request head must arrive within this
+  int64_t body_timeout_seconds = 60;            // the longest pause in a body or a response
   int64_t shutdown_timeout_seconds = 30;        // SIGTERM to exit, at most (plus a final sync)
 };
 
@@ -60,6 +64,8 @@ struct QueryConfig {
   std::string memory_limit = "1GB";             // DuckDB memory_limit for queries
   int threads = 0;                              // DuckDB threads for queries; 0 = cores
   int64_t max_rows = 1000000;                   // rows a response may hold
+  int max_concurrent = 2;                       // queries running at once (worker processes)
+  int max_queued = 16;                          // queries waiting beyond those (then 429)
 };
 
 struct LogConfig {

@@ -10,7 +10,7 @@ TEST(ConfigTest, DefaultsMatchTheProtocolDocument) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->server.port, 8000);
   EXPECT_EQ(c->server.host, "0.0.0.0");
-  EXPECT_EQ(c->server.max_payload_size, 1ull << 30);
+  EXPECT_EQ(c->server.max_payload_size, 25ull << 20) << "InfluxDB's default (issue 11: was 1 GB)";
   EXPECT_EQ(c->storage.backend, StorageBackend::kLocal);
   EXPECT_EQ(c->storage.local_path, "./data/arc");
   EXPECT_EQ(c->ingest.max_buffer_size, 50000);

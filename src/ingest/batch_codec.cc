@@ -6,6 +6,7 @@
 #include "ingest/msgpack_reader.h"
 #include "ingest/msgpack_writer.h"
 #include "ingest/time_units.h"
+#include "ingest/validate.h"
 
 namespace arc {
 namespace {
@@ -138,6 +139,11 @@ Status ScanPayloadHours(std::string_view payload, const PayloadHourFn& fn) {
             for (uint32_t t = 0; t < arr.length; ++t) {
               MsgValue v;
               ARC_RETURN_IF_ERROR(r.Next(&v));
+              // Our encoding writes in-range int64 µs; anything else (INT64_MIN would overflow
+              // HourOf) is a payload DecodeBatchSet refuses too.
+              if (v.type != MsgType::kNil && (v.type != MsgType::kInt || !ValidateTime(v.i).ok())) {
+                return Status::Corruption("WAL payload: a time value is not an in-range integer");
+              }
               const int64_t hour = HourOf(v.i);
               if (hour != last && run > 0) fn(db, m, last, run);
               if (hour != last) run = 0;

@@ -5,7 +5,9 @@
 #include <map>
 
 #include "ingest/line_protocol.h"
+#include "ingest/msgpack_writer.h"
 #include "ingest/time_units.h"
+#include "ingest/validate.h"
 
 namespace arc {
 namespace {
@@ -62,6 +64,35 @@ TEST(BatchCodecTest, GarbageIsCorruption) {
   EXPECT_EQ(DecodeBatchSet("\x92\x01\x02", &out).code(), StatusCode::kCorruption);
   EXPECT_FALSE(ScanPayloadHours("\xc1", [](auto, auto, auto, auto) {}).ok());
   EXPECT_FALSE(DescribePayload("\xc1").readable);
+}
+
+// Found by fuzz/msgpack_fuzz: a time of INT64_MIN made ScanPayloadHours overflow in HourOf.
+TEST(BatchCodecTest, ScanRefusesTimesOutsideTheRange) {
+  for (int64_t t : {INT64_MIN, INT64_MAX, kMaxTimeUs + 1}) {
+    MsgpackWriter w;
+    w.Map(2);
+    w.Str("db");
+    w.Str("db");
+    w.Str("batch");
+    w.Array(1);
+    w.Map(3);
+    w.Str("m");
+    w.Str("cpu");
+    w.Str("time_unit");
+    w.Str("us");
+    w.Str("columns");
+    w.Map(2);
+    w.Str("time");
+    w.Array(1);
+    w.Int(t);
+    w.Str("v");
+    w.Array(1);
+    w.Int(1);
+    EXPECT_EQ(ScanPayloadHours(w.out(), [](auto, auto, auto, auto) {}).code(), StatusCode::kCorruption) << t;
+    EXPECT_FALSE(DescribePayload(w.out()).readable) << t;
+    std::unique_ptr<BatchSet> out;
+    EXPECT_FALSE(DecodeBatchSet(w.out(), &out).ok()) << t;
+  }
 }
 
 }  // namespace

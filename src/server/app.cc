@@ -92,23 +92,29 @@ Status App::Start() {
   ARC_RETURN_IF_ERROR(OpenStorage());
   ARC_ASSIGN_OR_RETURN(engine_, IngestEngine::Start(config_, storage_.get(), DefaultFileSystem()));
   ARC_RETURN_IF_ERROR(OpenAuth());
-  writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size);
+  decode_executor_ = std::make_unique<Executor>("decode", config_.server.workers, 4 * config_.server.workers);
+  query_executor_ = std::make_unique<Executor>("query", config_.query.max_concurrent, config_.query.max_queued);
+  writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size, decode_executor_.get());
   wal_ = std::make_unique<WalHandler>(engine_.get(), DefaultFileSystem());
   ARC_ASSIGN_OR_RETURN(query_engine_, QueryEngine::Open(config_, engine_.get(),
                                                         config_.storage.backend == StorageBackend::kLocal ? nullptr : storage_.get()));
-  queries_ = std::make_unique<QueryHandler>(query_engine_.get());
+  queries_ = std::make_unique<QueryHandler>(query_engine_.get(), query_executor_.get());
   quarantine_ = std::make_unique<QuarantineHandler>(engine_.get());
+  Router::Limits limits;
+  limits.max_payload_size = config_.server.max_payload_size;
   router_ = std::make_unique<Router>(writes_.get(), wal_.get(), queries_.get(), quarantine_.get(),
-                                     tokens_.get(), engine_.get());
+                                     tokens_.get(), engine_.get(), limits);
   HttpServer::Options opts;
   opts.host = config_.server.host;
   opts.port = config_.server.port;
   opts.threads = config_.server.workers;
-  opts.max_body_bytes = config_.server.max_payload_size;
-  server_ = std::make_unique<HttpServer>(opts, [r = router_.get()](HttpRequest&& req,
-                                                                     HttpServer::Responder respond) {
-    r->Handle(std::move(req), std::move(respond));
-  });
+  opts.max_inflight_body_bytes = config_.server.max_inflight_bytes;
+  opts.max_connections = config_.server.max_connections;
+  opts.header_timeout = std::chrono::seconds(config_.server.header_timeout_seconds);
+  opts.body_timeout = std::chrono::seconds(config_.server.body_timeout_seconds);
+  server_ = std::make_unique<HttpServer>(
+      opts, [r = router_.get()](const HttpRequest& head) { return r->Head(head); },
+      [r = router_.get()](HttpRequest&& req, HttpServer::Responder respond) { r->Handle(std::move(req), std::move(respond)); });
   ARC_RETURN_IF_ERROR(server_->Start());
   server_->OnShutdownSignal([this] {
     LOG_INFO("shutdown signal received");
@@ -134,6 +140,9 @@ void App::Shutdown() {
 
 void App::Run() {
   server_->Wait();
+  // Work already running (a decode feeding the engine, a query) finishes; queued work goes.
+  query_executor_->Stop();
+  decode_executor_->Stop();
   const int64_t since = shutdown_requested_ns_.load();
   std::optional<std::chrono::steady_clock::time_point> deadline;
   if (since != 0) {

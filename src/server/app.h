@@ -7,6 +7,7 @@
 
 #include "buffer/ingest_engine.h"
 #include "common/config.h"
+#include "common/executor.h"
 #include "query/query_engine.h"
 #include "server/http_server.h"
 #include "server/query_handler.h"
@@ -45,6 +46,8 @@ class App {
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<IngestEngine> engine_;
   std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<Executor> decode_executor_;   // decompression and large decodes
+  std::unique_ptr<Executor> query_executor_;    // queries and catalogue listings
   std::unique_ptr<WriteHandler> writes_;
   std::unique_ptr<WalHandler> wal_;
   std::unique_ptr<QueryEngine> query_engine_;

@@ -19,19 +19,22 @@ std::string Trim(std::string_view s) {
 
 }  // namespace
 
-std::string ExtractToken(const HttpRequest& request) {
+std::string ExtractToken(const HttpRequest& request, bool allow_query_token) {
   const std::string_view auth = request.Header("authorization");
   if (StartsWithIgnoringCase(auth, "bearer ")) return Trim(auth.substr(7));
   if (StartsWithIgnoringCase(auth, "token ")) return Trim(auth.substr(6));
   const std::string_view key = request.Header("x-api-key");
   if (!key.empty()) return Trim(key);
-  if (auto p = request.Query("p")) return *p;
+  if (allow_query_token) {
+    if (auto p = request.Query("p")) return *p;
+  }
   return "";
 }
 
-Status Authorize(const TokenStore* store, const HttpRequest& request, Permission needed) {
+Status Authorize(const TokenStore* store, const HttpRequest& request, Permission needed,
+                 bool allow_query_token) {
   if (store == nullptr) return Status::OK();
-  const std::string token = ExtractToken(request);
+  const std::string token = ExtractToken(request, allow_query_token);
   if (token.empty()) return Status::Unauthenticated("Authentication required");
   ARC_ASSIGN_OR_RETURN(uint32_t perms, store->Verify(token));
   const uint32_t admin = static_cast<uint32_t>(Permission::kAdmin);

@@ -15,12 +15,14 @@ HttpRequest With(std::string header, std::string value, std::string target = "/w
 }
 
 TEST(AuthTest, TokenFromEverySource) {
-  EXPECT_EQ(ExtractToken(With("authorization", "Bearer abc")), "abc");
-  EXPECT_EQ(ExtractToken(With("authorization", "bearer  abc ")), "abc");
-  EXPECT_EQ(ExtractToken(With("authorization", "Token xyz")), "xyz");
-  EXPECT_EQ(ExtractToken(With("x-api-key", "k1")), "k1");
-  EXPECT_EQ(ExtractToken(With("", "", "/write?db=x&u=me&p=secret%21")), "secret!");
-  EXPECT_EQ(ExtractToken(With("", "")), "");
+  EXPECT_EQ(ExtractToken(With("authorization", "Bearer abc"), false), "abc");
+  EXPECT_EQ(ExtractToken(With("authorization", "bearer  abc "), false), "abc");
+  EXPECT_EQ(ExtractToken(With("authorization", "Token xyz"), false), "xyz");
+  EXPECT_EQ(ExtractToken(With("x-api-key", "k1"), false), "k1");
+  EXPECT_EQ(ExtractToken(With("", "", "/write?db=x&u=me&p=secret%21"), true), "secret!");
+  EXPECT_EQ(ExtractToken(With("", "", "/write?db=x&u=me&p=secret%21"), false), "")
+      << "?p= only where InfluxDB clients use it";
+  EXPECT_EQ(ExtractToken(With("", ""), true), "");
 }
 
 TEST(AuthTest, PermissionsAndErrors) {

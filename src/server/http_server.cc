@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include <sys/resource.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -9,6 +11,7 @@
 #include <optional>
 
 #include "common/logging.h"
+#include "server/request_screen.h"
 
 namespace arc {
 
@@ -16,143 +19,284 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// The largest request head (request line and fields): also the read buffer's size, so no
+// line of a request, a chunk-size line with extensions included, can grow memory past it.
+constexpr size_t kHeadLimit = 64 * 1024;
+// File descriptors kept free for everything but connections (WAL, Parquet, DuckDB, S3).
+constexpr int kReservedDescriptors = 256;
+
+int DefaultMaxConnections() {
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 10000;
+  return std::max<int>(16, static_cast<int>(rl.rlim_cur) - kReservedDescriptors);
+}
+
+}  // namespace
 
 struct HttpServer::Impl {
   Options options;
+  HeadCheck head_check;
   Handler handler;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  asio::steady_timer accept_retry{ioc};
+  std::chrono::milliseconds accept_backoff{0};
+  Clock::time_point last_accept_warning;
   std::vector<std::thread> threads;
   std::atomic<int> in_flight{0};
+  std::atomic<int> connections{0};
+  std::atomic<uint64_t> inflight_body{0};
+  int max_connections = 0;
   std::mutex mu;
   std::condition_variable cv;
   bool stopped = false;
 
   void Accept();
+  void OnAcceptError(const beast::error_code& ec);
+  void Refuse(tcp::socket socket);
+  // Reserves `n` more bytes of request body against max_inflight_body_bytes.
+  bool ReserveBody(uint64_t n) {
+    uint64_t cur = inflight_body.load();
+    do {
+      if (cur + n > options.max_inflight_body_bytes) return false;
+    } while (!inflight_body.compare_exchange_weak(cur, cur + n));
+    return true;
+  }
+  void ReleaseBody(uint64_t n) { inflight_body.fetch_sub(n); }
 };
 
 namespace {
 
-constexpr auto kIdleTimeout = std::chrono::seconds(120);
-
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl* server)
-      : stream_(std::move(socket)), server_(server) {}
+      : stream_(std::move(socket)), server_(server), buffer_(kHeadLimit) {}
+  ~Session() {
+    server_->ReleaseBody(reserved_);
+    server_->connections.fetch_sub(1);
+  }
 
-  void Start() { ReadHeader(); }
+  void Start() { ReadHead(); }
 
  private:
-  void ReadHeader() {
-    parser_.emplace();
-    parser_->body_limit(server_->options.max_body_bytes);
-    parser_->header_limit(64 * 1024);
-    stream_.expires_after(kIdleTimeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->OnHeader(ec);
+  // Reads until the buffer holds a whole head (up to the empty line). Bytes that arrived
+  // earlier (pipelining) are used first; the buffer never grows past kHeadLimit.
+  void ReadHead() {
+    stream_.expires_after(server_->options.header_timeout);
+    ContinueHead(beast::error_code(), 0);
+  }
+
+  void ContinueHead(beast::error_code ec, size_t n) {
+    buffer_.commit(n);
+    if (ec) return Close();
+    const std::string_view seen(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    const size_t end = seen.find("\r\n\r\n");
+    if (end != std::string_view::npos) return OnHead(end + 4);
+    if (buffer_.size() >= kHeadLimit) return Finish(JsonError(431, "request head larger than 64 KiB"));
+    stream_.async_read_some(buffer_.prepare(kHeadLimit - buffer_.size()),
+                            [self = shared_from_this()](beast::error_code e, size_t got) {
+                              self->ContinueHead(e, got);
                             });
   }
 
-  void OnHeader(beast::error_code ec) {
-    if (ec) return Fail(ec);
-    const auto& req = parser_->get();
-    if (beast::iequals(req[http::field::expect], "100-continue")) {
-      continue_.emplace(http::status::continue_, req.version());
-      http::async_write(stream_, *continue_,
-                        [self = shared_from_this()](beast::error_code ec2, size_t) {
-                          if (ec2) return self->Fail(ec2);
-                          self->ReadBody();
-                        });
+  void OnHead(size_t head_size) {
+    beast::error_code ec;
+    const char* data = static_cast<const char*>(buffer_.data().data());
+    const std::string_view head(data, head_size);
+    Status screened = ScreenRequestHead(head);
+    if (!screened.ok()) return Finish(JsonError(400, screened.message()));
+    parser_.emplace();
+    parser_->header_limit(kHeadLimit);
+    parser_->body_limit(UINT64_MAX);  // each route's limit is checked below
+    parser_->eager(false);
+    const size_t used = parser_->put(asio::buffer(data, head_size), ec);
+    if (ec || !parser_->is_header_done()) {
+      return Finish(JsonError(400, "malformed HTTP request: " + (ec ? ec.message() : std::string("incomplete head"))));
+    }
+    buffer_.consume(used);
+    const auto& msg = parser_->get();
+    request_ = HttpRequest();
+    request_.method = std::string(msg.method_string());
+    request_.SetTarget(std::string_view(msg.target().data(), msg.target().size()));
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request_.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    keep_alive_ = msg.keep_alive();
+    HttpServer::HeadDecision decision = server_->head_check(request_);
+    if (decision.reject) return Finish(std::move(*decision.reject));
+    if (parser_->is_done()) return Dispatch();  // no body
+    const boost::optional<uint64_t> length = parser_->content_length();
+    if (length && *length > decision.body_limit) {
+      return Finish(JsonError(413, "request body of " + std::to_string(*length) + " bytes exceeds " +
+                                       decision.body_limit_name + " (" + std::to_string(decision.body_limit) +
+                                       " bytes) for " + request_.path));
+    }
+    // Known lengths are reserved whole now; chunked bodies as they grow.
+    if (!Reserve(length ? *length : 0)) return Busy();
+    parser_->body_limit(decision.body_limit);
+    limit_name_ = decision.body_limit_name;
+    if (beast::iequals(msg[http::field::expect], "100-continue")) {
+      continue_.emplace(http::status::continue_, msg.version());
+      http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec2, size_t) {
+        if (ec2) return self->Close();
+        self->ReadBody();
+      });
       return;
     }
     ReadBody();
   }
 
+  bool Reserve(uint64_t total) {
+    if (total <= reserved_) return true;
+    if (!server_->ReserveBody(total - reserved_)) return false;
+    reserved_ = total;
+    return true;
+  }
+
+  void Busy() {
+    HttpResponse r = JsonError(503, "too many request bytes in flight; retry later");
+    r.headers.emplace_back("Retry-After", "1");
+    Finish(std::move(r));
+  }
+
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRequest(ec);
-                     });
+    stream_.expires_after(server_->options.body_timeout);  // the body must keep moving
+    http::async_read_some(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
 
-  void Fail(beast::error_code ec) {
+  void OnBody(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      HttpResponse r = JsonError(413, "request body exceeds max_payload_size (" +
-                                          std::to_string(server_->options.max_body_bytes) +
-                                          " bytes)");
-      return Write(std::move(r), false);
+      return Finish(JsonError(413, "request body exceeds " + limit_name_ + " for " + request_.path));
     }
-    if (ec == http::error::header_limit || ec == http::error::bad_target ||
-        ec == http::error::bad_method || ec == http::error::bad_version ||
-        ec == http::error::bad_field || ec == http::error::bad_value ||
-        ec == http::error::bad_content_length || ec == http::error::bad_chunk) {
-      return Write(JsonError(400, "malformed HTTP request: " + ec.message()), false);
+    if (ec == http::error::buffer_overflow || ec == http::error::bad_chunk ||
+        ec == http::error::bad_chunk_extension || ec == http::error::bad_content_length) {
+      return Finish(JsonError(400, "malformed HTTP request body: " + ec.message()));
     }
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    if (ec) return Close();
+    if (!Reserve(parser_->get().body().size())) return Busy();
+    if (!parser_->is_done()) return ReadBody();
+    request_.body = std::move(parser_->get().body());
+    Dispatch();
   }
 
-  void OnRequest(beast::error_code ec) {
-    if (ec) return Fail(ec);
-    auto req = parser_->release();
-    HttpRequest r;
-    r.method = std::string(req.method_string());
-    r.SetTarget(std::string_view(req.target().data(), req.target().size()));
-    for (const auto& f : req) {
-      std::string name(f.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      r.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
-    r.body = std::move(req.body());
-    const bool keep_alive = req.keep_alive();
+  void Dispatch() {
+    parser_.reset();
     server_->in_flight.fetch_add(1);
     auto self = shared_from_this();
+    const bool keep_alive = keep_alive_;
     HttpServer::Responder respond = [self, keep_alive](HttpResponse resp) {
       asio::post(self->stream_.get_executor(), [self, keep_alive, resp = std::move(resp)]() mutable {
         self->server_->in_flight.fetch_sub(1);
+        self->server_->ReleaseBody(self->reserved_);  // the handler is done with the body
+        self->reserved_ = 0;
         self->Write(std::move(resp), keep_alive);
       });
     };
-    const std::string path = r.path;
+    const std::string path = request_.path;
     try {
-      server_->handler(std::move(r), respond);
+      server_->handler(std::move(request_), respond);
     } catch (const std::exception& e) {
       LOG_ERROR("handler for " << path << " threw: " << e.what());
-      respond(JsonError(500, std::string("internal error: ") + e.what()));
+      respond(JsonError(500, "internal error"));
     }
   }
 
+  // Answers and closes: used for requests refused before their body was read.
+  void Finish(HttpResponse resp) { Write(std::move(resp), false); }
+
   void Write(HttpResponse resp, bool keep_alive) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(resp.status), 11);
-    res->set(http::field::server, "arc");
-    if (!resp.content_type.empty()) res->set(http::field::content_type, resp.content_type);
-    for (auto& [k, v] : resp.headers) res->set(k, v);
+    if (resp.stream) return WriteStreamed(std::move(resp), keep_alive);
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(resp.status), 11);
+    SetHeaders(res.get(), resp, keep_alive);
     res->body() = std::move(resp.body);
-    res->keep_alive(keep_alive);
     res->prepare_payload();
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-                        if (ec) return;
-                        if (keep_alive) return self->ReadHeader();
-                        self->DrainAndClose();
-                      });
+    stream_.expires_after(server_->options.body_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+      self->AfterResponse(ec, keep_alive);
+    });
   }
 
-  // After an early answer (413, 400) the client may still be sending: read and discard what
-  // comes (bounded) so that closing does not reset the connection before it reads the answer.
+  template <typename Response>
+  static void SetHeaders(Response* res, const HttpResponse& resp, bool keep_alive) {
+    res->set(http::field::server, "arc");
+    if (!resp.content_type.empty()) res->set(http::field::content_type, resp.content_type);
+    for (const auto& [k, v] : resp.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+  }
+
+  void AfterResponse(beast::error_code ec, bool keep_alive) {
+    if (ec) return Close();
+    if (keep_alive) return ReadHead();
+    DrainAndClose();
+  }
+
+  // A chunked response whose pieces come from resp.stream, one write at a time: the producer
+  // never runs ahead of the client.
+  void WriteStreamed(HttpResponse resp, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(resp.status), 11);
+    SetHeaders(res.get(), resp, keep_alive);
+    res->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    stream_.expires_after(server_->options.body_timeout);
+    http::async_write_header(stream_, *serializer,
+                             [self = shared_from_this(), res, serializer, body = resp.stream,
+                              keep_alive](beast::error_code ec, size_t) {
+                               if (ec) return self->Close();
+                               self->NextPiece(body, keep_alive);
+                             });
+  }
+
+  void NextPiece(std::shared_ptr<BodyStream> body, bool keep_alive) {
+    auto self = shared_from_this();
+    body->Next([self, body, keep_alive](std::string piece, bool last, bool failed) {
+      asio::post(self->stream_.get_executor(), [self, body, keep_alive, piece = std::move(piece), last,
+                                                 failed]() mutable {
+        if (failed) return self->Close();  // the client sees a cut chunked body
+        self->WritePiece(std::move(body), std::move(piece), last, keep_alive);
+      });
+    });
+  }
+
+  void WritePiece(std::shared_ptr<BodyStream> body, std::string piece, bool last, bool keep_alive) {
+    auto data = std::make_shared<std::string>(std::move(piece));
+    auto after = [self = shared_from_this(), body, last, keep_alive, data](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      if (!last) return self->NextPiece(body, keep_alive);
+      self->stream_.expires_after(self->server_->options.body_timeout);
+      asio::async_write(self->stream_, http::make_chunk_last(),
+                        [self, keep_alive](beast::error_code ec2, size_t) { self->AfterResponse(ec2, keep_alive); });
+    };
+    stream_.expires_after(server_->options.body_timeout);
+    if (data->empty()) return after(beast::error_code(), 0);
+    asio::async_write(stream_, http::make_chunk(asio::buffer(*data)), std::move(after));
+  }
+
+  // After an early answer (413, 401, 400) the client may still be sending: read and discard
+  // what comes (bounded, into a fixed buffer) so that closing does not reset the connection
+  // before it reads the answer.
   void DrainAndClose() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.expires_after(std::chrono::seconds(5));
     drain_buffer_.resize(64 * 1024);
-    stream_.async_read_some(asio::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
-                              self->drained_ += n;
-                              if (!ec && self->drained_ < (64u << 20)) self->DrainAndClose();
-                            });
+    stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->drained_ += n;
+      if (!ec && self->drained_ < (64u << 20)) self->DrainAndClose();
+    });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
   }
 
   beast::tcp_stream stream_;
@@ -160,6 +304,10 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
+  HttpRequest request_;
+  bool keep_alive_ = false;
+  uint64_t reserved_ = 0;
+  std::string limit_name_;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
 };
@@ -168,28 +316,65 @@ class Session : public std::enable_shared_from_this<Session> {
 
 void HttpServer::Impl::Accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec) {
-      if (ec != asio::error::operation_aborted) {
-        LOG_WARN("accept failed: " << ec.message());
-        Accept();
-      }
-      return;
+    if (ec) return OnAcceptError(ec);
+    accept_backoff = std::chrono::milliseconds(0);
+    if (connections.load() >= max_connections) {
+      Refuse(std::move(socket));
+    } else {
+      connections.fetch_add(1);
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Session>(std::move(socket), this)->Start();
     }
-    socket.set_option(tcp::no_delay(true));
-    std::make_shared<Session>(std::move(socket), this)->Start();
     Accept();
   });
 }
 
-HttpServer::HttpServer(Options options, Handler handler) : impl_(std::make_unique<Impl>()) {
+// Out of file descriptors (or another accept failure): wait before trying again, 5 ms
+// doubling to 1 s, so the loop never spins, and say so at most every 10 s.
+void HttpServer::Impl::OnAcceptError(const beast::error_code& ec) {
+  if (ec == asio::error::operation_aborted) return;
+  accept_backoff = std::clamp(accept_backoff * 2, std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
+  if (Clock::now() - last_accept_warning > std::chrono::seconds(10)) {
+    last_accept_warning = Clock::now();
+    LOG_WARN("accept failed: " << ec.message() << " (" << connections.load()
+             << " connections open); retrying in " << accept_backoff.count() << " ms");
+  }
+  accept_retry.expires_after(accept_backoff);
+  accept_retry.async_wait([this](beast::error_code wait_ec) {
+    if (!wait_ec) Accept();
+  });
+}
+
+// Over the connection cap: a short 503 and close, so the client learns why at once instead of
+// waiting in the kernel's backlog, and no session memory is spent.
+void HttpServer::Impl::Refuse(tcp::socket socket) {
+  static const std::string kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Length: 44\r\n\r\n{\"error\":\"too many connections; retry later\"}";
+  auto s = std::make_shared<tcp::socket>(std::move(socket));
+  asio::async_write(*s, asio::buffer(kBusy), [s](beast::error_code, size_t) {
+    beast::error_code ignored;
+    s->shutdown(tcp::socket::shutdown_both, ignored);
+    s->close(ignored);
+  });
+}
+
+HttpServer::HttpServer(Options options, HeadCheck head_check, Handler handler)
+    : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  impl_->head_check = std::move(head_check);
   impl_->handler = std::move(handler);
+  impl_->max_connections =
+      impl_->options.max_connections > 0 ? impl_->options.max_connections : DefaultMaxConnections();
 }
 
 HttpServer::~HttpServer() {
   Stop(0);
   Wait();
 }
+
+int HttpServer::max_connections() const { return impl_->max_connections; }
 
 Status HttpServer::Start() {
   beast::error_code ec;
@@ -229,9 +414,10 @@ void HttpServer::Stop(int grace_ms) {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);
     impl_->signals.cancel(ignored);
+    impl_->accept_retry.cancel();
   });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
-  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(grace_ms);
+  while (impl_->in_flight.load() > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   impl_->ioc.stop();

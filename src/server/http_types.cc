@@ -20,7 +20,7 @@ std::optional<std::string> HttpRequest::Query(std::string_view name) const {
 
 void HttpRequest::SetTarget(std::string_view target) {
   const size_t q = target.find('?');
-  path = UrlDecode(target.substr(0, q));
+  path = std::string(target.substr(0, q));
   query.clear();
   if (q == std::string_view::npos) return;
   std::string_view rest = target.substr(q + 1);

@@ -1,6 +1,8 @@
 // HttpRequest / HttpResponse: what handlers see, independent of Boost.Beast.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,7 +15,9 @@ namespace arc {
 
 struct HttpRequest {
   std::string method;                                        // "GET", "POST", ...
-  std::string path;                                          // without the query string
+  // Without the query string, as sent: never percent-decoded, so that routing sees the
+  // same path as a proxy in front of the server (/api/v1/auth/%74okens is not a route).
+  std::string path;
   std::vector<std::pair<std::string, std::string>> query;    // decoded
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
@@ -21,8 +25,21 @@ struct HttpRequest {
   // The header's value, or "" when absent. `lower_name` must be lower case.
   std::string_view Header(std::string_view lower_name) const;
   std::optional<std::string> Query(std::string_view name) const;
-  // Splits "path?a=1&b=x%20y" into path and decoded query parameters.
+  // Splits "path?a=1&b=x%20y" into the raw path and decoded query parameters.
   void SetTarget(std::string_view target);
+};
+
+// A response body produced piece by piece (sent with chunked transfer encoding), so a large
+// result never has to be held whole in memory.
+class BodyStream {
+ public:
+  using Deliver = std::function<void(std::string piece, bool last, bool failed)>;
+  virtual ~BodyStream() = default;
+  // Asks for the next piece. `deliver` is called exactly once, from any thread: with a
+  // piece, with last = true after the final piece (which may be empty), or with failed =
+  // true, which ends the connection with the body cut short (the client sees an incomplete
+  // chunked body, never a body that looks complete).
+  virtual void Next(Deliver deliver) = 0;
 };
 
 struct HttpResponse {
@@ -30,6 +47,7 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<BodyStream> stream;   // when set, the body comes from it (chunked)
 };
 
 // {"error": message} with `status`.

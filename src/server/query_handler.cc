@@ -20,7 +20,30 @@ HttpResponse Failure(int status, const std::string& message) {
 
 }  // namespace
 
-HttpResponse QueryHandler::Query(const HttpRequest& request) {
+void QueryHandler::Submit(std::function<HttpResponse()> work, std::function<void(HttpResponse)> respond) {
+  auto reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
+  if (executor_->TrySubmit([work = std::move(work), reply] { (*reply)(work()); })) return;
+  HttpResponse busy = Failure(429, "too many queries running and waiting; retry later");
+  busy.headers.emplace_back("Retry-After", "1");
+  (*reply)(std::move(busy));
+}
+
+void QueryHandler::Query(HttpRequest&& request, std::function<void(HttpResponse)> respond) {
+  auto shared = std::make_shared<HttpRequest>(std::move(request));
+  Submit([this, shared] { return RunQuery(*shared); }, std::move(respond));
+}
+
+void QueryHandler::Measurements(std::function<void(HttpResponse)> respond) {
+  Submit([this] {
+    Result<std::string> body = engine_->Measurements();
+    if (!body.ok()) return ErrorResponse(body.status());
+    HttpResponse r;
+    r.body = *body;
+    return r;
+  }, std::move(respond));
+}
+
+HttpResponse QueryHandler::RunQuery(const HttpRequest& request) {
   std::string sql;
   try {
     const nlohmann::json body = nlohmann::json::parse(request.body);
@@ -40,14 +63,6 @@ HttpResponse QueryHandler::Query(const HttpRequest& request) {
   r.body = "{\"success\":true,\"columns\":" + columns.dump() + ",\"data\":" + out->result.data_json +
            ",\"row_count\":" + std::to_string(out->result.rows) + ",\"execution_time_ms\":" + ms +
            ",\"files_read\":" + std::to_string(out->files_read) + ",\"timestamp\":\"" + UtcNowRfc3339() + "\"}";
-  return r;
-}
-
-HttpResponse QueryHandler::Measurements() {
-  Result<std::string> body = engine_->Measurements();
-  if (!body.ok()) return ErrorResponse(body.status());
-  HttpResponse r;
-  r.body = *body;
   return r;
 }
 

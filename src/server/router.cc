@@ -1,14 +1,14 @@
 #include "server/router.h"
 
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
-
 #include "server/auth.h"
 
 namespace arc {
 namespace {
+
+constexpr uint64_t kSmallBody = 64 * 1024;   // token requests and the like
 
 HttpResponse Json(int status, const nlohmann::json& j) {
   HttpResponse r;
@@ -17,30 +17,152 @@ HttpResponse Json(int status, const nlohmann::json& j) {
   return r;
 }
 
+Permission PermissionOf(Router::Access a) {
+  switch (a) {
+    case Router::Access::kRead: return Permission::kRead;
+    case Router::Access::kWrite: return Permission::kWrite;
+    case Router::Access::kDelete: return Permission::kDelete;
+    default: return Permission::kAdmin;
+  }
+}
+
+bool Matches(const Router::Route& r, const std::string& path) {
+  if (!r.prefix) return path == r.path;
+  return path.size() > r.path.size() && path.compare(0, r.path.size(), r.path) == 0 &&
+         path.find('/', r.path.size()) == std::string::npos;
+}
+
 }  // namespace
 
 Router::Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
-               QuarantineHandler* quarantine, TokenStore* tokens, const IngestEngine* engine)
+               QuarantineHandler* quarantine, TokenStore* tokens, const IngestEngine* engine,
+               Limits limits)
     : writes_(writes), wal_(wal), queries_(queries), quarantine_(quarantine), engine_(engine),
-      tokens_(tokens) {}
+      tokens_(tokens), limits_(limits) {
+  AddRoutes();
+}
 
-std::string Router::EndpointLabel(const std::string& path) {
-  static const char* const kKnown[] = {
-      "/api/v1/write/msgpack", "/api/v1/write/line-protocol", "/write", "/api/v2/write",
-      "/api/v1/query", "/api/v1/measurements", "/api/v1/auth/tokens", "/api/wal/status",
-      "/api/wal/files", "/api/wal/health", "/api/wal/cleanup", "/health", "/ready", "/metrics",
-      "/api/v1/quarantine", "/api/v1/quarantine/replay"};
-  for (const char* k : kKnown) {
-    if (path == k) return path;
+void Router::AddRoutes() {
+  using F = WriteHandler::Format;
+  using D = WriteHandler::Dialect;
+  auto sync = [](std::function<HttpResponse(const HttpRequest&)> fn) {
+    return [fn](HttpRequest&& r, HttpServer::Responder respond) { respond(fn(r)); };
+  };
+  struct WriteRoute { const char* path; F format; D dialect; bool query_token; };
+  const WriteRoute writes[] = {
+      {"/api/v1/write/msgpack", F::kMsgpack, D::kArc, false},
+      {"/api/v1/write/line-protocol", F::kLineProtocol, D::kArc, false},
+      {"/write", F::kLineProtocol, D::kInfluxV1, true},
+      {"/api/v2/write", F::kLineProtocol, D::kInfluxV2, false},
+  };
+  for (size_t i = 0; i < std::size(writes); ++i) {
+    const WriteRoute w = writes[i];
+    routes_.push_back({"POST", w.path, false, Access::kWrite, w.query_token, limits_.max_payload_size,
+                       "max_payload_size", [this, w, i](HttpRequest&& r, HttpServer::Responder respond) {
+                         if (!ready_) return respond(ErrorResponse(Status::Unavailable("server is not ready")));
+                         writes_->Handle(std::move(r), w.format, w.dialect, &write_counters_[i], std::move(respond));
+                       }});
   }
-  if (path.rfind("/api/v1/quarantine/", 0) == 0) return "/api/v1/quarantine/{id}";
-  return "other";
+  routes_.push_back({"POST", "/api/v1/query", false, Access::kRead, false, limits_.max_query_body,
+                     "the query body limit", [this](HttpRequest&& r, HttpServer::Responder respond) {
+                       queries_->Query(std::move(r), std::move(respond));
+                     }});
+  routes_.push_back({"GET", "/api/v1/measurements", false, Access::kRead, false, 0, "",
+                     [this](HttpRequest&&, HttpServer::Responder respond) {
+                       queries_->Measurements(std::move(respond));
+                     }});
+  routes_.push_back({"GET", "/health", false, Access::kPublic, false, 0, "", sync([this](const HttpRequest&) { return Health(); })});
+  routes_.push_back({"GET", "/ready", false, Access::kPublic, false, 0, "", sync([this](const HttpRequest&) { return Ready(); })});
+  routes_.push_back({"GET", "/metrics", false, Access::kPublic, false, 0, "", sync([this](const HttpRequest&) { return Metrics(); })});
+  routes_.push_back({"GET", "/api/wal/status", false, Access::kRead, false, 0, "", sync([this](const HttpRequest&) { return wal_->Status(); })});
+  routes_.push_back({"GET", "/api/wal/files", false, Access::kRead, false, 0, "", sync([this](const HttpRequest&) { return wal_->Files(); })});
+  routes_.push_back({"GET", "/api/wal/health", false, Access::kRead, false, 0, "", sync([this](const HttpRequest&) { return wal_->Health(); })});
+  routes_.push_back({"POST", "/api/wal/cleanup", false, Access::kAdmin, false, kSmallBody, "",
+                     sync([this](const HttpRequest& r) { return wal_->Cleanup(r); })});
+  routes_.push_back({"POST", "/api/v1/auth/tokens", false, Access::kAdmin, false, kSmallBody, "",
+                     sync([this](const HttpRequest& r) { return CreateToken(r); })});
+  routes_.push_back({"GET", "/api/v1/quarantine", false, Access::kRead, false, 0, "",
+                     sync([this](const HttpRequest&) { return quarantine_->List(); })});
+  routes_.push_back({"POST", "/api/v1/quarantine/replay", false, Access::kAdmin, false, kSmallBody, "",
+                     [this](HttpRequest&& r, HttpServer::Responder respond) { quarantine_->Replay(r, std::move(respond)); }});
+  routes_.push_back({"DELETE", "/api/v1/quarantine/", true, Access::kAdmin, false, 0, "",
+                     sync([this](const HttpRequest& r) {
+                       return quarantine_->Delete(r.path.substr(std::string("/api/v1/quarantine/").size()));
+                     })});
+}
+
+const Router::Route* Router::Find(const std::string& method, const std::string& path,
+                                  HttpResponse* error) const {
+  std::string allowed;
+  for (const Route& r : routes_) {
+    if (!Matches(r, path)) continue;
+    if (r.method == method) return &r;
+    // HEAD is GET without the body (the server still sends the headers).
+    if (method == "HEAD" && r.method == "GET") return &r;
+    allowed += (allowed.empty() ? "" : ", ") + r.method;
+  }
+  if (allowed.empty()) {
+    *error = JsonError(404, "no such endpoint: " + method + " " + path.substr(0, 200));
+  } else {
+    *error = JsonError(405, "use " + allowed + " for " + path.substr(0, 200));
+    error->headers.emplace_back("Allow", allowed);
+  }
+  return nullptr;
+}
+
+HttpServer::HeadDecision Router::Head(const HttpRequest& head) const {
+  HttpServer::HeadDecision decision;
+  HttpResponse error;
+  const Route* route = Find(head.method, head.path, &error);
+  if (route == nullptr) {
+    decision.reject = std::move(error);
+  } else if (route->access != Access::kPublic) {
+    Status st = Authorize(tokens_, head, PermissionOf(route->access), route->query_token);
+    if (!st.ok()) decision.reject = ErrorResponse(st);
+  }
+  if (decision.reject) {
+    metrics_.Observe(route ? route->path : "other", decision.reject->status, 0);
+  }
+  decision.body_limit = route != nullptr ? route->body_limit : 0;
+  decision.body_limit_name = route != nullptr && !route->body_limit_name.empty() ? route->body_limit_name
+                                                                                  : "the endpoint's body limit";
+  return decision;
+}
+
+void Router::Handle(HttpRequest&& request, HttpServer::Responder respond_raw) {
+  HttpResponse error;
+  const Route* route = Find(request.method, request.path, &error);
+  if (route == nullptr) return respond_raw(std::move(error));  // Head refused it already
+  const auto start = std::chrono::steady_clock::now();
+  const std::string label = route->prefix ? route->path + "{id}" : route->path;
+  HttpServer::Responder respond = [this, start, label, respond_raw = std::move(respond_raw)](HttpResponse r) {
+    metrics_.Observe(label, r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    respond_raw(std::move(r));
+  };
+  route->handle(std::move(request), std::move(respond));
 }
 
 HttpResponse Router::Health() const {
-  const auto up = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::steady_clock::now() - started_);
+  const auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
   return Json(200, {{"status", "ok"}, {"time", UtcNowRfc3339()}, {"uptime_sec", up.count()}});
+}
+
+HttpResponse Router::Ready() const {
+  if (ready_) return Json(200, {{"status", "ready"}});
+  HttpResponse r = Json(503, {{"status", "not ready"}});
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+HttpResponse Router::Metrics() const {
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  const std::vector<std::pair<std::string, const WriteCounters*>> writes = {
+      {"/api/v1/write/msgpack", &write_counters_[0]}, {"/api/v1/write/line-protocol", &write_counters_[1]},
+      {"/write", &write_counters_[2]}, {"/api/v2/write", &write_counters_[3]}};
+  const double up = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  r.body = RenderMetrics(metrics_, writes, *engine_, up);
+  return r;
 }
 
 HttpResponse Router::CreateToken(const HttpRequest& request) {
@@ -59,103 +181,10 @@ HttpResponse Router::CreateToken(const HttpRequest& request) {
     return JsonError(400, std::string("expected {\"name\": ..., \"permissions\": [...]}: ") + e.what());
   }
   if (perms == 0) return JsonError(400, "permissions must not be empty");
+  if (name.empty() || name.size() > 128) return JsonError(400, "name must have 1 to 128 characters");
   Result<std::string> token = tokens_->Create(name, perms);
   if (!token.ok()) return ErrorResponse(token.status());
   return Json(201, {{"name", name}, {"token", *token}});
-}
-
-void Router::Handle(HttpRequest&& request, HttpServer::Responder respond_raw) {
-  using F = WriteHandler::Format;
-  using D = WriteHandler::Dialect;
-  const std::string& p = request.path;
-  const auto start = std::chrono::steady_clock::now();
-  HttpServer::Responder respond = [this, start, endpoint = EndpointLabel(p),
-                                   respond_raw = std::move(respond_raw)](HttpResponse r) {
-    metrics_.Observe(endpoint, r.status,
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    respond_raw(std::move(r));
-  };
-  struct WriteRoute { const char* path; F format; D dialect; };
-  static const WriteRoute kWrites[] = {
-      {"/api/v1/write/msgpack", F::kMsgpack, D::kArc},
-      {"/api/v1/write/line-protocol", F::kLineProtocol, D::kArc},
-      {"/write", F::kLineProtocol, D::kInfluxV1},
-      {"/api/v2/write", F::kLineProtocol, D::kInfluxV2},
-  };
-  for (size_t i = 0; i < std::size(kWrites); ++i) {
-    const WriteRoute& route = kWrites[i];
-    if (p != route.path) continue;
-    if (request.method != "POST") return respond(JsonError(405, "use POST for " + p));
-    Status st = Authorize(tokens_, request, Permission::kWrite);
-    if (!st.ok()) return respond(ErrorResponse(st));
-    if (!ready_) return respond(ErrorResponse(Status::Unavailable("server is not ready")));
-    return writes_->Handle(request, route.format, route.dialect, &write_counters_[i], std::move(respond));
-  }
-  if (p == "/api/v1/quarantine/replay") {
-    if (request.method != "POST") return respond(JsonError(405, "use POST for " + p));
-    Status st = Authorize(tokens_, request, Permission::kAdmin);
-    if (!st.ok()) return respond(ErrorResponse(st));
-    return quarantine_->Replay(request, std::move(respond));
-  }
-  respond(HandleSync(request));
-}
-
-HttpResponse Router::HandleSync(const HttpRequest& request) {
-  const std::string& p = request.path;
-  const bool post = request.method == "POST";
-  if (p == "/health") return Health();
-  if (p == "/metrics") {
-    HttpResponse r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    const std::vector<std::pair<std::string, const WriteCounters*>> writes = {
-        {"/api/v1/write/msgpack", &write_counters_[0]}, {"/api/v1/write/line-protocol", &write_counters_[1]},
-        {"/write", &write_counters_[2]}, {"/api/v2/write", &write_counters_[3]}};
-    const double up = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    r.body = RenderMetrics(metrics_, writes, *engine_, up);
-    return r;
-  }
-  if (p == "/ready") {
-    if (ready_) return Json(200, {{"status", "ready"}});
-    HttpResponse r = Json(503, {{"status", "not ready"}});
-    r.headers.emplace_back("Retry-After", "1");
-    return r;
-  }
-  if (p.rfind("/api/wal/", 0) == 0) {
-    const bool cleanup = p == "/api/wal/cleanup";
-    if (cleanup != post) return JsonError(405, std::string("use ") + (cleanup ? "POST" : "GET") + " for " + p);
-    Status st = Authorize(tokens_, request, cleanup ? Permission::kAdmin : Permission::kRead);
-    if (!st.ok()) return ErrorResponse(st);
-    if (p == "/api/wal/status") return wal_->Status();
-    if (p == "/api/wal/files") return wal_->Files();
-    if (p == "/api/wal/health") return wal_->Health();
-    if (cleanup) return wal_->Cleanup(request);
-  }
-  if (p == "/api/v1/query" || p == "/api/v1/measurements") {
-    const bool query = p == "/api/v1/query";
-    if (query != post) return JsonError(405, std::string("use ") + (query ? "POST" : "GET") + " for " + p);
-    Status st = Authorize(tokens_, request, Permission::kRead);
-    if (!st.ok()) return ErrorResponse(st);
-    return query ? queries_->Query(request) : queries_->Measurements();
-  }
-  if (p == "/api/v1/quarantine") {
-    if (request.method != "GET") return JsonError(405, "use GET for " + p);
-    Status st = Authorize(tokens_, request, Permission::kRead);
-    if (!st.ok()) return ErrorResponse(st);
-    return quarantine_->List();
-  }
-  if (p.rfind("/api/v1/quarantine/", 0) == 0) {
-    if (request.method != "DELETE") return JsonError(405, "use DELETE for " + p);
-    Status st = Authorize(tokens_, request, Permission::kAdmin);
-    if (!st.ok()) return ErrorResponse(st);
-    return quarantine_->Delete(p.substr(std::string("/api/v1/quarantine/").size()));
-  }
-  if (p == "/api/v1/auth/tokens") {
-    if (!post) return JsonError(405, "use POST for " + p);
-    Status st = Authorize(tokens_, request, Permission::kAdmin);
-    if (!st.ok()) return ErrorResponse(st);
-    return CreateToken(request);
-  }
-  return JsonError(404, "no such endpoint: " + request.method + " " + p);
 }
 
 }  // namespace arc

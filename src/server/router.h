@@ -1,10 +1,17 @@
-// Router: maps method and path to handlers, applying authentication.
+// Router: the route table. Each route names its method, path, who may call it, how large a
+// body it takes and its handler. The HttpServer asks Head() before reading a body — unknown
+// path 404, wrong method 405, missing or bad token 401/403, all answered without reading a
+// byte of body — and Handle() once the body is in.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "common/executor.h"
 #include "server/http_server.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
@@ -18,32 +25,53 @@ namespace arc {
 
 class Router {
  public:
+  struct Limits {
+    uint64_t max_payload_size = 25ull << 20;   // write bodies (compressed)
+    uint64_t max_query_body = 1ull << 20;      // SQL and other JSON requests
+  };
   // `tokens` is null when auth is disabled. Every pointer must outlive the router.
   Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
-         QuarantineHandler* quarantine, TokenStore* tokens, const IngestEngine* engine);
+         QuarantineHandler* quarantine, TokenStore* tokens, const IngestEngine* engine, Limits limits);
 
-  // Handles one request; `respond` may be called on another thread (WAL writes). Thread-safe.
+  // Judges a request by its head (HttpServer::HeadCheck). Thread-safe.
+  HttpServer::HeadDecision Head(const HttpRequest& head) const;
+  // Handles one request that passed Head; `respond` may be called on another thread.
+  // Thread-safe.
   void Handle(HttpRequest&& request, HttpServer::Responder respond);
   // /ready answers 200 only while ready (after start-up recovery, before shutdown).
   void SetReady(bool ready) { ready_ = ready; }
 
- private:
-  HttpResponse Health() const;
-  HttpResponse CreateToken(const HttpRequest& request);
-  // Every endpoint but the writes: answered at once.
-  HttpResponse HandleSync(const HttpRequest& request);
+  enum class Access { kPublic, kRead, kWrite, kDelete, kAdmin };
+  struct Route {
+    std::string method;
+    std::string path;          // exact, or with `prefix` a folder whose rest is a parameter
+    bool prefix = false;
+    Access access = Access::kPublic;
+    bool query_token = false;  // InfluxDB 1.x clients may send the token as ?p= (u=&p=)
+    uint64_t body_limit = 0;
+    std::string body_limit_name;
+    std::function<void(HttpRequest&&, HttpServer::Responder)> handle;
+  };
 
-  // The route's label in metrics: its path when known, else "other".
-  static std::string EndpointLabel(const std::string& path);
+ private:
+  void AddRoutes();
+  // The route for (method, path), or the error answer: 404 (no such path) / 405 (wrong method).
+  const Route* Find(const std::string& method, const std::string& path, HttpResponse* error) const;
+  HttpResponse Health() const;
+  HttpResponse Ready() const;
+  HttpResponse Metrics() const;
+  HttpResponse CreateToken(const HttpRequest& request);
 
   WriteHandler* const writes_;
   WalHandler* const wal_;
   QueryHandler* const queries_;
   QuarantineHandler* const quarantine_;
   const IngestEngine* const engine_;
-  HttpMetrics metrics_;
-  WriteCounters write_counters_[4];
   TokenStore* const tokens_;
+  const Limits limits_;
+  std::vector<Route> routes_;
+  mutable HttpMetrics metrics_;
+  WriteCounters write_counters_[4];
   std::atomic<bool> ready_{false};
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

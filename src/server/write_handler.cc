@@ -8,8 +8,8 @@
 
 namespace arc {
 
-WriteHandler::WriteHandler(IngestEngine* engine, uint64_t max_payload_size)
-    : engine_(engine), max_payload_size_(max_payload_size) {}
+WriteHandler::WriteHandler(IngestEngine* engine, uint64_t max_decompressed_size, Executor* decoder)
+    : engine_(engine), max_decompressed_size_(max_decompressed_size), decoder_(decoder) {}
 
 Result<std::string> WriteHandler::DatabaseFor(const HttpRequest& request, Dialect dialect) const {
   std::string db(request.Header("x-arc-database"));
@@ -31,10 +31,28 @@ Status WriteHandler::Decode(const HttpRequest& request, Format format, std::stri
   return ParseLineProtocol(body, precision, now, out);
 }
 
-void WriteHandler::Handle(const HttpRequest& request, Format format, Dialect dialect,
+void WriteHandler::Handle(HttpRequest&& request, Format format, Dialect dialect,
                           WriteCounters* counters, std::function<void(HttpResponse)> respond) {
   counters->requests.fetch_add(1, std::memory_order_relaxed);
   counters->bytes.fetch_add(request.body.size(), std::memory_order_relaxed);
+  // Decompression and large decodes leave the io thread: a bomb or a 25 MB body must not stall
+  // the other connections (and /health) served by it.
+  Result<BodyEncoding> enc = DetectEncoding(request.body, request.Header("content-encoding"));
+  const bool heavy = request.body.size() > kInlineDecodeBytes || !enc.ok() || *enc != BodyEncoding::kIdentity;
+  if (!heavy || decoder_ == nullptr) return Process(request, format, dialect, counters, std::move(respond));
+  auto shared = std::make_shared<HttpRequest>(std::move(request));
+  auto reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
+  const bool queued = decoder_->TrySubmit([this, shared, format, dialect, counters, reply] {
+    Process(*shared, format, dialect, counters, std::move(*reply));
+  });
+  if (!queued) {
+    counters->rejected.fetch_add(1, std::memory_order_relaxed);
+    (*reply)(ErrorResponse(Status::Unavailable("too many large or compressed writes waiting to be decoded; retry later")));
+  }
+}
+
+void WriteHandler::Process(const HttpRequest& request, Format format, Dialect dialect,
+                           WriteCounters* counters, std::function<void(HttpResponse)> respond) {
   auto fail = [&](const Status& st) {
     counters->rejected.fetch_add(1, std::memory_order_relaxed);
     respond(ErrorResponse(st));
@@ -46,7 +64,7 @@ void WriteHandler::Handle(const HttpRequest& request, Format format, Dialect dia
   std::string inflated;
   std::string_view body = request.body;
   if (*enc != BodyEncoding::kIdentity) {
-    Status st = Decompress(request.body, *enc, max_payload_size_, &inflated);
+    Status st = Decompress(request.body, *enc, max_decompressed_size_, &inflated);
     if (!st.ok()) return fail(st);
     body = inflated;
   }
