@@ -8,7 +8,8 @@ APT_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates c
   libboost-dev libdeflate-dev libzstd-dev libisal-dev libssl-dev zlib1g-dev
   nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev prometheus
-  libcurl4-openssl-dev awscli)
+  libcurl4-openssl-dev awscli
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 
 missing=()
 # npm may come with a nodejs package of its own (which conflicts with Debian's npm).

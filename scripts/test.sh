@@ -11,3 +11,5 @@ cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DARC_SANITIZE=ON >/d
 cmake --build build-test
 cd build-test
 ctest --output-on-failure --timeout 900 "$@"
+# Fuzzing: every libFuzzer target (fuzz/) under ASan+UBSan for ARC_FUZZ_SECONDS (20) seconds.
+cd .. && ./scripts/fuzz.sh

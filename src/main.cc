@@ -2,11 +2,13 @@
 #include <malloc.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "common/config.h"
 #include "common/logging.h"
+#include "query/query_worker.h"
 #include "server/app.h"
 
 namespace {
@@ -21,6 +23,8 @@ void PrintUsage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A query worker process (query/query_worker.h), started by the server itself.
+  if (argc == 3 && std::strcmp(argv[1], "--query-worker") == 0) return arc::RunQueryWorker(std::atoi(argv[2]));
   // Request bodies, decoded columns and WAL segments are large, short-lived buffers. glibc would
   // serve each from a fresh mmap and unmap it on free, so every one faults its pages in again
   // (30 % of recovery's CPU went to page faults). Keep up to 256 MB of freed heap for reuse.

@@ -91,9 +91,9 @@ class PosixFileSystemSync final : public FileSystemSync {
 class PosixFileSystem final : public FileSystem {
  public:
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
-                                                        bool truncate) override {
+                                                        bool truncate, int mode) override {
     const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND);
-    const int fd = ::open(path.c_str(), flags, 0644);
+    const int fd = ::open(path.c_str(), flags, mode);
     if (fd < 0) return Status::FromErrno(errno, "create " + path);
     return std::unique_ptr<WritableFile>(std::make_unique<PosixWritableFile>(path, fd));
   }
@@ -126,6 +126,11 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status SyncFile(const std::string& path) override { return SyncPath(path, O_RDONLY); }
+
+  Status SetPermissions(const std::string& path, int mode) override {
+    if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0) return Status::FromErrno(errno, "chmod " + path);
+    return Status::OK();
+  }
   Status SyncDir(const std::string& dir) override { return SyncPath(dir, O_RDONLY | O_DIRECTORY); }
 
   Status Rename(const std::string& from, const std::string& to) override {
@@ -223,9 +228,11 @@ FileSystem* DefaultFileSystem() {
   return &fs;
 }
 
-Status WriteFileAtomically(FileSystem* fs, const std::string& path, std::string_view contents) {
+Status WriteFileAtomically(FileSystem* fs, const std::string& path, std::string_view contents,
+                           int mode) {
   const std::string tmp = path + ".tmp";
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs->NewWritableFile(tmp, true));
+  (void)fs->Remove(tmp);  // a leftover would keep its old mode
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs->NewWritableFile(tmp, true, mode));
   ARC_RETURN_IF_ERROR(file->Append(contents));
   ARC_RETURN_IF_ERROR(file->Sync(SyncKind::kFull));
   ARC_RETURN_IF_ERROR(file->Close());

@@ -50,9 +50,12 @@ struct DirEntry {
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
-  // Creates (or truncates, when `truncate`) `path` for appending.
+  // Creates (or truncates, when `truncate`) `path` for appending; a new file gets `mode`
+  // (less the umask).
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
-                                                                bool truncate) = 0;
+                                                                bool truncate, int mode = 0644) = 0;
+  // chmod: tightens who may read a secret (the token file and its folder).
+  virtual Status SetPermissions(const std::string& path, int mode) = 0;
   virtual Result<std::string> ReadFile(const std::string& path) = 0;
   // Opens an existing file written by someone else (DuckDB) and fsyncs it.
   virtual Status SyncFile(const std::string& path) = 0;
@@ -80,8 +83,10 @@ class FileSystem {
 // The process-wide real file system (never null, never freed).
 FileSystem* DefaultFileSystem();
 
-// Writes `contents` durably at `path`: temp file, fsync, rename, directory fsync.
-Status WriteFileAtomically(FileSystem* fs, const std::string& path, std::string_view contents);
+// Writes `contents` durably at `path`: temp file (created with `mode`), fsync, rename,
+// directory fsync.
+Status WriteFileAtomically(FileSystem* fs, const std::string& path, std::string_view contents,
+                           int mode = 0644);
 
 // Returns the directory part of `path` ("." when there is none).
 std::string DirName(const std::string& path);

@@ -17,9 +17,10 @@ Status TooLarge(uint64_t max_size) {
 
 Status Gunzip(std::string_view in, uint64_t max_size, std::string* out) {
   if (in.size() < 18) return Status::InvalidArgument("invalid gzip body: truncated");
-  uint32_t isize = 0;  // decompressed size mod 2^32, from the trailer; only a hint
-  std::memcpy(&isize, in.data() + in.size() - 4, 4);
-  uint64_t cap = std::min<uint64_t>(std::max<uint64_t>(isize, in.size() * 4), max_size);
+  // The size trailer is the sender's word: a 28-byte body may claim 4 GiB. The buffer starts
+  // from the compressed size and grows four-fold only as the data proves it needs to, up to
+  // exactly max_size (one byte more is the 413).
+  uint64_t cap = std::min<uint64_t>(std::max<uint64_t>(in.size() * 4, 64 * 1024), max_size + 1);
   std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
   for (;;) {
@@ -28,14 +29,15 @@ Status Gunzip(std::string_view in, uint64_t max_size, std::string* out) {
     const libdeflate_result r =
         libdeflate_gzip_decompress(d.get(), in.data(), in.size(), out->data(), cap, &actual);
     if (r == LIBDEFLATE_SUCCESS) {
+      if (actual > max_size) return TooLarge(max_size);
       out->resize(actual);
       return Status::OK();
     }
     if (r != LIBDEFLATE_INSUFFICIENT_SPACE) {
       return Status::InvalidArgument("invalid gzip body: corrupt or truncated data");
     }
-    if (cap >= max_size) return TooLarge(max_size);
-    cap = std::min<uint64_t>(cap * 4, max_size);
+    if (cap > max_size) return TooLarge(max_size);
+    cap = std::min<uint64_t>(cap * 4, max_size + 1);
   }
 }
 

@@ -54,6 +54,18 @@ TEST(DecompressTest, LyingGzipSizeTrailerStillBounded) {
   EXPECT_EQ(st.code(), StatusCode::kPayloadTooLarge) << st.ToString();
 }
 
+// Regression (issue 11): a 28-byte gzip whose size trailer claimed 1 GiB made the server
+// allocate and zero 1 GiB before decompressing a few bytes.
+TEST(DecompressTest, ForgedHugeSizeTrailerAllocatesNothingLarge) {
+  std::string gz = test::GzipCompress("m v=1 1\n");
+  gz[gz.size() - 4] = gz[gz.size() - 3] = gz[gz.size() - 2] = '\xff';
+  gz[gz.size() - 1] = '\x3f';  // ISIZE ≈ 1 GiB
+  std::string out;
+  Status st = Decompress(gz, BodyEncoding::kGzip, 512u << 20, &out);
+  EXPECT_FALSE(st.code() == StatusCode::kPayloadTooLarge) << st.ToString();
+  EXPECT_LE(out.capacity(), (1u << 20)) << "allocated from the claim, not from the data";
+}
+
 TEST(DecompressTest, TruncatedAndCorruptInputIsInvalidArgument) {
   const std::string gz = test::GzipCompress(Sample());
   const std::string zs = test::ZstdCompress(Sample());

@@ -6,12 +6,17 @@
 #include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <cstring>
+#include <mutex>
 #include <thread>
 
 #include "common/logging.h"
 #include "ingest/names.h"
 #include "query/sql_rewrite.h"
-#include "storage/flush_scan.h"
+#include "ingest/batch_codec.h"
+#include "query/query_worker.h"
+#include "query/worker_protocol.h"
+#include "storage/flush_view.h"
 #include "storage/hour_files.h"
 #include "storage/partition_layout.h"
 
@@ -19,36 +24,6 @@ namespace arc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Interrupts a connection's query after a timeout unless Done() comes first.
-class Watchdog {
- public:
-  Watchdog(duckdb_connection conn, std::chrono::seconds timeout)
-      : thread_([this, conn, timeout] {
-          std::unique_lock<std::mutex> lock(mu_);
-          if (!cv_.wait_for(lock, timeout, [&] { return done_; })) {
-            fired_ = true;
-            duckdb_interrupt(conn);
-          }
-        }) {}
-  ~Watchdog() { Done(); }
-  void Done() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-  bool fired() const { return fired_; }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::atomic<bool> fired_{false};
-  std::thread thread_;
-};
 
 // Splits "EXPLAIN [ANALYZE] rest" into prefix and rest.
 std::pair<std::string, std::string> SplitExplain(const std::string& sql) {
@@ -79,44 +54,6 @@ std::string FileList(const std::vector<std::string>& files) {
 }
 
 // DuckDB's message without its stack trace (internal errors carry one).
-Status SqlError(const std::string& prefix, duckdb_result* r) {
-  std::string msg = duckdb_result_error(r) ? duckdb_result_error(r) : "query failed";
-  return Status::InvalidArgument(prefix + StripStackTrace(msg));
-}
-
-// --- the arc_buffered(snapshot, table) table function ---
-
-struct BufferedBind {
-  QueryEngine::SnapshotTable* table;
-  HourSlice all;
-};
-
-void BufferedBindFn(duckdb_bind_info info) {
-  auto* engine = static_cast<QueryEngine*>(duckdb_bind_get_extra_info(info));
-  duckdb_value a = duckdb_bind_get_parameter(info, 0);
-  duckdb_value b = duckdb_bind_get_parameter(info, 1);
-  const int64_t snapshot = duckdb_get_int64(a), table = duckdb_get_int64(b);
-  duckdb_destroy_value(&a);
-  duckdb_destroy_value(&b);
-  QueryEngine::SnapshotTable* t = engine->FindSnapshotTable(snapshot, table);
-  if (t == nullptr) return duckdb_bind_set_error(info, "arc_buffered is internal to the query endpoint");
-  AddScanColumns(info, *t->view);
-  auto bind = std::make_unique<BufferedBind>(BufferedBind{t, WholeView(*t->view)});
-  duckdb_bind_set_bind_data(info, bind.release(), [](void* p) { delete static_cast<BufferedBind*>(p); });
-}
-
-void BufferedInitFn(duckdb_init_info info) {
-  duckdb_init_set_init_data(info, std::make_unique<ScanCursor>().release(),
-                            [](void* p) { delete static_cast<ScanCursor*>(p); });
-  duckdb_init_set_max_threads(info, 1);
-}
-
-void BufferedScanFn(duckdb_function_info info, duckdb_data_chunk output) {
-  auto* bind = static_cast<BufferedBind*>(duckdb_function_get_bind_data(info));
-  auto* cursor = static_cast<ScanCursor*>(duckdb_function_get_init_data(info));
-  FillScanChunk(*bind->table->view, bind->all, cursor, output);
-}
-
 std::string AbsolutePath(const std::string& path) {
   char resolved[PATH_MAX];
   if (::realpath(path.c_str(), resolved) != nullptr) return resolved;
@@ -125,10 +62,56 @@ std::string AbsolutePath(const std::string& path) {
 
 }  // namespace
 
+QueryResult::QueryResult(QueryWorkerPool::Lease lease, std::vector<std::string> columns, int64_t rows)
+    : lease_(std::move(lease)), columns_(std::move(columns)), rows_(rows) {}
+
+QueryResult::~QueryResult() {
+  if (!done_) lease_.MarkBroken();  // pieces still in the socket: not reusable
+}
+
+Result<std::optional<std::string>> QueryResult::NextPiece() {
+  if (done_) return std::optional<std::string>();
+  WorkerMessage type;
+  std::string payload;
+  Status st = ReadWorkerMessage(lease_.fd(), &type, &payload, 64ull << 20);
+  if (!st.ok()) {
+    lease_.MarkBroken();
+    done_ = true;
+    return st;
+  }
+  if (type == WorkerMessage::kEnd) {
+    done_ = true;
+    return std::optional<std::string>();
+  }
+  if (type != WorkerMessage::kData) {
+    lease_.MarkBroken();
+    done_ = true;
+    return Status::IOError("query worker out of step");
+  }
+  return std::optional<std::string>(std::move(payload));
+}
+
 Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(const Config& config, IngestEngine* ingest,
-                                                       Storage* storage) {
+                                                       Storage* storage, const std::string& binary) {
   auto engine = std::make_unique<QueryEngine>(config, ingest, storage);
   ARC_RETURN_IF_ERROR(engine->OpenDatabase());
+  QueryWorkerSetup setup;
+  setup.binary = binary;
+  setup.root = engine->root_;
+  setup.spill_dir = JoinPath(DirName(engine->root_), "query-spill");
+  setup.memory_limit = config.query.memory_limit;
+  setup.threads = config.query.threads;
+  const Result<uint64_t> limit = ParseByteSize(config.query.memory_limit);
+  // DuckDB's memory_limit covers its buffer manager, not every allocation (a 2 GB string from
+  // repeat() escapes it): the address space cap is what holds. It leaves room for the
+  // engine's own code, threads' stacks and the result being encoded.
+  setup.address_space_bytes = config.query.max_process_memory > 0
+                                  ? config.query.max_process_memory
+                                  : (limit.ok() ? *limit : (1ull << 30)) + (2ull << 30);
+  setup.max_rows = config.query.max_rows;
+  setup.max_result_bytes = config.query.max_result_bytes;
+  engine->workers_ = std::make_unique<QueryWorkerPool>(setup, config.query.max_concurrent);
+  ARC_RETURN_IF_ERROR(engine->workers_->Start());
   return engine;
 }
 
@@ -137,63 +120,21 @@ QueryEngine::QueryEngine(const Config& config, IngestEngine* ingest, Storage* st
 
 QueryEngine::~QueryEngine() = default;
 
-// A second in-memory database for queries, with arc_buffered registered, then locked down:
-// file access only below the data directory, no extensions, configuration frozen (the order
-// matters: each step is a SET).
+// The server's own DuckDB only parses and rewrites user SQL (json_serialize_sql never runs
+// it) and reads Parquet footers for the catalogue: one thread, files only below the data
+// directory, configuration frozen.
 Status QueryEngine::OpenDatabase() {
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDatabase> db,
-                       DuckDatabase::OpenInMemory({{"memory_limit", config_.query.memory_limit},
-                                                   {"threads", std::to_string(config_.query.threads)},
-                                                   {"autoinstall_known_extensions", "false"},
-                                                   {"autoload_known_extensions", "false"},
-                                                   {"allow_community_extensions", "false"}}));
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db));
-  duckdb_table_function f = duckdb_create_table_function();
-  duckdb_table_function_set_name(f, "arc_buffered");
-  duckdb_logical_type big = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
-  duckdb_table_function_add_parameter(f, big);
-  duckdb_table_function_add_parameter(f, big);
-  duckdb_destroy_logical_type(&big);
-  duckdb_table_function_set_extra_info(f, this, nullptr);
-  duckdb_table_function_set_bind(f, BufferedBindFn);
-  duckdb_table_function_set_init(f, BufferedInitFn);
-  duckdb_table_function_set_function(f, BufferedScanFn);
-  const duckdb_state st = duckdb_register_table_function(conn->handle(), f);
-  duckdb_destroy_table_function(&f);
-  if (st != DuckDBSuccess) return Status::Internal("cannot register arc_buffered");
+  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"threads", "1"},
+                                                        {"memory_limit", "256MB"},
+                                                        {"autoinstall_known_extensions", "false"},
+                                                        {"autoload_known_extensions", "false"},
+                                                        {"allow_community_extensions", "false"}}));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_));
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL TimeZone = 'UTC'"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET allowed_directories = [" + QuoteLiteral(root_ + "/") + "]"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET enable_external_access = false"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL lock_configuration = true"));
-  conn.reset();
-  std::lock_guard<std::mutex> lock(db_mu_);
-  db_ = std::move(db);
   return Status::OK();
-}
-
-std::shared_ptr<DuckDatabase> QueryEngine::Database() const {
-  std::lock_guard<std::mutex> lock(db_mu_);
-  return db_;
-}
-
-void QueryEngine::ReplaceInvalidated(const std::shared_ptr<DuckDatabase>& broken) {
-  static std::mutex reopen_mu;  // one reopen at a time
-  std::lock_guard<std::mutex> once(reopen_mu);
-  if (Database() != broken) return;  // another query replaced it already
-  Status st = OpenDatabase();
-  if (st.ok()) {
-    LOG_ERROR("query engine: DuckDB reported an internal error and invalidated its database; "
-              "a fresh one serves the next queries");
-  } else {
-    LOG_ERROR("query engine: cannot reopen the query database: " << st.ToString());
-  }
-}
-
-QueryEngine::SnapshotTable* QueryEngine::FindSnapshotTable(int64_t snapshot, int64_t table) {
-  std::lock_guard<std::mutex> lock(snapshots_mu_);
-  auto it = snapshots_.find(snapshot);
-  if (it == snapshots_.end() || table < 0 || table >= static_cast<int64_t>(it->second.size())) return nullptr;
-  return it->second[table].get();
 }
 
 bool QueryEngine::IsMeasurement(const std::string& db, const std::string& m) {
@@ -205,10 +146,9 @@ bool QueryEngine::IsMeasurement(const std::string& db, const std::string& m) {
   return st.ok() && DefaultFileSystem()->Exists(JoinPath(root_, MeasurementDirectory(db, m)));
 }
 
-Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& default_db) {
+Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql, const std::string& default_db) {
   const auto start = Clock::now();
-  const std::shared_ptr<DuckDatabase> db = Database();
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db, false));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
   const auto [explain, body] = SplitExplain(sql);
   Result<RewrittenQuery> rewritten = RewriteQuery(conn.get(), body, default_db, [this](const std::string& d, const std::string& m) {
     return IsMeasurement(d, m);
@@ -218,7 +158,7 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
     if (msg.find("Only SELECT statements") != std::string::npos) {
       return Status::InvalidArgument("only read-only SELECT queries are allowed");
     }
-    return rewritten.status();
+    return Status::InvalidArgument(SanitizeQueryError(msg, root_));
   }
   // With object storage, fetch what the local read cache lacks first.
   if (storage_ != nullptr) {
@@ -238,45 +178,26 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
       files[i] = ListHourFiles(DefaultFileSystem(), root_, t.database, t.measurement, t.min_hour, t.max_hour);
     }
   }, &memory);
-  const int64_t id = next_snapshot_++;
   // A column whose type changed between requests still in memory gives several groups, each
   // scanned with its own types; UNION ALL BY NAME then widens them as it widens Parquet files
-  // of different schemas (never one vector holding two types).
-  std::vector<std::vector<int64_t>> groups(memory.size());
-  {
-    std::lock_guard<std::mutex> lock(snapshots_mu_);
-    auto& tables = snapshots_[id];
-    for (size_t i = 0; i < memory.size(); ++i) {
-      std::vector<std::vector<Batch>> split = SplitBySchema(std::move(memory[i]));
-      if (split.empty()) split.emplace_back();  // no rows: a table of just "time", for the shape
-      for (std::vector<Batch>& rows : split) {
-        auto t = std::make_unique<SnapshotTable>();
-        t->batches = std::move(rows);
-        t->view = std::make_unique<FlushView>(t->batches);
-        groups[i].push_back(static_cast<int64_t>(tables.size()));
-        tables.push_back(std::move(t));
-      }
-    }
-  }
-  struct Release {
-    QueryEngine* e;
-    int64_t id;
-    ~Release() {
-      std::lock_guard<std::mutex> lock(e->snapshots_mu_);
-      e->snapshots_.erase(id);
-    }
-  } release{this, id};
-  QueryOutput output;
+  // of different schemas (never one vector holding two types). Each group travels to the
+  // worker as one table, read there by arc_buffered(i).
+  std::vector<std::string> tables;
   std::vector<std::string> sources;
+  int files_read = 0;
   for (size_t i = 0; i < names.size(); ++i) {
-    bool buffered = false;
-    for (int64_t t : groups[i]) buffered |= !FindSnapshotTable(id, t)->batches.empty();
-    std::string memory;
-    for (int64_t t : groups[i]) {
-      memory += (memory.empty() ? "" : " UNION ALL BY NAME ") + std::string("SELECT * FROM arc_buffered(") +
-                std::to_string(id) + ", " + std::to_string(t) + ")";
+    std::string memory_source;
+    std::vector<std::vector<Batch>> split = SplitBySchema(std::move(memory[i]));
+    if (split.empty()) split.emplace_back();  // no rows: a table of just "time", for the shape
+    for (std::vector<Batch>& rows : split) {
+      BatchSet set(names[i].first);
+      set.batches() = std::move(rows);
+      memory_source += (memory_source.empty() ? "" : " UNION ALL BY NAME ") +
+                       std::string("SELECT * FROM arc_buffered(") + std::to_string(tables.size()) + ")";
+      tables.push_back(set.batches().empty() ? std::string() : EncodeBatchSet(set));
     }
-    std::string source = memory;
+    const bool buffered = !(split.size() == 1 && tables.back().empty());
+    std::string source = memory_source;
     if (!files[i].files.empty()) {
       // With buffered rows the files must be exactly the snapshot's (a file published later
       // holds rows the snapshot already has in memory). Without, hour-folder patterns are
@@ -284,49 +205,80 @@ Result<QueryOutput> QueryEngine::Run(const std::string& sql, const std::string& 
       // then the plain Parquet scan, so count(*) comes from the footers.
       const std::string list = buffered ? FileList(files[i].files) : FileList(files[i].globs);
       source = "SELECT * FROM read_parquet(" + list + ", union_by_name = true)" +
-               (buffered ? " UNION ALL BY NAME " + memory : "");
+               (buffered ? " UNION ALL BY NAME " + memory_source : "");
     } else if (!files[i].any_file.empty()) {  // pruned to nothing: keep the columns, no rows
       source = "SELECT * FROM read_parquet(" + QuoteLiteral(files[i].any_file) + ") WHERE false" +
-               (buffered ? " UNION ALL BY NAME " + memory : "");
+               (buffered ? " UNION ALL BY NAME " + memory_source : "");
     }
-    output.files_read += static_cast<int>(files[i].files.size());
+    files_read += static_cast<int>(files[i].files.size());
     sources.push_back(std::move(source));
   }
   ARC_ASSIGN_OR_RETURN(const std::string spliced, SpliceSources(conn.get(), *rewritten, sources));
-  // Only a single SELECT survives json_serialize_sql, and the SQL run here is what
-  // json_deserialize_sql made of it (or the original when it names no measurement), so it is
-  // read-only; running it directly binds it once (prepare + execute would bind twice).
-  const std::string final_sql = explain + spliced;
-  duckdb_result result;
-  Watchdog watchdog(conn->handle(), std::chrono::seconds(config_.query.timeout_seconds));
-  const duckdb_state state = duckdb_query(conn->handle(), final_sql.c_str(), &result);
-  watchdog.Done();
-  if (state != DuckDBSuccess) {
-    if (DuckErrorInvalidates(duckdb_result_error_type(&result))) {
-      duckdb_destroy_result(&result);
-      conn.reset();
-      ReplaceInvalidated(db);
-      return Status::InvalidArgument("the query failed inside the engine (an internal error); "
-                                     "it was logged and the engine was restarted for later queries");
+  // Only a single SELECT survives json_serialize_sql, and the SQL sent is what
+  // json_deserialize_sql made of it (or the original when it names no measurement); the
+  // worker still refuses any statement that is not a SELECT or an EXPLAIN.
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<QueryResult> result, Execute(explain + spliced, tables));
+  result->files_read = files_read;
+  result->execution_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  return result;
+}
+
+Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql,
+                                                          const std::vector<std::string>& tables) {
+  ARC_ASSIGN_OR_RETURN(QueryWorkerPool::Lease lease, workers_->Acquire());
+  const nlohmann::json header = {{"sql", sql}, {"tables", tables.size()}};
+  const std::string h = header.dump();
+  std::string payload(4, '\0');
+  const uint32_t hlen = static_cast<uint32_t>(h.size());
+  std::memcpy(payload.data(), &hlen, 4);
+  payload += h;
+  for (const std::string& t : tables) {
+    const uint64_t len = t.size();
+    payload.append(reinterpret_cast<const char*>(&len), 8);
+    payload += t;
+  }
+  // The deadline: past it the worker is killed, whatever it is doing.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool answered = false, fired = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!cv.wait_for(lock, std::chrono::seconds(config_.query.timeout_seconds), [&] { return answered; })) {
+      fired = true;
+      lease.Kill();
     }
-    Status st = watchdog.fired()
-                    ? Status::InvalidArgument("query exceeded query.timeout_seconds (" +
-                                              std::to_string(config_.query.timeout_seconds) + " s) and was interrupted")
-                    : SqlError("SQL error: ", &result);
-    duckdb_destroy_result(&result);
-    return st;
+  });
+  WorkerMessage type = WorkerMessage::kError;
+  std::string answer;
+  Status st = WriteWorkerMessage(lease.fd(), WorkerMessage::kQuery, payload);
+  if (st.ok()) st = ReadWorkerMessage(lease.fd(), &type, &answer, 16 << 20);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    answered = true;
   }
-  if (duckdb_result_statement_type(result) != DUCKDB_STATEMENT_TYPE_SELECT &&
-      duckdb_result_statement_type(result) != DUCKDB_STATEMENT_TYPE_EXPLAIN) {
-    duckdb_destroy_result(&result);
-    return Status::InvalidArgument("only read-only SELECT queries are allowed");
+  cv.notify_all();
+  watchdog.join();
+  if (fired) {
+    return Status::InvalidArgument("query exceeded query.timeout_seconds (" +
+                                   std::to_string(config_.query.timeout_seconds) + " s) and was stopped");
   }
-  Result<EncodedResult> encoded = EncodeResult(&result, config_.query.max_rows);
-  duckdb_destroy_result(&result);
-  if (!encoded.ok()) return encoded.status();
-  output.result = std::move(*encoded);
-  output.execution_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  return output;
+  if (!st.ok()) {
+    lease.MarkBroken();
+    return Status::InvalidArgument("the query used more memory than query.memory_limit allows "
+                                   "(or crashed its worker) and was stopped");
+  }
+  if (type == WorkerMessage::kError) return Status::InvalidArgument(answer);
+  if (type != WorkerMessage::kHeader) {
+    lease.MarkBroken();
+    return Status::Internal("query worker out of step");
+  }
+  const nlohmann::json parsed = nlohmann::json::parse(answer, nullptr, false);
+  if (parsed.is_discarded()) {
+    lease.MarkBroken();
+    return Status::Internal("query worker sent an unreadable header");
+  }
+  return std::make_unique<QueryResult>(std::move(lease), parsed.value("columns", std::vector<std::string>{}),
+                                       parsed.value("rows", int64_t{0}));
 }
 
 Result<std::string> QueryEngine::Measurements() {
@@ -340,8 +292,7 @@ Result<std::string> QueryEngine::Measurements() {
     }
   }
   std::sort(names.begin(), names.end());
-  const std::shared_ptr<DuckDatabase> database = Database();
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*database, false));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
   for (const std::string& db : names) {
     json measurements = json::array();
     Result<std::vector<DirEntry>> ms = DefaultFileSystem()->ListDir(JoinPath(root_, db));

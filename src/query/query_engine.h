@@ -1,75 +1,84 @@
 // QueryEngine: read-only SQL over the stored data and the rows still in memory.
-// A locked-down DuckDB (file access limited to storage.local_path, no extension install or
-// load, configuration locked) runs each query on its own connection, where every measurement
-// the query names is a temp view: its Parquet files (pruned to the hours the WHERE clause
-// allows) UNION ALL BY NAME the rows still buffered, taken as one consistent snapshot.
+//
+// In the server: the SQL is parsed and rewritten (query/sql_rewrite.h) on a parse-only DuckDB;
+// every measurement it names becomes its Parquet files (pruned to the hours the WHERE clause
+// allows) UNION ALL BY NAME the rows still buffered, taken as one consistent snapshot. The
+// final SQL and the buffered rows go to a query worker process (query/query_worker.h), which
+// runs them under a memory cap and is killed at the deadline; its JSON result is streamed
+// back piece by piece.
 #pragma once
 
-#include <atomic>
-#include <map>
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "buffer/ingest_engine.h"
 #include "common/config.h"
-#include "query/result_json.h"
+#include "query/worker_pool.h"
 #include "storage/duckdb_util.h"
-#include "storage/flush_view.h"
+#include "storage/storage.h"
 
 namespace arc {
 
-struct QueryOutput {
-  EncodedResult result;
-  double execution_ms = 0;
+// A query's answer, read from its worker piece by piece. Not thread-safe.
+class QueryResult {
+ public:
+  QueryResult(QueryWorkerPool::Lease lease, std::vector<std::string> columns, int64_t rows);
+  ~QueryResult();  // a result not read to its end leaves the worker out of step: it is replaced
+
+  const std::vector<std::string>& columns() const { return columns_; }
+  int64_t rows() const { return rows_; }
+  double execution_ms = 0;   // until the worker had the whole result
   int files_read = 0;
+  // The next piece of the JSON "data" array's text ("[[..],[..]..." in order); nullopt after
+  // the last. Blocks on the worker; IOError when it died.
+  Result<std::optional<std::string>> NextPiece();
+
+ private:
+  QueryWorkerPool::Lease lease_;
+  std::vector<std::string> columns_;
+  int64_t rows_;
+  bool done_ = false;
 };
 
 class QueryEngine {
  public:
-  // `ingest` must outlive the engine. Opens and locks down the query database.
-  // `storage` (may be null: local files only) fills the local read cache before a query.
+  // `ingest` must outlive the engine. Opens the parse database and starts the query workers
+  // (`binary`: the arc executable). `storage` (may be null: local files only) fills the local
+  // read cache before a query.
   static Result<std::unique_ptr<QueryEngine>> Open(const Config& config, IngestEngine* ingest,
-                                                   Storage* storage = nullptr);
+                                                   Storage* storage, const std::string& binary);
   QueryEngine(const Config& config, IngestEngine* ingest, Storage* storage);
   ~QueryEngine();
 
   // Runs one read-only statement (SELECT, or EXPLAIN of one). `default_db` resolves bare
-  // measurement names. InvalidArgument for bad or forbidden SQL and for the timeout, with a
-  // message naming the problem. Thread-safe.
-  Result<QueryOutput> Run(const std::string& sql, const std::string& default_db);
+  // measurement names. InvalidArgument for bad or forbidden SQL, the timeout, a result past
+  // query.max_rows or max_result_bytes, and a query that ran out of memory (its worker died),
+  // with a message naming the problem and never the server's paths or rewritten SQL.
+  // Blocks until the worker has the whole result. Thread-safe.
+  Result<std::unique_ptr<QueryResult>> Run(const std::string& sql, const std::string& default_db);
 
   // {"databases": [{"name", "measurements": [{"name", "columns": [{"name","type"}], "rows",
   // "files", "buffered_rows"}]}]} as JSON text. Thread-safe.
   Result<std::string> Measurements();
 
-  // The rows of one table of a registered snapshot (for the arc_buffered table function).
-  struct SnapshotTable {
-    std::vector<Batch> batches;
-    std::unique_ptr<FlushView> view;
-  };
-  SnapshotTable* FindSnapshotTable(int64_t snapshot, int64_t table);
+  const std::string& root() const { return root_; }
 
  private:
-  // Opens a new locked-down database with arc_buffered registered and makes it current.
   Status OpenDatabase();
-  // The current database (a query keeps its own reference while it runs).
-  std::shared_ptr<DuckDatabase> Database() const;
-  // After an error that invalidates `broken` (DuckDB refuses every statement after an
-  // internal error), replaces it, unless another query already did.
-  void ReplaceInvalidated(const std::shared_ptr<DuckDatabase>& broken);
   bool IsMeasurement(const std::string& db, const std::string& m);
+  // Sends the query to a worker and waits (until the deadline) for its header or error.
+  Result<std::unique_ptr<QueryResult>> Execute(const std::string& sql, const std::vector<std::string>& tables);
 
   const Config config_;
   IngestEngine* const ingest_;
   Storage* const storage_;
-  mutable std::mutex db_mu_;
-  std::shared_ptr<DuckDatabase> db_;   // guarded by db_mu_
+  std::unique_ptr<DuckDatabase> db_;   // parse-only, and the catalogue listing
   std::string root_;                   // absolute storage.local_path
-  std::mutex snapshots_mu_;
-  std::map<int64_t, std::vector<std::unique_ptr<SnapshotTable>>> snapshots_;
-  std::atomic<int64_t> next_snapshot_{1};
+  std::unique_ptr<QueryWorkerPool> workers_;
 };
 
 }  // namespace arc

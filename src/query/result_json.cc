@@ -113,7 +113,7 @@ void AppendValue(std::string* out, duckdb_vector v, duckdb_type type, duckdb_log
 
 }  // namespace
 
-Result<EncodedResult> EncodeResult(duckdb_result* result, int64_t max_rows) {
+Result<EncodedResult> EncodeResult(duckdb_result* result, int64_t max_rows, uint64_t max_bytes) {
   EncodedResult out;
   const idx_t ncols = duckdb_column_count(result);
   std::vector<duckdb_type> types;
@@ -155,6 +155,12 @@ Result<EncodedResult> EncodeResult(duckdb_result* result, int64_t max_rows) {
         else AppendValue(&out.data_json, vecs[c], types[c], logical[c], r);
       }
       out.data_json += ']';
+      if (out.data_json.size() > max_bytes) {
+        duckdb_destroy_data_chunk(&chunk);
+        cleanup();
+        return Status::InvalidArgument("result is larger than query.max_result_bytes (" +
+                                       std::to_string(max_bytes) + " bytes); add a LIMIT or aggregate");
+      }
       if (++out.rows > max_rows) {
         duckdb_destroy_data_chunk(&chunk);
         cleanup();

@@ -19,7 +19,9 @@ struct EncodedResult {
 
 // Reads every chunk of `result`. Timestamps become RFC 3339 strings in UTC with
 // microseconds; NaN and infinities become null. InvalidArgument for a column type it cannot
-// encode (naming the column, suggesting a CAST) or for more than `max_rows` rows.
-Result<EncodedResult> EncodeResult(duckdb_result* result, int64_t max_rows);
+// encode (naming the column, suggesting a CAST), for more than `max_rows` rows or for more
+// than `max_bytes` bytes of JSON.
+Result<EncodedResult> EncodeResult(duckdb_result* result, int64_t max_rows,
+                                   uint64_t max_bytes = UINT64_MAX);
 
 }  // namespace arc

@@ -1,7 +1,9 @@
 #include "query/sql_rewrite.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
@@ -11,6 +13,11 @@ namespace arc {
 namespace {
 
 using nlohmann::json;
+
+std::string ToLower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 // A string member of an AST node, or "" (some "type" members are objects, not strings).
 std::string Get(const json& n, const char* key) {
@@ -102,18 +109,52 @@ void CollectBounds(const json& e, const std::string& alias, Bounds* b) {
   }
 }
 
+// User SQL may only read measurements (and CTEs built on them). Table functions read files,
+// settings or the catalogue (read_csv, read_text, glob, parquet_metadata, duckdb_settings, ...):
+// only those that make rows out of nothing are allowed. Of the scalar functions, those that
+// reveal the server's settings are refused.
+bool AllowedTableFunction(const std::string& name) {
+  static const char* const kAllowed[] = {"range", "generate_series", "unnest"};
+  return std::find(std::begin(kAllowed), std::end(kAllowed), name) != std::end(kAllowed);
+}
+
+bool RefusedScalarFunction(const std::string& name) {
+  static const char* const kRefused[] = {"current_setting", "getenv", "getvariable"};
+  return std::find(std::begin(kRefused), std::end(kRefused), name) != std::end(kRefused);
+}
+
+// Every CTE name the query declares (a BASE_TABLE of that name reads the CTE).
+void CollectCteNames(const json& n, std::set<std::string>* out) {
+  if (n.is_array()) {
+    for (const json& c : n) CollectCteNames(c, out);
+    return;
+  }
+  if (!n.is_object()) return;
+  if (n.contains("cte_map") && n["cte_map"].is_object() && n["cte_map"].contains("map")) {
+    for (const json& entry : n["cte_map"]["map"]) {
+      if (entry.contains("key") && entry["key"].is_string()) out->insert(ToLower(entry["key"].get<std::string>()));
+    }
+  }
+  for (auto it = n.begin(); it != n.end(); ++it) CollectCteNames(it.value(), out);
+}
+
 class Rewriter {
  public:
   Rewriter(const std::string& default_db,
-           const std::function<bool(const std::string&, const std::string&)>& is_measurement)
-      : default_db_(default_db), is_measurement_(is_measurement) {}
+           const std::function<bool(const std::string&, const std::string&)>& is_measurement,
+           std::set<std::string> ctes)
+      : default_db_(default_db), is_measurement_(is_measurement), ctes_(std::move(ctes)) {}
+
+  // The first thing the query may not do, if any.
+  const Status& error() const { return error_; }
 
   void Walk(json& n) {
     if (n.is_array()) {
       for (json& c : n) Walk(c);
       return;
     }
-    if (!n.is_object()) return;
+    if (!n.is_object() || !error_.ok()) return;
+    Check(n);
     if (Get(n, "type") == "SELECT_NODE" && n.contains("from_table")) {
       // Tables read directly by this SELECT get the bounds of its WHERE.
       std::vector<json*> direct;
@@ -137,6 +178,19 @@ class Rewriter {
     for (auto& [k, v] : n.items()) Walk(v);
   }
 
+  // Refuses what user SQL may not name (see AllowedTableFunction, RefusedScalarFunction).
+  void Check(const json& n) {
+    const std::string type = Get(n, "type");
+    if (type == "TABLE_FUNCTION" && !n.value("arc_done", false) && n.contains("function")) {
+      const std::string fn = ToLower(Get(n["function"], "function_name"));
+      if (!AllowedTableFunction(fn)) {
+        error_ = Status::InvalidArgument("table function " + fn + "() is not allowed: queries read measurements");
+      }
+    } else if (Get(n, "class") == "FUNCTION" && RefusedScalarFunction(ToLower(Get(n, "function_name")))) {
+      error_ = Status::InvalidArgument("function " + Get(n, "function_name") + "() is not allowed");
+    }
+  }
+
   std::vector<TableRef> tables;
 
  private:
@@ -157,11 +211,20 @@ class Rewriter {
   }
 
   void Replace(json& t, const Bounds& b) {
-    if (t.value("arc_done", false) || Get(t, "type") != "BASE_TABLE" || !Get(t, "catalog_name").empty()) return;
+    if (t.value("arc_done", false) || Get(t, "type") != "BASE_TABLE") return;
     const std::string schema = Get(t, "schema_name");
     const std::string db = schema.empty() ? default_db_ : schema;
     const std::string m = Get(t, "table_name");
-    if (!is_measurement_(db, m)) return;
+    // A name that is neither a measurement nor a CTE is refused here rather than left to
+    // DuckDB, whose replacement scans would read a quoted file path ('x.parquet') as a table.
+    if (!Get(t, "catalog_name").empty() || !is_measurement_(db, m)) {
+      if (schema.empty() && Get(t, "catalog_name").empty() && ctes_.count(ToLower(m))) return;
+      if (error_.ok()) {
+        error_ = Status::InvalidArgument("no measurement " + (schema.empty() ? m : db + "." + m) +
+                                         (schema.empty() ? " in database " + db : std::string()));
+      }
+      return;
+    }
     TableRef ref;
     ref.database = db;
     ref.measurement = m;
@@ -188,6 +251,8 @@ class Rewriter {
 
   const std::string default_db_;
   const std::function<bool(const std::string&, const std::string&)>& is_measurement_;
+  const std::set<std::string> ctes_;
+  Status error_;
 };
 
 void StripMarks(json& n) {
@@ -247,8 +312,11 @@ Result<RewrittenQuery> RewriteQuery(DuckConnection* conn, const std::string& sql
     return Status::InvalidArgument("exactly one SQL statement is allowed, got " +
                                    std::to_string(ast["statements"].size()));
   }
-  Rewriter rewriter(default_db, is_measurement);
+  std::set<std::string> ctes;
+  CollectCteNames(ast["statements"], &ctes);
+  Rewriter rewriter(default_db, is_measurement, std::move(ctes));
   rewriter.Walk(ast["statements"]);
+  ARC_RETURN_IF_ERROR(rewriter.error());
   StripMarks(ast);
   RewrittenQuery out;
   out.tables = std::move(rewriter.tables);

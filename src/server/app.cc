@@ -1,6 +1,9 @@
 #include "server/app.h"
 
+#include <unistd.h>
+
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <algorithm>
 
@@ -49,13 +52,33 @@ Status App::OpenAuth() {
   std::string new_admin;
   ARC_ASSIGN_OR_RETURN(tokens_, TokenStore::Open(DefaultFileSystem(), config_.auth.token_file,
                                                  bootstrap ? bootstrap : "", &new_admin));
-  if (!new_admin.empty()) {
-    if (bootstrap != nullptr && *bootstrap != '\0') {
-      LOG_INFO("admin token created from ARC_AUTH_BOOTSTRAP_TOKEN");
-    } else {
-      LOG_WARN("admin token created (shown only this once, store it now): " << new_admin);
+  const bool bootstrap_given = bootstrap != nullptr && *bootstrap != '\0';
+  if (new_admin.empty()) {
+    if (bootstrap_given) {
+      LOG_WARN("ARC_AUTH_BOOTSTRAP_TOKEN is ignored: " << config_.auth.token_file
+               << " already holds tokens");
     }
+    return Status::OK();
   }
+  if (bootstrap_given) {
+    LOG_INFO("admin token created from ARC_AUTH_BOOTSTRAP_TOKEN");
+    return Status::OK();
+  }
+  return HandOverAdminToken(new_admin);
+}
+
+// A generated admin token never goes to the log (logs end up in journald, docker and log
+// shippers): it is printed on the terminal when there is one, and written to a file only its
+// owner can read.
+Status App::HandOverAdminToken(const std::string& token) {
+  const std::string path = JoinPath(DirName(config_.auth.token_file), "admin.token");
+  ARC_RETURN_IF_ERROR(WriteFileAtomically(DefaultFileSystem(), path, token + "\n", 0600)
+                          .WithContext("cannot store the new admin token"));
+  if (::isatty(STDERR_FILENO)) {
+    std::fprintf(stderr, "\nadmin token (shown once; also in %s): %s\n\n", path.c_str(), token.c_str());
+  }
+  LOG_WARN("admin token created and written to " << path
+           << " (mode 0600): read it, store it safely, then delete the file");
   return Status::OK();
 }
 
@@ -96,9 +119,14 @@ Status App::Start() {
   query_executor_ = std::make_unique<Executor>("query", config_.query.max_concurrent, config_.query.max_queued);
   writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size, decode_executor_.get());
   wal_ = std::make_unique<WalHandler>(engine_.get(), DefaultFileSystem());
+  char self[PATH_MAX] = {0};
+  const ssize_t len = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  const std::string binary = len > 0 ? std::string(self, static_cast<size_t>(len)) : "/proc/self/exe";
   ARC_ASSIGN_OR_RETURN(query_engine_, QueryEngine::Open(config_, engine_.get(),
-                                                        config_.storage.backend == StorageBackend::kLocal ? nullptr : storage_.get()));
-  queries_ = std::make_unique<QueryHandler>(query_engine_.get(), query_executor_.get());
+                                                        config_.storage.backend == StorageBackend::kLocal ? nullptr : storage_.get(),
+                                                        binary));
+  queries_ = std::make_unique<QueryHandler>(query_engine_.get(), query_executor_.get(),
+                                            std::chrono::seconds(config_.server.body_timeout_seconds));
   quarantine_ = std::make_unique<QuarantineHandler>(engine_.get());
   Router::Limits limits;
   limits.max_payload_size = config_.server.max_payload_size;

@@ -38,6 +38,7 @@ class App {
  private:
   Status LockDirectories();
   Status OpenAuth();
+  Status HandOverAdminToken(const std::string& token);
   Status OpenStorage();
 
   const Config config_;

@@ -1,6 +1,8 @@
 #include "server/query_handler.h"
 
+#include <condition_variable>
 #include <ctime>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
@@ -20,17 +22,23 @@ HttpResponse Failure(int status, const std::string& message) {
 
 }  // namespace
 
+HttpResponse QueryHandler::Busy() {
+  HttpResponse busy = Failure(429, "too many queries running and waiting; retry later");
+  busy.headers.emplace_back("Retry-After", "1");
+  return busy;
+}
+
 void QueryHandler::Submit(std::function<HttpResponse()> work, std::function<void(HttpResponse)> respond) {
   auto reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
   if (executor_->TrySubmit([work = std::move(work), reply] { (*reply)(work()); })) return;
-  HttpResponse busy = Failure(429, "too many queries running and waiting; retry later");
-  busy.headers.emplace_back("Retry-After", "1");
-  (*reply)(std::move(busy));
+  (*reply)(Busy());
 }
 
 void QueryHandler::Query(HttpRequest&& request, std::function<void(HttpResponse)> respond) {
   auto shared = std::make_shared<HttpRequest>(std::move(request));
-  Submit([this, shared] { return RunQuery(*shared); }, std::move(respond));
+  auto reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
+  if (executor_->TrySubmit([this, shared, reply] { RunQuery(*shared, std::move(*reply)); })) return;
+  (*reply)(Busy());
 }
 
 void QueryHandler::Measurements(std::function<void(HttpResponse)> respond) {
@@ -43,27 +51,66 @@ void QueryHandler::Measurements(std::function<void(HttpResponse)> respond) {
   }, std::move(respond));
 }
 
-HttpResponse QueryHandler::RunQuery(const HttpRequest& request) {
+// The result's pieces flow from the worker to the client one at a time, driven by the
+// client's pace: the executor thread that ran the query feeds them (it holds the worker until
+// the last piece, or until the client stops reading for body_timeout).
+class QueryBodyStream final : public BodyStream {
+ public:
+  void Next(Deliver deliver) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    wanted_ = std::move(deliver);
+    cv_.notify_one();
+  }
+  // Waits until the session asks for the next piece; null when it stopped asking.
+  Deliver Wait(std::chrono::seconds patience) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, patience, [&] { return wanted_ != nullptr; })) return nullptr;
+    Deliver d = std::move(wanted_);
+    wanted_ = nullptr;
+    return d;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Deliver wanted_;
+};
+
+void QueryHandler::RunQuery(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
   std::string sql;
   try {
     const nlohmann::json body = nlohmann::json::parse(request.body);
     sql = body.at("sql").get<std::string>();
   } catch (const std::exception& e) {
-    return Failure(400, std::string("expected a JSON body {\"sql\": \"...\"}: ") + e.what());
+    return respond(Failure(400, std::string("expected a JSON body {\"sql\": \"...\"}: ") + e.what()));
   }
   std::string db(request.Header("x-arc-database"));
   if (db.empty()) db = "default";
-  if (Status st = ValidateDatabaseName(db); !st.ok()) return Failure(400, st.message());
-  Result<QueryOutput> out = engine_->Run(sql, db);
-  if (!out.ok()) return Failure(HttpStatusFor(out.status()), out.status().message());
-  nlohmann::json columns = out->result.columns;
+  if (Status st = ValidateDatabaseName(db); !st.ok()) return respond(Failure(400, st.message()));
+  Result<std::unique_ptr<QueryResult>> out = engine_->Run(sql, db);
+  if (!out.ok()) return respond(Failure(HttpStatusFor(out.status()), out.status().message()));
+  QueryResult& result = **out;
   char ms[32];
-  std::snprintf(ms, sizeof(ms), "%.3f", out->execution_ms);
+  std::snprintf(ms, sizeof(ms), "%.3f", result.execution_ms);
+  const std::string head = "{\"success\":true,\"columns\":" + nlohmann::json(result.columns()).dump() + ",\"data\":";
+  const std::string tail = ",\"row_count\":" + std::to_string(result.rows()) + ",\"execution_time_ms\":" + ms +
+                           ",\"files_read\":" + std::to_string(result.files_read) + ",\"timestamp\":\"" +
+                           UtcNowRfc3339() + "\"}";
+  auto stream = std::make_shared<QueryBodyStream>();
   HttpResponse r;
-  r.body = "{\"success\":true,\"columns\":" + columns.dump() + ",\"data\":" + out->result.data_json +
-           ",\"row_count\":" + std::to_string(out->result.rows) + ",\"execution_time_ms\":" + ms +
-           ",\"files_read\":" + std::to_string(out->files_read) + ",\"timestamp\":\"" + UtcNowRfc3339() + "\"}";
-  return r;
+  r.stream = stream;
+  respond(std::move(r));
+  std::string pending = head;
+  for (;;) {
+    Result<std::optional<std::string>> piece = result.NextPiece();
+    BodyStream::Deliver deliver = stream->Wait(body_timeout_);
+    if (deliver == nullptr) return;  // the client went away or stopped reading
+    if (!piece.ok()) return deliver("", false, true);  // cut: the client sees an incomplete body
+    if (!piece->has_value()) return deliver(pending + tail, true, false);
+    pending += **piece;
+    deliver(std::move(pending), false, false);
+    pending.clear();
+  }
 }
 
 }  // namespace arc

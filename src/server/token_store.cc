@@ -102,16 +102,19 @@ Status TokenStore::Save() const {
     tokens.push_back({{"name", e.name}, {"hash", e.hash_hex}, {"permissions", e.permissions},
                       {"created", e.created}});
   }
+  // Hashes only, but still nobody else's business: 0600 in a 0700 folder.
   ARC_RETURN_IF_ERROR(fs_->CreateDirs(DirName(path_)));
-  return WriteFileAtomically(fs_, path_, nlohmann::json{{"tokens", tokens}}.dump(2) + "\n");
+  ARC_RETURN_IF_ERROR(fs_->SetPermissions(DirName(path_), 0700));
+  return WriteFileAtomically(fs_, path_, nlohmann::json{{"tokens", tokens}}.dump(2) + "\n", 0600);
 }
 
 Result<uint32_t> TokenStore::Verify(std::string_view token) const {
   const std::string hash = Sha256Hex(token);
   std::lock_guard<std::mutex> lock(mu_);
   for (const Entry& e : entries_) {
-    if (CRYPTO_memcmp(e.hash_hex.data(), hash.data(), hash.size()) == 0 &&
-        e.hash_hex.size() == hash.size()) {
+    // Lengths first: a stored hash of another length (a hand-edited file) is never read past
+    // its end; equal lengths compare in constant time.
+    if (e.hash_hex.size() == hash.size() && CRYPTO_memcmp(e.hash_hex.data(), hash.data(), hash.size()) == 0) {
       return e.permissions;
     }
   }

@@ -150,8 +150,9 @@ HttpResponse WalHandler::Cleanup(const HttpRequest& request) {
   if (auto q = request.Query("max_age_hours")) {
     char* end = nullptr;
     hours = std::strtod(q->c_str(), &end);
-    if (q->empty() || *end != '\0' || hours < 0) {
-      return JsonError(400, "max_age_hours must be a non-negative number, got \"" + *q + "\"");
+    // NaN and infinities fail the comparison; a bound keeps the hours → seconds cast defined.
+    if (q->empty() || *end != '\0' || !(hours >= 0 && hours <= 1e6)) {
+      return JsonError(400, "max_age_hours must be a number from 0 to 1000000, got \"" + q->substr(0, 64) + "\"");
     }
   }
   const std::string& dir = engine_->config().wal.dir;

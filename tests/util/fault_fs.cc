@@ -27,7 +27,7 @@ Status FaultFileSystem::CheckFrozen() {
 }
 
 Result<std::unique_ptr<WritableFile>> FaultFileSystem::NewWritableFile(const std::string& path,
-                                                                       bool truncate) {
+                                                                       bool truncate, int) {
   std::lock_guard<std::mutex> lock(mu_);
   ARC_RETURN_IF_ERROR(CheckFrozen());
   if (!dirs_.count(DirName(path))) return Status::IOError("no directory for " + path);

@@ -24,7 +24,9 @@ class FaultFileSystem final : public FileSystem {
     std::string durable;   // what survives a crash
   };
 
-  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path, bool truncate) override;
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path, bool truncate,
+                                                        int mode = 0644) override;
+  Status SetPermissions(const std::string&, int) override { return Status::OK(); }
   Result<std::string> ReadFile(const std::string& path) override;
   Status SyncFile(const std::string& path) override;
   Status SyncDir(const std::string& dir) override;

@@ -87,6 +87,7 @@ bool HttpClient::ReadResponse(HttpResult* out) {
   out->status = std::atoi(head.c_str() + head.find(' ') + 1);
   size_t pos = head.find("\r\n");
   size_t content_length = 0;
+  bool chunked = false;
   while (pos != std::string::npos && pos + 2 < head.size()) {
     const size_t next = head.find("\r\n", pos + 2);
     const std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
@@ -97,6 +98,7 @@ bool HttpClient::ReadResponse(HttpResult* out) {
       std::string value = line.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
       if (name == "content-length") content_length = std::stoul(value);
+      if (name == "transfer-encoding" && value == "chunked") chunked = true;
       out->headers.emplace_back(name, value);
     }
     pos = next;
@@ -105,11 +107,30 @@ bool HttpClient::ReadResponse(HttpResult* out) {
     out->headers.clear();
     return ReadResponse(out);
   }
-  while (buffer_.size() < content_length) {
-    const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
-    if (n <= 0) return false;
-    buffer_.append(buf, static_cast<size_t>(n));
+  auto fill = [&](size_t needed) {
+    while (buffer_.size() < needed) {
+      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) return false;
+      buffer_.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  };
+  if (chunked) {  // size line, data, CRLF ... until a zero size; a cut body is a failure
+    out->body.clear();
+    for (;;) {
+      size_t eol;
+      while ((eol = buffer_.find("\r\n")) == std::string::npos) {
+        if (!fill(buffer_.size() + 1)) return false;
+      }
+      const size_t size = std::stoul(buffer_.substr(0, eol), nullptr, 16);
+      buffer_.erase(0, eol + 2);
+      if (!fill(size + 2)) return false;
+      out->body += buffer_.substr(0, size);
+      buffer_.erase(0, size + 2);
+      if (size == 0) return true;
+    }
   }
+  if (!fill(content_length)) return false;
   out->body = buffer_.substr(0, content_length);
   buffer_.erase(0, content_length);
   return true;

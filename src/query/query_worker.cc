@@ -1,0 +1,243 @@
+#include "query/query_worker.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "ingest/batch_codec.h"
+#include "query/result_json.h"
+#include "query/worker_protocol.h"
+#include "storage/duckdb_util.h"
+#include "storage/flush_scan.h"
+#include "storage/flush_view.h"
+
+namespace arc {
+namespace {
+
+using nlohmann::json;
+
+constexpr uint64_t kMaxRequestBytes = 4ull << 30;  // buffered rows of a query: bounded by the server
+constexpr size_t kPieceBytes = 256 * 1024;        // result text per kData message
+
+struct WorkerSetup {
+  std::string root;
+  std::string spill_dir;
+  std::string memory_limit;
+  int threads = 1;
+  uint64_t address_space_bytes = 0;
+  int64_t max_rows = 1000000;
+  uint64_t max_result_bytes = 256ull << 20;
+};
+
+// The buffered rows of the query in progress, one table per arc_buffered(i) source.
+struct Table {
+  std::vector<Batch> batches;
+  std::unique_ptr<FlushView> view;
+};
+std::vector<std::unique_ptr<Table>> g_tables;
+
+struct BufferedBind {
+  Table* table;
+  HourSlice all;
+};
+
+void BufferedBindFn(duckdb_bind_info info) {
+  duckdb_value v = duckdb_bind_get_parameter(info, 0);
+  const int64_t index = duckdb_get_int64(v);
+  duckdb_destroy_value(&v);
+  if (index < 0 || index >= static_cast<int64_t>(g_tables.size())) {
+    return duckdb_bind_set_error(info, "arc_buffered is internal to the query endpoint");
+  }
+  Table* t = g_tables[static_cast<size_t>(index)].get();
+  AddScanColumns(info, *t->view);
+  auto bind = std::make_unique<BufferedBind>(BufferedBind{t, WholeView(*t->view)});
+  duckdb_bind_set_bind_data(info, bind.release(), [](void* p) { delete static_cast<BufferedBind*>(p); });
+}
+
+void BufferedInitFn(duckdb_init_info info) {
+  duckdb_init_set_init_data(info, std::make_unique<ScanCursor>().release(),
+                            [](void* p) { delete static_cast<ScanCursor*>(p); });
+  duckdb_init_set_max_threads(info, 1);
+}
+
+void BufferedScanFn(duckdb_function_info info, duckdb_data_chunk output) {
+  auto* bind = static_cast<BufferedBind*>(duckdb_function_get_bind_data(info));
+  auto* cursor = static_cast<ScanCursor*>(duckdb_function_get_init_data(info));
+  FillScanChunk(*bind->table->view, bind->all, cursor, output);
+}
+
+Result<WorkerSetup> ParseSetup(const std::string& text) {
+  try {
+    const json j = json::parse(text);
+    WorkerSetup s;
+    s.root = j.at("root").get<std::string>();
+    s.spill_dir = j.at("spill_dir").get<std::string>();
+    s.memory_limit = j.at("memory_limit").get<std::string>();
+    s.threads = j.at("threads").get<int>();
+    s.address_space_bytes = j.at("address_space_bytes").get<uint64_t>();
+    s.max_rows = j.at("max_rows").get<int64_t>();
+    s.max_result_bytes = j.at("max_result_bytes").get<uint64_t>();
+    return s;
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("query worker setup: ") + e.what());
+  }
+}
+
+// The limits no query can lift: the address space (RLIMIT_AS) and a lower CPU priority than
+// the ingest path's threads.
+void ConfineProcess(const WorkerSetup& s) {
+  if (s.address_space_bytes > 0) {
+    struct rlimit rl {static_cast<rlim_t>(s.address_space_bytes), static_cast<rlim_t>(s.address_space_bytes)};
+    ::setrlimit(RLIMIT_AS, &rl);
+  }
+  struct rlimit core {0, 0};
+  ::setrlimit(RLIMIT_CORE, &core);
+  (void)::nice(10);
+}
+
+// Opens the worker's database: arc_buffered registered, then locked down (files only below the
+// data directory, no extensions, a private spill folder, configuration frozen).
+Result<std::unique_ptr<DuckDatabase>> OpenDatabase(const WorkerSetup& s) {
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDatabase> db,
+                       DuckDatabase::OpenInMemory({{"memory_limit", s.memory_limit},
+                                                   {"threads", std::to_string(s.threads)},
+                                                   {"temp_directory", s.spill_dir},
+                                                   {"autoinstall_known_extensions", "false"},
+                                                   {"autoload_known_extensions", "false"},
+                                                   {"allow_community_extensions", "false"}}));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db));
+  duckdb_table_function f = duckdb_create_table_function();
+  duckdb_table_function_set_name(f, "arc_buffered");
+  duckdb_logical_type big = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+  duckdb_table_function_add_parameter(f, big);
+  duckdb_destroy_logical_type(&big);
+  duckdb_table_function_set_bind(f, BufferedBindFn);
+  duckdb_table_function_set_init(f, BufferedInitFn);
+  duckdb_table_function_set_function(f, BufferedScanFn);
+  const duckdb_state st = duckdb_register_table_function(conn->handle(), f);
+  duckdb_destroy_table_function(&f);
+  if (st != DuckDBSuccess) return Status::Internal("cannot register arc_buffered");
+  ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL TimeZone = 'UTC'"));
+  ARC_RETURN_IF_ERROR(conn->Execute("SET allowed_directories = [" + QuoteLiteral(s.root + "/") + "]"));
+  ARC_RETURN_IF_ERROR(conn->Execute("SET enable_external_access = false"));
+  ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL lock_configuration = true"));
+  return db;
+}
+
+// Reads a kQuery payload: the SQL and the buffered tables.
+Result<std::string> DecodeQuery(const std::string& payload) {
+  if (payload.size() < 4) return Status::InvalidArgument("short query message");
+  uint32_t header_len = 0;
+  std::memcpy(&header_len, payload.data(), 4);
+  if (payload.size() < 4ull + header_len) return Status::InvalidArgument("short query message");
+  const json header = json::parse(payload.substr(4, header_len), nullptr, false);
+  if (header.is_discarded() || !header.contains("sql")) return Status::InvalidArgument("bad query header");
+  const size_t tables = header.value("tables", size_t{0});
+  size_t pos = 4ull + header_len;
+  g_tables.clear();
+  for (size_t i = 0; i < tables; ++i) {
+    if (payload.size() < pos + 8) return Status::InvalidArgument("short query message");
+    uint64_t len = 0;
+    std::memcpy(&len, payload.data() + pos, 8);
+    pos += 8;
+    if (payload.size() < pos + len) return Status::InvalidArgument("short query message");
+    auto t = std::make_unique<Table>();
+    if (len > 0) {
+      std::unique_ptr<BatchSet> set;
+      ARC_RETURN_IF_ERROR(DecodeBatchSet(std::string_view(payload).substr(pos, len), &set));
+      t->batches = std::move(set->batches());
+    }
+    pos += len;
+    t->view = std::make_unique<FlushView>(t->batches);
+    g_tables.push_back(std::move(t));
+  }
+  return header["sql"].get<std::string>();
+}
+
+Status SendResult(int fd, const EncodedResult& r) {
+  ARC_RETURN_IF_ERROR(WriteWorkerMessage(fd, WorkerMessage::kHeader,
+                                         json{{"columns", r.columns}, {"rows", r.rows}}.dump()));
+  for (size_t off = 0; off < r.data_json.size(); off += kPieceBytes) {
+    ARC_RETURN_IF_ERROR(WriteWorkerMessage(fd, WorkerMessage::kData,
+                                           std::string_view(r.data_json).substr(off, kPieceBytes)));
+  }
+  return WriteWorkerMessage(fd, WorkerMessage::kEnd, "");
+}
+
+// Runs one query and answers it (a result or an error message).
+Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::string& payload) {
+  auto fail = [&](const std::string& msg) {
+    return WriteWorkerMessage(fd, WorkerMessage::kError, SanitizeQueryError(msg, setup.root));
+  };
+  Result<std::string> sql = DecodeQuery(payload);
+  if (!sql.ok()) return fail(sql.status().message());
+  Result<std::unique_ptr<DuckConnection>> conn = DuckConnection::Open(*db, false);
+  if (!conn.ok()) return fail(conn.status().message());
+  duckdb_result result;
+  if (duckdb_query((*conn)->handle(), sql->c_str(), &result) != DuckDBSuccess) {
+    const char* err = duckdb_result_error(&result);
+    std::string msg = std::string("SQL error: ") + (err ? err : "query failed");
+    const bool fatal = DuckErrorInvalidates(duckdb_result_error_type(&result));
+    duckdb_destroy_result(&result);
+    ARC_RETURN_IF_ERROR(fail(msg));
+    // The engine invalidated its database: this worker is done; the server starts another.
+    if (fatal) return Status::Internal("query database invalidated");
+    return Status::OK();
+  }
+  const duckdb_statement_type type = duckdb_result_statement_type(result);
+  if (type != DUCKDB_STATEMENT_TYPE_SELECT && type != DUCKDB_STATEMENT_TYPE_EXPLAIN) {
+    duckdb_destroy_result(&result);
+    return fail("only read-only SELECT queries are allowed");
+  }
+  Result<EncodedResult> encoded = EncodeResult(&result, setup.max_rows, setup.max_result_bytes);
+  duckdb_destroy_result(&result);
+  g_tables.clear();
+  if (!encoded.ok()) return fail(encoded.status().message());
+  return SendResult(fd, *encoded);
+}
+
+}  // namespace
+
+std::string SanitizeQueryError(std::string message, const std::string& root) {
+  message = StripStackTrace(std::move(message));
+  // "LINE 1: <sql>\n   ^" shows the statement DuckDB ran: the server's rewrite, not the user's.
+  for (const char* marker : {"\n\nLINE ", "\nLINE "}) {
+    const size_t at = message.find(marker);
+    if (at != std::string::npos) message.resize(at);
+  }
+  if (!root.empty()) {
+    const std::string prefix = root + "/";
+    for (size_t at = message.find(prefix); at != std::string::npos; at = message.find(prefix, at)) {
+      message.erase(at, prefix.size());
+    }
+    for (size_t at = message.find(root); at != std::string::npos; at = message.find(root, at)) {
+      message.replace(at, root.size(), ".");
+    }
+  }
+  return message;
+}
+
+int RunQueryWorker(int fd) {
+  WorkerMessage type;
+  std::string payload;
+  if (!ReadWorkerMessage(fd, &type, &payload, 1 << 20).ok() || type != WorkerMessage::kSetup) return 2;
+  Result<WorkerSetup> setup = ParseSetup(payload);
+  if (!setup.ok()) return 2;
+  ConfineProcess(*setup);
+  Result<std::unique_ptr<DuckDatabase>> db = OpenDatabase(*setup);
+  if (!db.ok()) {
+    (void)WriteWorkerMessage(fd, WorkerMessage::kError, "query worker: " + db.status().message());
+    return 3;
+  }
+  for (;;) {
+    if (!ReadWorkerMessage(fd, &type, &payload, kMaxRequestBytes).ok()) return 0;  // server gone
+    if (type != WorkerMessage::kQuery) return 2;
+    if (!Serve(fd, *setup, db->get(), payload).ok()) return 4;
+  }
+}
+
+}  // namespace arc

@@ -1,0 +1,31 @@
+// The conversation between the server and a query worker process over a socket pair:
+// framed messages [u32 type][u64 length][payload], both directions blocking.
+//
+//   server → worker   kSetup   once, JSON: {"root", "spill_dir", "memory_limit", "threads",
+//                              "address_space_bytes", "max_rows", "max_result_bytes"}
+//   server → worker   kQuery   u32 n, JSON {"sql", "tables": n}, then n × (u64 size, bytes):
+//                              each table is the buffered rows of one arc_buffered(i) source,
+//                              as ingest/batch_codec documents
+//   worker → server   kHeader  JSON {"columns": [...], "rows": n}   (the result is complete)
+//                    kData    a piece of the JSON "data" array's text, in order
+//                    kEnd     empty: the last piece was sent
+//                    kError   the error message (instead of kHeader)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace arc {
+
+enum class WorkerMessage : uint32_t { kSetup = 1, kQuery = 2, kHeader = 3, kData = 4, kEnd = 5, kError = 6 };
+
+// Writes one message to `fd` (all of it, retrying on EINTR).
+Status WriteWorkerMessage(int fd, WorkerMessage type, std::string_view payload);
+// Reads one message; IOError on EOF (the peer died or was killed) or when the payload is
+// larger than `max_payload`.
+Status ReadWorkerMessage(int fd, WorkerMessage* type, std::string* payload, uint64_t max_payload);
+
+}  // namespace arc
