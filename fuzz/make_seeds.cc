@@ -220,6 +220,9 @@ void Sql() {
       {"not_select", "ATTACH '/tmp/x.db'"},
       {"syntax_error", "SELEC 1"},
       {"sample_alias_cols", "SELECT * FROM disk USING SAMPLE 10% AS d(a, b) ORDER BY 1 LIMIT 5"},
+      // Once crashes (std::out_of_range / std::invalid_argument from SpliceSources), now refused.
+      {"placeholder_out_of_range", "SELECT * FROM cpu, __arc_view_7()"},
+      {"placeholder_not_a_number", "SELECT * FROM cpu, __arc_view_x()"},
   };
   for (const auto& [name, bytes] : seeds) Put("sql_rewrite_fuzz", name, bytes);
 }

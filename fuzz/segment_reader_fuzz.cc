@@ -11,8 +11,9 @@
 // corruption report is followed by the entry it resynchronised to; the end repeats.
 // Structured mode also checks that no intact entry is lost — unless the bytes hold a valid
 // looking entry that the writer did not put there (a payload may embed one; libFuzzer can
-// solve CRCs) — before the point where the reader legitimately stops (a 28-byte zero run at
-// an entry boundary or an entry of another segment: the documented end of log); and that
+// solve CRCs) — before the point where the reader legitimately stops (an entry of another
+// segment: the documented end of log; a zero run ends the log only with nothing valid after
+// it); and that
 // without damage there is no corruption report.
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -190,8 +191,7 @@ void Structured(const uint8_t* data, size_t size) {
   if (forged) return;
 
   const Event& end = seen.events.back();
-  const uint64_t cutoff = end.end == EndReason::kZeroTail || end.end == EndReason::kStaleEntry
-                              ? end.offset : UINT64_MAX;
+  const uint64_t cutoff = end.end == EndReason::kStaleEntry ? end.offset : UINT64_MAX;
   size_t next = 0;
   for (const Event& e : seen.events) {
     if (e.kind == ReadEvent::Kind::kCorruption) {

@@ -65,7 +65,8 @@ struct QueryConfig {
   int threads = 0;                              // DuckDB threads for queries; 0 = cores
   int64_t max_rows = 1000000;                   // rows a response may hold
   uint64_t max_result_bytes = 256ull << 20;     // JSON a response may hold
-  uint64_t max_process_memory = 0;              // a query worker's address space; 0 = memory_limit + 2 GiB
+  uint64_t max_process_memory = 0;              // a query worker's address space; 0 = memory_limit
+                                                //   + 512 MiB + 16 MiB/thread + 2 × max_result_bytes
   int max_concurrent = 2;                       // queries running at once (worker processes)
   int max_queued = 16;                          // queries waiting beyond those (then 429)
 };

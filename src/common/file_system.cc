@@ -177,9 +177,19 @@ class PosixFileSystem final : public FileSystem {
       const std::string name = e->d_name;
       if (name == "." || name == "..") continue;
       struct stat st {};
-      if (::stat(JoinPath(dir, name).c_str(), &st) != 0) continue;  // raced with a delete
-      out.push_back({name, S_ISDIR(st.st_mode), static_cast<uint64_t>(st.st_size),
-                     static_cast<int64_t>(st.st_mtime)});
+      struct stat lst {};
+      const std::string path = JoinPath(dir, name);
+      if (::lstat(path.c_str(), &lst) != 0) continue;  // raced with a delete
+      const bool link = S_ISLNK(lst.st_mode);
+      if (link && ::stat(path.c_str(), &st) != 0) st = lst;  // a dangling link
+      if (!link) st = lst;
+      DirEntry entry;
+      entry.name = name;
+      entry.is_dir = S_ISDIR(st.st_mode);
+      entry.is_symlink = link;
+      entry.size = static_cast<uint64_t>(st.st_size);
+      entry.mtime_sec = static_cast<int64_t>(st.st_mtime);
+      out.push_back(std::move(entry));
     }
     ::closedir(d);
     return out;

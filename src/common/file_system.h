@@ -41,7 +41,8 @@ class FileSystemSync {
 
 struct DirEntry {
   std::string name;
-  bool is_dir = false;
+  bool is_dir = false;       // a directory, or a symbolic link to one
+  bool is_symlink = false;   // the entry itself is a symbolic link
   uint64_t size = 0;
   int64_t mtime_sec = 0;
 };

@@ -50,7 +50,13 @@ void EncodeBatch(const Batch& b, MsgpackWriter* w) {
   }
 }
 
-Status ReadDatabase(std::string_view payload, std::string* db) {
+// The msgpack reader's errors (InvalidArgument, as for a client's body) are Corruption here:
+// a WAL payload was written by us and checksummed.
+Status AsCorruption(Status st) {
+  return st.ok() || st.code() == StatusCode::kCorruption ? st : Status::Corruption("WAL payload: " + st.message());
+}
+
+Status ReadDatabaseField(std::string_view payload, std::string* db) {
   MsgpackReader r(payload);
   MsgValue map;
   ARC_RETURN_IF_ERROR(r.Next(&map));
@@ -67,6 +73,11 @@ Status ReadDatabase(std::string_view payload, std::string* db) {
     ARC_RETURN_IF_ERROR(r.Skip());
   }
   return Status::Corruption("WAL payload has no \"db\"");
+}
+
+Status ReadDatabase(std::string_view payload, std::string* db) {
+  Status st = ReadDatabaseField(payload, db);
+  return AsCorruption(std::move(st));
 }
 
 }  // namespace
@@ -95,7 +106,9 @@ Status DecodeBatchSet(std::string_view payload, std::unique_ptr<BatchSet>* out) 
   return Status::OK();
 }
 
-Status ScanPayloadHours(std::string_view payload, const PayloadHourFn& fn) {
+namespace {
+
+Status ScanHours(std::string_view payload, const PayloadHourFn& fn) {
   std::string db;
   ARC_RETURN_IF_ERROR(ReadDatabase(payload, &db));
   // Items are small maps; decode only "m" and the "time" column of each.
@@ -159,6 +172,12 @@ Status ScanPayloadHours(std::string_view payload, const PayloadHourFn& fn) {
     }
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status ScanPayloadHours(std::string_view payload, const PayloadHourFn& fn) {
+  return AsCorruption(ScanHours(payload, fn));
 }
 
 PayloadSummary DescribePayload(std::string_view payload) {

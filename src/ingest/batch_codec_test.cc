@@ -64,6 +64,14 @@ TEST(BatchCodecTest, GarbageIsCorruption) {
   EXPECT_EQ(DecodeBatchSet("\x92\x01\x02", &out).code(), StatusCode::kCorruption);
   EXPECT_FALSE(ScanPayloadHours("\xc1", [](auto, auto, auto, auto) {}).ok());
   EXPECT_FALSE(DescribePayload("\xc1").readable);
+  // Regression: a document that ends early was InvalidArgument (a client's error) instead of
+  // the documented Corruption.
+  const std::string whole = "\x82\xa2" "db\xa2" "db\xa5" "batch\x90";
+  for (size_t cut = 1; cut < whole.size(); ++cut) {
+    EXPECT_EQ(DecodeBatchSet(whole.substr(0, cut), &out).code(), StatusCode::kCorruption) << cut;
+    EXPECT_EQ(ScanPayloadHours(whole.substr(0, cut), [](auto, auto, auto, auto) {}).code(), StatusCode::kCorruption) << cut;
+  }
+  EXPECT_TRUE(DecodeBatchSet(whole, &out).ok());
 }
 
 // Found by fuzz/msgpack_fuzz: a time of INT64_MIN made ScanPayloadHours overflow in HourOf.

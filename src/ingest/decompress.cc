@@ -15,30 +15,54 @@ Status TooLarge(uint64_t max_size) {
                                  std::to_string(max_size) + " bytes)");
 }
 
-Status Gunzip(std::string_view in, uint64_t max_size, std::string* out) {
-  if (in.size() < 18) return Status::InvalidArgument("invalid gzip body: truncated");
+bool IsGzipMagic(std::string_view in) {
+  return in.size() >= 2 && static_cast<uint8_t>(in[0]) == 0x1f && static_cast<uint8_t>(in[1]) == 0x8b;
+}
+
+// Appends one gzip member from the front of *in to *out and removes it from *in. At most
+// `room` bytes may be added.
+Status GunzipMember(libdeflate_decompressor* d, std::string_view* in, uint64_t room, std::string* out) {
+  if (in->size() < 18) return Status::InvalidArgument("invalid gzip body: truncated");
   // The size trailer is the sender's word: a 28-byte body may claim 4 GiB. The buffer starts
   // from the compressed size and grows four-fold only as the data proves it needs to, up to
-  // exactly max_size (one byte more is the 413).
-  uint64_t cap = std::min<uint64_t>(std::max<uint64_t>(in.size() * 4, 64 * 1024), max_size + 1);
-  std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
-      libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
+  // exactly `room` (one byte more is the 413).
+  const size_t base = out->size();
+  uint64_t cap = std::min<uint64_t>(std::max<uint64_t>(in->size() * 4, 64 * 1024), room + 1);
   for (;;) {
-    out->resize(cap);
-    size_t actual = 0;
+    out->resize(base + cap);
+    size_t used = 0, actual = 0;
     const libdeflate_result r =
-        libdeflate_gzip_decompress(d.get(), in.data(), in.size(), out->data(), cap, &actual);
+        libdeflate_gzip_decompress_ex(d, in->data(), in->size(), out->data() + base, cap, &used, &actual);
     if (r == LIBDEFLATE_SUCCESS) {
-      if (actual > max_size) return TooLarge(max_size);
-      out->resize(actual);
+      if (actual > room) return Status::PayloadTooLarge("");
+      out->resize(base + actual);
+      in->remove_prefix(used);
       return Status::OK();
     }
     if (r != LIBDEFLATE_INSUFFICIENT_SPACE) {
       return Status::InvalidArgument("invalid gzip body: corrupt or truncated data");
     }
-    if (cap > max_size) return TooLarge(max_size);
-    cap = std::min<uint64_t>(cap * 4, max_size + 1);
+    if (cap > room) return Status::PayloadTooLarge("");
+    cap = std::min<uint64_t>(cap * 4, room + 1);
   }
+}
+
+// A gzip body may be several members one after another (RFC 1952 2.2; `cat a.gz b.gz`, what
+// gzip(1) and InfluxDB's Go reader decode whole): each is decoded, none silently dropped.
+Status Gunzip(std::string_view in, uint64_t max_size, std::string* out) {
+  std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
+      libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
+  out->clear();
+  do {
+    if (!IsGzipMagic(in)) {
+      return Status::InvalidArgument("invalid gzip body: " + std::to_string(in.size()) +
+                                     " bytes after the last gzip member are not gzip data");
+    }
+    Status st = GunzipMember(d.get(), &in, max_size - out->size(), out);
+    if (st.code() == StatusCode::kPayloadTooLarge) return TooLarge(max_size);
+    ARC_RETURN_IF_ERROR(st);
+  } while (!in.empty());
+  return Status::OK();
 }
 
 Status Unzstd(std::string_view in, uint64_t max_size, std::string* out) {
@@ -68,10 +92,7 @@ Status Unzstd(std::string_view in, uint64_t max_size, std::string* out) {
 }  // namespace
 
 Result<BodyEncoding> DetectEncoding(std::string_view body, std::string_view content_encoding) {
-  if (body.size() >= 2 && static_cast<uint8_t>(body[0]) == 0x1f &&
-      static_cast<uint8_t>(body[1]) == 0x8b) {
-    return BodyEncoding::kGzip;
-  }
+  if (IsGzipMagic(body)) return BodyEncoding::kGzip;
   if (body.size() >= 4 && static_cast<uint8_t>(body[0]) == 0x28 &&
       static_cast<uint8_t>(body[1]) == 0xb5 && static_cast<uint8_t>(body[2]) == 0x2f &&
       static_cast<uint8_t>(body[3]) == 0xfd) {

@@ -84,5 +84,25 @@ TEST(DecompressTest, TruncatedAndCorruptInputIsInvalidArgument) {
   EXPECT_EQ(Decompress(bad, BodyEncoding::kGzip, 1 << 30, &out).code(), StatusCode::kInvalidArgument);
 }
 
+// Regression (found by decompress_fuzz): a body of two gzip members (`cat a.gz b.gz`) decoded
+// to the first only, and the write of the rest was acknowledged and lost.
+TEST(DecompressTest, EveryGzipMemberIsDecoded) {
+  const std::string a = "cpu,host=a v=1\n", b = "cpu,host=b v=2\n";
+  const std::string both = test::GzipCompress(a) + test::GzipCompress(b);
+  std::string out;
+  ASSERT_TRUE(Decompress(both, BodyEncoding::kGzip, 1 << 20, &out).ok());
+  EXPECT_EQ(out, a + b);
+  // The limit counts all members together.
+  Status st = Decompress(both, BodyEncoding::kGzip, a.size() + b.size() - 1, &out);
+  EXPECT_EQ(st.code(), StatusCode::kPayloadTooLarge) << st.ToString();
+  EXPECT_TRUE(Decompress(both, BodyEncoding::kGzip, a.size() + b.size(), &out).ok());
+  // Bytes after a member that are not another member: an error, never ignored.
+  st = Decompress(test::GzipCompress(a) + "garbage", BodyEncoding::kGzip, 1 << 20, &out);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("after the last gzip member"), std::string::npos) << st.ToString();
+  st = Decompress(test::GzipCompress(a) + test::GzipCompress(b).substr(0, 12), BodyEncoding::kGzip, 1 << 20, &out);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << "a truncated second member";
+}
+
 }  // namespace
 }  // namespace arc

@@ -104,10 +104,15 @@ Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(const Config& config, Ing
   const Result<uint64_t> limit = ParseByteSize(config.query.memory_limit);
   // DuckDB's memory_limit covers its buffer manager, not every allocation (a 2 GB string from
   // repeat() escapes it): the address space cap is what holds. It leaves room for the
-  // engine's own code, threads' stacks and the result being encoded.
-  setup.address_space_bytes = config.query.max_process_memory > 0
-                                  ? config.query.max_process_memory
-                                  : (limit.ok() ? *limit : (1ull << 30)) + (2ull << 30);
+  // engine's code and heap (~170 MB mapped when idle, ~230 MB at its peak for SELECT 1, what
+  // the buffer manager keeps mapped after a big sort), threads' stacks and the JSON result
+  // being encoded (a string that may double while it grows).
+  setup.address_space_bytes =
+      config.query.max_process_memory > 0
+          ? config.query.max_process_memory
+          : (limit.ok() ? *limit : (1ull << 30)) + (512ull << 20) +
+                (16ull << 20) * static_cast<uint64_t>(std::max(1, config.query.threads)) +
+                2 * config.query.max_result_bytes;
   setup.max_rows = config.query.max_rows;
   setup.max_result_bytes = config.query.max_result_bytes;
   engine->workers_ = std::make_unique<QueryWorkerPool>(setup, config.query.max_concurrent);
@@ -139,11 +144,11 @@ Status QueryEngine::OpenDatabase() {
 
 bool QueryEngine::IsMeasurement(const std::string& db, const std::string& m) {
   if (!ValidateDatabaseName(db).ok() || !ValidateMeasurementName(m).ok()) return false;
-  if (DefaultFileSystem()->Exists(JoinPath(root_, MeasurementDirectory(db, m))) || ingest_->HasBuffered(db, m)) return true;
+  if (MeasurementFolderExists(DefaultFileSystem(), root_, db, m) || ingest_->HasBuffered(db, m)) return true;
   if (storage_ == nullptr) return false;
   // Object storage: the measurement may exist only in the bucket.
   Status st = storage_->EnsureLocal(db, m, std::nullopt, std::nullopt);
-  return st.ok() && DefaultFileSystem()->Exists(JoinPath(root_, MeasurementDirectory(db, m)));
+  return st.ok() && MeasurementFolderExists(DefaultFileSystem(), root_, db, m);
 }
 
 Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql, const std::string& default_db) {
@@ -288,7 +293,7 @@ Result<std::string> QueryEngine::Measurements() {
   std::vector<std::string> names;
   if (entries.ok()) {
     for (const DirEntry& e : *entries) {
-      if (e.is_dir && ValidateDatabaseName(e.name).ok()) names.push_back(e.name);
+      if (e.is_dir && !e.is_symlink && ValidateDatabaseName(e.name).ok()) names.push_back(e.name);
     }
   }
   std::sort(names.begin(), names.end());
@@ -298,7 +303,7 @@ Result<std::string> QueryEngine::Measurements() {
     Result<std::vector<DirEntry>> ms = DefaultFileSystem()->ListDir(JoinPath(root_, db));
     std::vector<std::string> mnames;
     for (const DirEntry& e : ms.ok() ? *ms : std::vector<DirEntry>{}) {
-      if (e.is_dir && ValidateMeasurementName(e.name).ok()) mnames.push_back(e.name);
+      if (e.is_dir && !e.is_symlink && ValidateMeasurementName(e.name).ok()) mnames.push_back(e.name);
     }
     std::sort(mnames.begin(), mnames.end());
     for (const std::string& m : mnames) {

@@ -10,6 +10,7 @@
 
 #include "ingest/batch_codec.h"
 #include "query/result_json.h"
+#include "query/streaming_select.h"
 #include "query/worker_protocol.h"
 #include "storage/duckdb_util.h"
 #include "storage/flush_scan.h"
@@ -178,25 +179,24 @@ Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::stri
   Result<std::unique_ptr<DuckConnection>> conn = DuckConnection::Open(*db, false);
   if (!conn.ok()) return fail(conn.status().message());
   duckdb_result result;
-  if (duckdb_query((*conn)->handle(), sql->c_str(), &result) != DuckDBSuccess) {
-    const char* err = duckdb_result_error(&result);
-    std::string msg = std::string("SQL error: ") + (err ? err : "query failed");
-    const bool fatal = DuckErrorInvalidates(duckdb_result_error_type(&result));
-    duckdb_destroy_result(&result);
-    ARC_RETURN_IF_ERROR(fail(msg));
+  bool fatal = false;
+  if (Status st = RunStreamingSelect((*conn)->handle(), *sql, &result, &fatal); !st.ok()) {
+    g_tables.clear();
+    ARC_RETURN_IF_ERROR(fail(st.message()));
     // The engine invalidated its database: this worker is done; the server starts another.
     if (fatal) return Status::Internal("query database invalidated");
     return Status::OK();
   }
-  const duckdb_statement_type type = duckdb_result_statement_type(result);
-  if (type != DUCKDB_STATEMENT_TYPE_SELECT && type != DUCKDB_STATEMENT_TYPE_EXPLAIN) {
-    duckdb_destroy_result(&result);
-    return fail("only read-only SELECT queries are allowed");
-  }
   Result<EncodedResult> encoded = EncodeResult(&result, setup.max_rows, setup.max_result_bytes);
+  // An error part way through the stream can invalidate the database as well.
+  fatal = !encoded.ok() && DuckErrorInvalidates(duckdb_result_error_type(&result));
   duckdb_destroy_result(&result);
   g_tables.clear();
-  if (!encoded.ok()) return fail(encoded.status().message());
+  if (!encoded.ok()) {
+    ARC_RETURN_IF_ERROR(fail(encoded.status().message()));
+    if (fatal) return Status::Internal("query database invalidated");
+    return Status::OK();
+  }
   return SendResult(fd, *encoded);
 }
 
@@ -205,7 +205,8 @@ Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::stri
 std::string SanitizeQueryError(std::string message, const std::string& root) {
   message = StripStackTrace(std::move(message));
   // "LINE 1: <sql>\n   ^" shows the statement DuckDB ran: the server's rewrite, not the user's.
-  for (const char* marker : {"\n\nLINE ", "\nLINE "}) {
+  // DuckDB's "Possible solutions" suggest SET statements a client cannot run.
+  for (const char* marker : {"\n\nLINE ", "\nLINE ", "\n\nPossible solutions:"}) {
     const size_t at = message.find(marker);
     if (at != std::string::npos) message.resize(at);
   }

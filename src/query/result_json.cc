@@ -170,8 +170,13 @@ Result<EncodedResult> EncodeResult(duckdb_result* result, int64_t max_rows, uint
     }
     duckdb_destroy_data_chunk(&chunk);
   }
-  out.data_json += ']';
   cleanup();
+  // A streaming result reports an error that happens part way (a failed cast in a later chunk)
+  // by ending early: without this check the rows so far would pass for the whole answer.
+  if (const char* err = duckdb_result_error(result); err != nullptr) {
+    return Status::InvalidArgument(std::string("SQL error: ") + err);
+  }
+  out.data_json += ']';
   return out;
 }
 

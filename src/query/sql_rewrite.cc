@@ -286,10 +286,17 @@ std::optional<int64_t> ParseTimestampLiteral(const std::string& text) {
   if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
     int oh = 0, om = 0;
     if (std::sscanf(rest.c_str() + 1, "%2d:%2d", &oh, &om) < 1) return std::nullopt;
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
     offset_s = (rest[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
     rest.clear();
   }
   if (!rest.empty()) return std::nullopt;
+  // Out-of-range fields (and a NaN or 1e300 second, which would overflow the conversion) are
+  // not a timestamp this code can prune by: no pruning, DuckDB judges the literal.
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+      !(sec >= 0 && sec < 61)) {
+    return std::nullopt;
+  }
   const int64_t secs = UtcSeconds(y, mo, d, h, mi) - offset_s;
   return secs * 1000000 + static_cast<int64_t>(sec * 1000000 + 0.5);
 }

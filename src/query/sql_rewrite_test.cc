@@ -40,10 +40,20 @@ TEST_F(SqlRewriteTest, BareAndQualifiedNamesInJoinsSubqueriesAndCtes) {
   EXPECT_NE(sql->find("SELECT 2 AS host"), std::string::npos) << *sql;
 }
 
-TEST_F(SqlRewriteTest, UnknownNamesAreLeftForDuckDb) {
-  auto r = Rewrite("SELECT * FROM nosuch, mydb.nope");
-  ASSERT_TRUE(r.ok());
-  EXPECT_TRUE(r->tables.empty());
+TEST_F(SqlRewriteTest, UnknownNamesAreRefusedByName) {
+  // Regression: unknown names used to reach DuckDB, which could then read its own catalogue
+  // (duckdb_settings, information_schema) or report absolute paths.
+  auto r = Rewrite("SELECT * FROM nosuch");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("no measurement nosuch in database mydb"), std::string::npos)
+      << r.status().ToString();
+  auto qualified = Rewrite("SELECT * FROM mydb.nope");
+  ASSERT_FALSE(qualified.ok());
+  EXPECT_NE(qualified.status().message().find("nope"), std::string::npos) << qualified.status().ToString();
+  auto cte = Rewrite("WITH nosuch AS (SELECT 1 AS v) SELECT * FROM nosuch");
+  ASSERT_TRUE(cte.ok()) << cte.status().ToString();
+  EXPECT_TRUE(cte->tables.empty());
 }
 
 TEST_F(SqlRewriteTest, TimeBoundsFromTheWhereOfTheReadingSelect) {
@@ -94,6 +104,17 @@ TEST(TimestampLiteralTest, Forms) {
   EXPECT_EQ(*ParseTimestampLiteral("1970-01-01 02:00:00+02"), 0);
   EXPECT_FALSE(ParseTimestampLiteral("yesterday").has_value());
   EXPECT_FALSE(ParseTimestampLiteral("2024-01-01 junk").has_value());
+}
+
+// Regression (found by sql_rewrite_fuzz): a second of 1e300, NaN or inf was converted to int64
+// (undefined behaviour). Out-of-range fields now mean "no pruning".
+TEST(TimestampLiteralTest, OutOfRangeFieldsAreNotTimestamps) {
+  for (const char* text : {"2024-01-01 00:00:1e300", "2024-01-01 00:00:nan", "2024-01-01 00:00:inf",
+                           "2024-01-01 00:00:-1", "2024-13-01", "2024-01-32", "2024-01-01 24:00:00",
+                           "2024-01-01 00:60:00", "2024-01-01 00:00:00+99:00"}) {
+    EXPECT_FALSE(ParseTimestampLiteral(text).has_value()) << text;
+  }
+  EXPECT_TRUE(ParseTimestampLiteral("2024-02-29 23:59:60.5").has_value()) << "a leap second";
 }
 
 }  // namespace

@@ -349,9 +349,10 @@ void HttpServer::Impl::OnAcceptError(const beast::error_code& ec) {
 // Over the connection cap: a short 503 and close, so the client learns why at once instead of
 // waiting in the kernel's backlog, and no session memory is spent.
 void HttpServer::Impl::Refuse(tcp::socket socket) {
+  static const std::string kBody = R"({"error":"too many connections; retry later"})";
   static const std::string kBusy =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-      "Connection: close\r\nContent-Length: 44\r\n\r\n{\"error\":\"too many connections; retry later\"}";
+      "Connection: close\r\nContent-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
   auto s = std::make_shared<tcp::socket>(std::move(socket));
   asio::async_write(*s, asio::buffer(kBusy), [s](beast::error_code, size_t) {
     beast::error_code ignored;

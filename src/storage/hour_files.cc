@@ -7,11 +7,17 @@
 namespace arc {
 namespace {
 
-std::vector<std::string> SortedDirs(FileSystem* fs, const std::string& dir) {
+// Symbolic links are never followed: the data directory is the query sandbox, and a link
+// planted inside it must not reach anything outside (a link to /etc read as an hour folder).
+std::vector<std::string> SortedDirs(FileSystem* fs, const std::string& dir, bool* saw_link) {
   std::vector<std::string> out;
   Result<std::vector<DirEntry>> entries = fs->ListDir(dir);
   if (!entries.ok()) return out;
   for (const DirEntry& e : *entries) {
+    if (e.is_symlink) {
+      *saw_link = true;
+      continue;
+    }
     if (e.is_dir && !e.name.empty() && e.name[0] != '.') out.push_back(e.name);
   }
   std::sort(out.begin(), out.end());
@@ -20,16 +26,29 @@ std::vector<std::string> SortedDirs(FileSystem* fs, const std::string& dir) {
 
 }  // namespace
 
+bool MeasurementFolderExists(FileSystem* fs, const std::string& root, const std::string& db,
+                             const std::string& measurement) {
+  // Both must be real folders, not links out of the data directory.
+  for (const auto& [parent, name] : {std::pair(root, db), std::pair(JoinPath(root, db), measurement)}) {
+    Result<std::vector<DirEntry>> entries = fs->ListDir(parent);
+    if (!entries.ok()) return false;
+    const auto it = std::find_if(entries->begin(), entries->end(), [&](const DirEntry& e) { return e.name == name; });
+    if (it == entries->end() || it->is_symlink || !it->is_dir) return false;
+  }
+  return true;
+}
+
 HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::string& db,
                         const std::string& measurement, std::optional<int64_t> min_hour,
                         std::optional<int64_t> max_hour) {
   HourFiles out;
   bool skipped_folder = false;
   const std::string base = JoinPath(root, MeasurementDirectory(db, measurement));
-  for (const std::string& y : SortedDirs(fs, base)) {
-    for (const std::string& mo : SortedDirs(fs, JoinPath(base, y))) {
-      for (const std::string& d : SortedDirs(fs, base + "/" + y + "/" + mo)) {
-        for (const std::string& h : SortedDirs(fs, base + "/" + y + "/" + mo + "/" + d)) {
+  if (!MeasurementFolderExists(fs, root, db, measurement)) return out;
+  for (const std::string& y : SortedDirs(fs, base, &skipped_folder)) {
+    for (const std::string& mo : SortedDirs(fs, JoinPath(base, y), &skipped_folder)) {
+      for (const std::string& d : SortedDirs(fs, base + "/" + y + "/" + mo, &skipped_folder)) {
+        for (const std::string& h : SortedDirs(fs, base + "/" + y + "/" + mo + "/" + d, &skipped_folder)) {
           const std::string dir = base + "/" + y + "/" + mo + "/" + d + "/" + h;
           const std::optional<int64_t> parsed = ParseHourFolder(y, mo, d, h);
           if (!parsed) {  // not a folder of the layout: never read, and no glob may reach it
@@ -42,8 +61,10 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
           Result<std::vector<DirEntry>> files = fs->ListDir(dir);
           if (!files.ok()) continue;
           std::vector<std::string> names;
+          bool hour_has_link = false;
           for (const DirEntry& f : *files) {
-            if (!f.is_dir && IsParquetFileName(f.name)) {
+            if (f.is_symlink) hour_has_link = skipped_folder = true;  // never listed; no pattern reaches it
+            if (!f.is_dir && !f.is_symlink && IsParquetFileName(f.name)) {
               names.push_back(dir + "/" + f.name);
             }
           }
@@ -51,7 +72,11 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
           if (!names.empty() && out.any_file.empty()) out.any_file = names.front();
           if (!in_range) continue;
           ++out.hours_read;
-          if (!names.empty()) out.globs.push_back(HourFilesGlob(dir));
+          if (hour_has_link) {
+            out.globs.insert(out.globs.end(), names.begin(), names.end());  // its files by name
+          } else if (!names.empty()) {
+            out.globs.push_back(HourFilesGlob(dir));
+          }
           out.files.insert(out.files.end(), names.begin(), names.end());
         }
       }

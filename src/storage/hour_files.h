@@ -20,7 +20,12 @@ struct HourFiles {
   int hours_read = 0;               // hour folders in range
 };
 
-// `root` is storage.local_path. Thread-safe (reads directories only).
+// True when root/db/measurement is a folder reached without following a symbolic link (the
+// data directory is the query sandbox). Thread-safe.
+bool MeasurementFolderExists(FileSystem* fs, const std::string& root, const std::string& db,
+                             const std::string& measurement);
+
+// `root` is storage.local_path. Symbolic links are never followed. Thread-safe (reads directories only).
 HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::string& db,
                         const std::string& measurement, std::optional<int64_t> min_hour,
                         std::optional<int64_t> max_hour);

@@ -61,7 +61,7 @@ ReadEvent SegmentReader::Next() {
   const char* p = data_.data() + offset_;
   const uint64_t remaining = size - offset_;
   if (std::all_of(p, p + std::min<uint64_t>(remaining, kEntryHeaderSize), [](char c) { return c == 0; })) {
-    return End(EndReason::kZeroTail);
+    return ZeroRun();
   }
   if (remaining < kEntryHeaderSize) return End(EndReason::kTornTail);
   const EntryHeader h = ParseEntryHeader(p);
@@ -83,10 +83,27 @@ ReadEvent SegmentReader::Next() {
   return Resync(offset_);
 }
 
+// Zeros where an entry should start: the end of the log only when no valid entry follows
+// (a preallocated or zero-filled tail). A zeroed span with intact entries after it is damage,
+// or those entries would be dropped silently and their LSNs handed out again.
+ReadEvent SegmentReader::ZeroRun() {
+  const char* begin = data_.data() + offset_;
+  const char* end = data_.data() + data_.size();
+  const char* nonzero = std::find_if(begin, end, [](char c) { return c != 0; });
+  if (nonzero == end) return End(EndReason::kZeroTail);
+  // A valid entry has a non-zero LSN in its header, so it cannot start 28 or more bytes
+  // before the first non-zero byte: the scan skips the rest of the run at once.
+  const uint64_t first = static_cast<uint64_t>(nonzero - data_.data());
+  const uint64_t scan_from = std::max<uint64_t>(offset_ + 1, first >= kEntryHeaderSize ? first - kEntryHeaderSize + 1 : 0);
+  ReadEvent e = Resync(offset_, scan_from);
+  if (e.kind == ReadEvent::Kind::kEnd) return End(EndReason::kZeroTail);
+  return e;
+}
+
 // Damage at `damaged_at`: find the next valid entry. Found → corruption, continue there.
 // Not found → torn tail (normal end of log).
-ReadEvent SegmentReader::Resync(uint64_t damaged_at) {
-  for (uint64_t off = damaged_at + 1; off + kEntryHeaderSize <= data_.size(); ++off) {
+ReadEvent SegmentReader::Resync(uint64_t damaged_at, uint64_t scan_from) {
+  for (uint64_t off = std::max(scan_from, damaged_at + 1); off + kEntryHeaderSize <= data_.size(); ++off) {
     if (!ValidEntryAt(off)) continue;
     ReadEvent e;
     e.kind = ReadEvent::Kind::kCorruption;

@@ -54,7 +54,8 @@ class SegmentReader {
   bool DecodeHeader();
   // True when a valid entry of this segment with LSN > last_lsn_ starts at `off`.
   bool ValidEntryAt(uint64_t off) const;
-  ReadEvent Resync(uint64_t damaged_at);
+  ReadEvent Resync(uint64_t damaged_at, uint64_t scan_from = 0);
+  ReadEvent ZeroRun();
   ReadEvent End(EndReason r);
 
   std::string data_;

@@ -113,6 +113,30 @@ TEST(SegmentReaderTest, ZeroFilledTail) {
   EXPECT_EQ(torn.corruptions, 0);
 }
 
+// Regression (found by segment_reader_fuzz): 28 zero bytes at an entry boundary in the middle
+// of a segment were read as the zero-filled tail, and the intact entries after them were
+// dropped without a corruption report (their LSNs could then be handed out again).
+TEST(SegmentReaderTest, ZeroedEntriesWithIntactOnesAfterAreCorruption) {
+  Built b = Segment(1, 1, 6);
+  for (size_t zeros : {size_t{28}, b.starts[3] - b.starts[2], b.starts[4] - b.starts[2]}) {
+    std::string bytes = b.bytes;
+    std::fill(bytes.begin() + static_cast<long>(b.starts[2]), bytes.begin() + static_cast<long>(b.starts[2] + zeros), '\0');
+    Outcome o = Open(bytes);
+    const uint64_t lost = zeros == 28 || zeros == b.starts[3] - b.starts[2] ? 1 : 2;
+    std::vector<uint64_t> want = Range(1, 6);
+    want.erase(want.begin() + 2, want.begin() + 2 + static_cast<long>(lost));
+    EXPECT_EQ(o.lsns, want) << zeros << " zero bytes";
+    EXPECT_EQ(o.corruptions, 1) << zeros;
+    EXPECT_EQ(o.lost, lost) << zeros;
+    EXPECT_EQ(o.end, EndReason::kClean) << zeros;
+  }
+  // Zeros then only garbage: still the end of the log, not corruption.
+  Outcome tail = Open(b.bytes + std::string(100, '\0') + "garbage that is no entry at all....");
+  EXPECT_EQ(tail.lsns, Range(1, 6));
+  EXPECT_EQ(tail.corruptions, 0);
+  EXPECT_EQ(tail.end, EndReason::kZeroTail);
+}
+
 TEST(SegmentReaderTest, GarbageTailIsATornTail) {
   Built b = Segment(1, 1, 4);
   std::mt19937 rng(7);

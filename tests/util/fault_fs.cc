@@ -148,7 +148,7 @@ Result<std::vector<DirEntry>> FaultFileSystem::ListDir(const std::string& dir) {
   if (!dirs_.count(dir)) return Status::NotFound(dir);
   std::vector<DirEntry> out;
   for (const auto& [path, node] : live_) {
-    if (DirName(path) == dir) out.push_back({path.substr(dir.size() + 1), false, node->data.size(), 0});
+    if (DirName(path) == dir) out.push_back({path.substr(dir.size() + 1), false, false, node->data.size(), 0});
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #include "util/server_process.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +51,10 @@ pid_t ServerProcess::Spawn() {
   if (log == nullptr) _exit(127);
   ::dup2(fileno(log), 1);
   ::dup2(fileno(log), 2);
+  if (file_limit_ > 0) {
+    const rlimit rl{static_cast<rlim_t>(file_limit_), static_cast<rlim_t>(file_limit_)};
+    if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(127);
+  }
   ::setenv("ARC_SERVER_HOST", "127.0.0.1", 1);
   ::setenv("ARC_SERVER_PORT", "0", 1);
   for (const auto& [k, v] : env_) ::setenv(k.c_str(), v.c_str(), 1);

@@ -25,6 +25,9 @@ class ServerProcess {
   // Runs the binary to completion (for start-up errors); returns its exit code.
   int RunToExit(int timeout_seconds = 30);
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // The RLIMIT_NOFILE the server starts with (from the next Start); 0 keeps the test's own.
+  void set_file_limit(int n) { file_limit_ = n; }
   std::string Log() const;
   const std::string& workdir() const { return workdir_; }
 
@@ -37,6 +40,7 @@ class ServerProcess {
   std::map<std::string, std::string> env_;
   pid_t pid_ = -1;
   int port_ = 0;
+  int file_limit_ = 0;
 };
 
 // The path of the arc binary under test, from $ARC_BINARY.

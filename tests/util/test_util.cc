@@ -39,6 +39,92 @@ std::string ZstdCompress(std::string_view data) {
   return out;
 }
 
+namespace {
+
+// Deflate's bit order: fields least significant bit first, Huffman codes most significant first.
+class BitWriter {
+ public:
+  void Bits(uint32_t value, int n) {
+    for (int i = 0; i < n; ++i) Push((value >> i) & 1);
+  }
+  void Code(uint32_t code, int n) {
+    for (int i = n - 1; i >= 0; --i) Push((code >> i) & 1);
+  }
+  std::string Finish() {
+    if (used_ > 0) out_.push_back(static_cast<char>(cur_));
+    return std::move(out_);
+  }
+
+ private:
+  void Push(uint32_t bit) {
+    cur_ |= static_cast<uint8_t>(bit << used_);
+    if (++used_ == 8) {
+      out_.push_back(static_cast<char>(cur_));
+      cur_ = 0;
+      used_ = 0;
+    }
+  }
+  std::string out_;
+  uint8_t cur_ = 0;
+  int used_ = 0;
+};
+
+void PutLe32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+std::string GzipZeros(uint64_t n) {
+  const uint64_t matches = n <= 1 ? 0 : (n - 1 + 257) / 258;
+  const uint64_t size = 1 + matches * 258;
+  BitWriter w;
+  w.Bits(1, 1);           // BFINAL
+  w.Bits(1, 2);           // BTYPE 01: fixed Huffman
+  w.Code(0x30, 8);        // literal 0
+  for (uint64_t i = 0; i < matches; ++i) {
+    w.Code(0xC5, 8);      // length code 285: 258 bytes
+    w.Code(0, 5);         // distance code 0: distance 1
+  }
+  w.Code(0, 7);           // end of block (256)
+  std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
+  out += w.Finish();
+  const std::string zeros(1 << 20, '\0');
+  uint32_t crc = 0;
+  for (uint64_t left = size; left > 0;) {
+    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(left, zeros.size()));
+    crc = libdeflate_crc32(crc, zeros.data(), chunk);
+    left -= chunk;
+  }
+  PutLe32(&out, crc);
+  PutLe32(&out, static_cast<uint32_t>(size));
+  return out;
+}
+
+std::string ZstdZeros(uint64_t n) {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_CCtx_setPledgedSrcSize(c, n);
+  const std::string zeros(1 << 20, '\0');
+  std::string out;
+  std::string buf(ZSTD_CStreamOutSize(), '\0');
+  for (uint64_t left = n;;) {
+    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(left, zeros.size()));
+    left -= chunk;
+    ZSTD_inBuffer in{zeros.data(), chunk, 0};
+    const ZSTD_EndDirective mode = left == 0 ? ZSTD_e_end : ZSTD_e_continue;
+    for (;;) {
+      ZSTD_outBuffer o{buf.data(), buf.size(), 0};
+      const size_t rest = ZSTD_compressStream2(c, &o, &in, mode);
+      if (ZSTD_isError(rest)) throw std::runtime_error("zstd compress failed");
+      out.append(buf.data(), o.pos);
+      if (mode == ZSTD_e_end ? rest == 0 : in.pos == in.size) break;
+    }
+    if (left == 0) break;
+  }
+  ZSTD_freeCCtx(c);
+  return out;
+}
+
 void WriteTextFile(const std::string& path, const std::string& contents) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::ofstream f(path, std::ios::binary);

@@ -1,6 +1,7 @@
 // Test helpers: temporary directories, compression, small utilities.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,11 @@ class TempDir {
 
 std::string GzipCompress(std::string_view data);
 std::string ZstdCompress(std::string_view data);
+// Decompression bombs built without holding their output: a gzip member (one fixed-Huffman
+// block of 258-byte matches, correct CRC and size) of 1 + 258 × ⌈(n − 1) / 258⌉ zero bytes,
+// and a zstd frame of `n` zero bytes.
+std::string GzipZeros(uint64_t n);
+std::string ZstdZeros(uint64_t n);
 // Writes `contents` to `path` (test fixture files).
 void WriteTextFile(const std::string& path, const std::string& contents);
 // Every regular file below `dir` whose name ends with `suffix`, sorted.
