@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ingest/batch_codec.h"
+#include "query/memory_watch.h"
 #include "query/result_json.h"
 #include "query/streaming_select.h"
 #include "query/worker_protocol.h"
@@ -21,8 +22,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr uint64_t kMaxRequestBytes = 4ull << 30;  // buffered rows of a query: bounded by the server
-constexpr size_t kPieceBytes = 256 * 1024;        // result text per kData message
+constexpr uint64_t kMaxRequestBytes = 4ull
+                                      << 30;  // buffered rows of a query: bounded by the server
+constexpr size_t kPieceBytes = 256 * 1024;    // result text per kData message
 
 struct WorkerSetup {
   std::string root;
@@ -56,7 +58,8 @@ void BufferedBindFn(duckdb_bind_info info) {
   Table* t = g_tables[static_cast<size_t>(index)].get();
   AddScanColumns(info, *t->view);
   auto bind = std::make_unique<BufferedBind>(BufferedBind{t, WholeView(*t->view)});
-  duckdb_bind_set_bind_data(info, bind.release(), [](void* p) { delete static_cast<BufferedBind*>(p); });
+  duckdb_bind_set_bind_data(info, bind.release(),
+                            [](void* p) { delete static_cast<BufferedBind*>(p); });
 }
 
 void BufferedInitFn(duckdb_init_info info) {
@@ -89,13 +92,17 @@ Result<WorkerSetup> ParseSetup(const std::string& text) {
 }
 
 // The limits no query can lift: the address space (RLIMIT_AS) and a lower CPU priority than
-// the ingest path's threads.
+// the ingest path's threads. Under AddressSanitizer only the MemoryWatch holds the memory cap.
 void ConfineProcess(const WorkerSetup& s) {
-  if (s.address_space_bytes > 0) {
-    struct rlimit rl {static_cast<rlim_t>(s.address_space_bytes), static_cast<rlim_t>(s.address_space_bytes)};
+  if (s.address_space_bytes > 0 && !UnderAddressSanitizer()) {
+    struct rlimit rl {
+      static_cast<rlim_t>(s.address_space_bytes), static_cast<rlim_t>(s.address_space_bytes)
+    };
     ::setrlimit(RLIMIT_AS, &rl);
   }
-  struct rlimit core {0, 0};
+  struct rlimit core {
+    0, 0
+  };
   ::setrlimit(RLIMIT_CORE, &core);
   (void)::nice(10);
 }
@@ -123,7 +130,8 @@ Result<std::unique_ptr<DuckDatabase>> OpenDatabase(const WorkerSetup& s) {
   duckdb_destroy_table_function(&f);
   if (st != DuckDBSuccess) return Status::Internal("cannot register arc_buffered");
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL TimeZone = 'UTC'"));
-  ARC_RETURN_IF_ERROR(conn->Execute("SET allowed_directories = [" + QuoteLiteral(s.root + "/") + "]"));
+  ARC_RETURN_IF_ERROR(
+      conn->Execute("SET allowed_directories = [" + QuoteLiteral(s.root + "/") + "]"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET enable_external_access = false"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL lock_configuration = true"));
   return db;
@@ -136,7 +144,8 @@ Result<std::string> DecodeQuery(const std::string& payload) {
   std::memcpy(&header_len, payload.data(), 4);
   if (payload.size() < 4ull + header_len) return Status::InvalidArgument("short query message");
   const json header = json::parse(payload.substr(4, header_len), nullptr, false);
-  if (header.is_discarded() || !header.contains("sql")) return Status::InvalidArgument("bad query header");
+  if (header.is_discarded() || !header.contains("sql"))
+    return Status::InvalidArgument("bad query header");
   const size_t tables = header.value("tables", size_t{0});
   size_t pos = 4ull + header_len;
   g_tables.clear();
@@ -225,10 +234,14 @@ std::string SanitizeQueryError(std::string message, const std::string& root) {
 int RunQueryWorker(int fd) {
   WorkerMessage type;
   std::string payload;
-  if (!ReadWorkerMessage(fd, &type, &payload, 1 << 20).ok() || type != WorkerMessage::kSetup) return 2;
+  if (!ReadWorkerMessage(fd, &type, &payload, 1 << 20).ok() || type != WorkerMessage::kSetup)
+    return 2;
   Result<WorkerSetup> setup = ParseSetup(payload);
   if (!setup.ok()) return 2;
   ConfineProcess(*setup);
+  // Resident memory never exceeds the address space, so without sanitizers RLIMIT_AS acts
+  // first; the watch catches what it cannot (sanitizer builds).
+  const MemoryWatch watch(setup->address_space_bytes, std::chrono::milliseconds(10));
   Result<std::unique_ptr<DuckDatabase>> db = OpenDatabase(*setup);
   if (!db.ok()) {
     (void)WriteWorkerMessage(fd, WorkerMessage::kError, "query worker: " + db.status().message());

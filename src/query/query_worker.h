@@ -1,7 +1,8 @@
 // The query worker: a child process (the arc binary started with --query-worker FD) that runs
 // user SQL on its own locked-down DuckDB, so that no query can take the server down:
-//   - its address space is capped (RLIMIT_AS): a query that wants more memory than allowed
-//     fails or dies alone, whatever DuckDB's own memory_limit manages to enforce;
+//   - its address space is capped (RLIMIT_AS, and its resident memory by a MemoryWatch where
+//     sanitizers rule RLIMIT_AS out): a query that wants more memory than allowed fails or
+//     dies alone, whatever DuckDB's own memory_limit manages to enforce;
 //   - the server kills it (SIGKILL) at the query's deadline: a cancellation the engine cannot
 //     ignore, even inside a long-running function;
 //   - it runs at a lower CPU priority than ingest, spills to a private folder outside the data

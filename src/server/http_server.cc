@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "common/logging.h"
+#include "server/idle_connections.h"
 #include "server/request_screen.h"
 
 namespace arc {
@@ -28,6 +29,9 @@ namespace {
 constexpr size_t kHeadLimit = 64 * 1024;
 // File descriptors kept free for everything but connections (WAL, Parquet, DuckDB, S3).
 constexpr int kReservedDescriptors = 256;
+// At the connection cap, how long a connection must have waited for a head to be closed for
+// a new one.
+constexpr std::chrono::milliseconds kEvictAfter{1000};
 
 int DefaultMaxConnections() {
   struct rlimit rl {};
@@ -50,6 +54,7 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   std::atomic<int> in_flight{0};
   std::atomic<int> connections{0};
+  IdleConnections idle;  // connections waiting for a head: evicted, oldest first, at the cap
   std::atomic<uint64_t> inflight_body{0};
   int max_connections = 0;
   std::mutex mu;
@@ -77,6 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, HttpServer::Impl* server)
       : stream_(std::move(socket)), server_(server), buffer_(kHeadLimit) {}
   ~Session() {
+    server_->idle.Remove(idle_id_);
     server_->ReleaseBody(reserved_);
     server_->connections.fetch_sub(1);
   }
@@ -88,6 +94,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // earlier (pipelining) are used first; the buffer never grows past kHeadLimit.
   void ReadHead() {
     stream_.expires_after(server_->options.header_timeout);
+    // Waiting for a head: the connection may be closed to make room at the connection cap.
+    idle_id_ = server_->idle.Add([weak = weak_from_this(), executor = stream_.get_executor()] {
+      asio::post(executor, [weak] {
+        if (auto self = weak.lock()) self->Close();
+      });
+    });
     ContinueHead(beast::error_code(), 0);
   }
 
@@ -105,6 +117,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnHead(size_t head_size) {
+    server_->idle.Remove(idle_id_);  // busy from here until the answer is sent
+    idle_id_ = 0;
     beast::error_code ec;
     const char* data = static_cast<const char*>(buffer_.data().data());
     const std::string_view head(data, head_size);
@@ -310,6 +324,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string limit_name_;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
+  IdleConnections::Id idle_id_ = 0;
 };
 
 }  // namespace
@@ -318,7 +333,9 @@ void HttpServer::Impl::Accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) return OnAcceptError(ec);
     accept_backoff = std::chrono::milliseconds(0);
-    if (connections.load() >= max_connections) {
+    // At the cap, the connection that has waited longest for a head (at least a second: a
+    // client that just connected is about to send one) makes room; if none, a 503.
+    if (connections.load() >= max_connections && !idle.EvictOldest(kEvictAfter)) {
       Refuse(std::move(socket));
     } else {
       connections.fetch_add(1);

@@ -4,7 +4,9 @@
 //     judged by the HeadCheck — routing and authentication — before any body byte is read or
 //     100 Continue is sent; a refused request gets its answer and the connection closes;
 //   - bodies are capped per route and, all connections together, by max_inflight_body_bytes;
-//   - connections are capped below the file-descriptor limit; a failing accept backs off;
+//   - connections are capped below the file-descriptor limit; at the cap the connection that
+//     has waited longest (≥ 1 s) for a request head is closed to make room, and only when
+//     none has, a new one gets 503; a failing accept backs off;
 //   - heads must arrive within header_timeout, and a body must keep moving (body_timeout).
 // Handlers run on the io threads and must not block; slow work goes to an executor.
 #pragma once
