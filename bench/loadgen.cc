@@ -6,6 +6,9 @@
 //   arc_loadgen --port 8000 --format msgpack|lp --connections 8 --batch 5000 --duration 10
 //               [--token T] [--db bench] [--path /write?db=bench] [--pid PID]
 //               [--rate REQUESTS_PER_SEC] [--max-requests N_PER_CONNECTION]
+//               [--time-base-s UNIX_SECONDS] [--time-step-us US]
+// Row i of distinct batch b is at time base + (b * batch + i) * step (defaults: now, 1 µs);
+// a larger step spreads the data over hours (the compaction benchmark).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -44,6 +47,8 @@ struct Options {
   int distinct_batches = 32;
   int64_t max_requests = 0;  // per connection; 0 = until the duration ends
   double rate = 0;           // total requests/s, paced; 0 = as fast as the server answers
+  int64_t time_base_s = 0;   // 0 = now
+  int64_t time_step_us = 1;
 };
 
 constexpr int kHosts = 1000;
@@ -56,14 +61,14 @@ struct Row {
   int64_t procs;
 };
 
-std::vector<Row> MakeRows(int batch_index, int n, int64_t base_us) {
+std::vector<Row> MakeRows(int batch_index, int n, int64_t base_us, int64_t step_us) {
   std::vector<Row> rows;
   uint64_t seed = 0x9e3779b97f4a7c15ull * (batch_index + 1);
   auto rnd = [&] { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed; };
   for (int i = 0; i < n; ++i) {
     const int host = (batch_index * n + i) % kHosts;
     const double user = (rnd() % 10000) / 100.0, system = (rnd() % 5000) / 100.0;
-    rows.push_back({host, base_us + static_cast<int64_t>(batch_index) * n + i, user, system,
+    rows.push_back({host, base_us + (static_cast<int64_t>(batch_index) * n + i) * step_us, user, system,
                     std::max(0.0, 100 - user - system), static_cast<int64_t>(rnd() % 500)});
   }
   return rows;
@@ -221,6 +226,8 @@ Options Parse(int argc, char** argv) {
     else if (k == "--distinct") o.distinct_batches = std::atoi(v.c_str());
     else if (k == "--max-requests") o.max_requests = std::atoll(v.c_str());
     else if (k == "--rate") o.rate = std::atof(v.c_str());
+    else if (k == "--time-base-s") o.time_base_s = std::atoll(v.c_str());
+    else if (k == "--time-step-us") o.time_step_us = std::atoll(v.c_str());
     else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); std::exit(2); }
   }
   if (o.format != "msgpack" && o.format != "lp") { std::fprintf(stderr, "--format msgpack|lp\n"); std::exit(2); }
@@ -232,12 +239,13 @@ Options Parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Options o = Parse(argc, argv);
-  const int64_t base_us = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t base_us = o.time_base_s > 0 ? o.time_base_s * 1000000
+                                            : std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<std::string> requests;
   std::vector<size_t> body_sizes;
   for (int b = 0; b < o.distinct_batches; ++b) {
-    const std::vector<Row> rows = MakeRows(b, o.batch, base_us);
+    const std::vector<Row> rows = MakeRows(b, o.batch, base_us, o.time_step_us);
     const std::string body = o.format == "msgpack" ? Msgpack(rows) : LineProtocol(rows);
     std::string req = "POST " + o.path + " HTTP/1.1\r\nHost: " + o.host + "\r\n";
     if (!o.token.empty()) req += "Authorization: Bearer " + o.token + "\r\n";

@@ -23,6 +23,7 @@ class GateStorage final : public Storage {
   void Discard(const std::string& t) override { inner_.Discard(t); }
   Result<std::vector<std::string>> List(const std::string& d) override { return inner_.List(d); }
   Status Delete(const std::string& r) override { return inner_.Delete(r); }
+  Result<bool> Exists(const std::string& r) override { return inner_.Exists(r); }
   std::string Describe() const override { return "gate"; }
   std::atomic<bool> open{false};
 

@@ -25,22 +25,27 @@ std::chrono::milliseconds Backoff(int attempts) {
 }  // namespace
 
 Result<std::unique_ptr<Flusher>> Flusher::Start(Storage* storage, Options options,
-                                                OnWritten on_written, RwLock* view_lock,
+                                                OnWritten on_written, LiveFileSet* live,
                                                 Quarantine* quarantine) {
-  auto f = std::make_unique<Flusher>(storage, options, std::move(on_written), view_lock, quarantine);
+  auto f = std::make_unique<Flusher>(storage, options, std::move(on_written), live, quarantine);
   for (int i = 0; i < options.threads; ++i) {
     ARC_ASSIGN_OR_RETURN(std::unique_ptr<ParquetWriter> w,
                          ParquetWriter::Create(storage, options.compression));
     f->writers_.push_back(std::move(w));
   }
-  for (auto& w : f->writers_) f->threads_.emplace_back([fp = f.get(), wp = w.get()] { fp->Run(wp); });
+  for (auto& w : f->writers_)
+    f->threads_.emplace_back([fp = f.get(), wp = w.get()] { fp->Run(wp); });
   return f;
 }
 
-Flusher::Flusher(Storage* storage, Options options, OnWritten on_written, RwLock* view_lock,
+Flusher::Flusher(Storage* storage, Options options, OnWritten on_written, LiveFileSet* live,
                  Quarantine* quarantine)
-    : storage_(storage), options_(std::move(options)), on_written_(std::move(on_written)),
-      view_lock_(view_lock), quarantine_(quarantine) {}
+    : storage_(storage),
+      options_(std::move(options)),
+      on_written_(std::move(on_written)),
+      live_(live),
+      view_lock_(live != nullptr ? live->view_lock() : nullptr),
+      quarantine_(quarantine) {}
 
 Flusher::~Flusher() {
   if (!threads_.empty()) Stop(std::chrono::milliseconds(0));
@@ -93,9 +98,10 @@ void Flusher::Stop(std::chrono::milliseconds give_up) {
     work_cv_.notify_all();
     // Long drains (thousands of measurements) report progress like the seed's log lines.
     auto done = [&] { return (queue_.empty() && in_flight_ == 0) || Clock::now() >= give_up_at_; };
-    while (!room_cv_.wait_until(lock, std::min(Clock::now() + std::chrono::seconds(5), give_up_at_), done)) {
+    while (!room_cv_.wait_until(lock, std::min(Clock::now() + std::chrono::seconds(5), give_up_at_),
+                                done)) {
       LOG_INFO("shutdown: " << stats_.pending_rows << " rows of " << stats_.pending_parts
-               << " measurements left to flush");
+                            << " measurements left to flush");
     }
   }
   for (std::thread& t : threads_) t.join();
@@ -104,10 +110,11 @@ void Flusher::Stop(std::chrono::milliseconds give_up) {
   for (const Pending& p : queue_) {
     for (const FlushPart& part : p.job.parts) {
       LOG_WARN("flush of " << part.target.database << "." << part.target.measurement << " ("
-                << part.rows << " rows) abandoned at shutdown (" << p.job.attempts
-                << " failed attempts): "
-                << (part.lsns.empty() ? "these rows are lost"
-                                      : "they stay in the WAL and are replayed at the next start"));
+                           << part.rows << " rows) abandoned at shutdown (" << p.job.attempts
+                           << " failed attempts): "
+                           << (part.lsns.empty()
+                                   ? "these rows are lost"
+                                   : "they stay in the WAL and are replayed at the next start"));
       stats_.rows_dropped += part.rows;
       Forget(part);
     }
@@ -139,8 +146,10 @@ bool Flusher::PopReady(Pending* out, std::unique_lock<std::mutex>* lock) {
     auto next = Clock::time_point::max();
     for (const Pending& p : queue_) next = std::min(next, p.ready_at);
     if (stopping_) next = std::min(next, give_up_at_);
-    if (next == Clock::time_point::max()) work_cv_.wait(*lock);
-    else work_cv_.wait_until(*lock, next);
+    if (next == Clock::time_point::max())
+      work_cv_.wait(*lock);
+    else
+      work_cv_.wait_until(*lock, next);
   }
 }
 
@@ -184,6 +193,7 @@ void Flusher::Run(ParquetWriter* writer) {
     Attempt attempt = Write(writer, &p);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (!attempt.done.parts.empty() && on_written_) on_written_(attempt.done, attempt.files);
+    if (live_ != nullptr) live_->EndSettling(attempt.settling);  // recorded, or withdrawn
     Account(attempt, p.job.worker, attempts, seconds);
     lock.lock();
     --in_flight_;
@@ -219,7 +229,8 @@ Flusher::Fate Flusher::PreparePart(ParquetWriter* writer, FlushPart* part,
   // Running out of memory may be the rows' fault (one huge request) or the machine's: after a
   // few such failures the part is treated like a data failure, so a huge request is isolated
   // instead of holding the watermark back forever. A full disk never is.
-  if (error->code() == StatusCode::kUnavailable && ++part->suspect_failures >= kSuspectFailuresBeforeSplit) {
+  if (error->code() == StatusCode::kUnavailable &&
+      ++part->suspect_failures >= kSuspectFailuresBeforeSplit) {
     return Fate::kData;
   }
   return Fate::kTransient;
@@ -257,6 +268,10 @@ Flusher::Attempt Flusher::Write(ParquetWriter* writer, Pending* p) {
     if (!st.ok()) fail_published(st);
     published = st.ok();
   }
+  if (published && live_ != nullptr) {
+    for (const DataFile& f : a.files) a.settling.push_back(f.relative_path);
+    live_->BeginSettling(a.settling);
+  }
   if (view_lock_ != nullptr) view_lock_->lock_shared();
   if (published) {
     Status st = storage_->Expose(&a.files);
@@ -286,7 +301,8 @@ Flusher::Attempt Flusher::Write(ParquetWriter* writer, Pending* p) {
         retry.parts.push_back(std::move(part));
       }
       a.failed_parts += retry.parts.size();
-      a.failed_example = retry.parts.front().target.database + "." + retry.parts.front().target.measurement;
+      a.failed_example =
+          retry.parts.front().target.database + "." + retry.parts.front().target.measurement;
       a.done.parts.clear();
       a.files.clear();
       if (a.error.ok()) a.error = st;
@@ -298,8 +314,9 @@ Flusher::Attempt Flusher::Write(ParquetWriter* writer, Pending* p) {
   return a;
 }
 
-void Flusher::Settle(FlushJob* job, const std::vector<Fate>& fate, const std::vector<Status>& errors,
-                     const std::vector<DataFile>& files, const std::vector<size_t>& owner, Attempt* a) {
+void Flusher::Settle(FlushJob* job, const std::vector<Fate>& fate,
+                     const std::vector<Status>& errors, const std::vector<DataFile>& files,
+                     const std::vector<size_t>& owner, Attempt* a) {
   std::lock_guard<std::mutex> lock(mu_);
   in_flight_jobs_.erase(std::find(in_flight_jobs_.begin(), in_flight_jobs_.end(), job));
   for (size_t i = 0; i < job->parts.size(); ++i) {
@@ -319,7 +336,9 @@ void Flusher::Settle(FlushJob* job, const std::vector<Fate>& fate, const std::ve
         Forget(part);
         a->done.parts.push_back(std::move(part));
         break;
-      case Fate::kTransient: a->transient.parts.push_back(std::move(part)); break;
+      case Fate::kTransient:
+        a->transient.parts.push_back(std::move(part));
+        break;
       case Fate::kData:
         // The first line says what failed; the rest is the engine pointing into our SQL.
         part.last_error = errors[i].message().substr(0, errors[i].message().find('\n'));
@@ -330,7 +349,8 @@ void Flusher::Settle(FlushJob* job, const std::vector<Fate>& fate, const std::ve
   a->failed_parts = a->transient.parts.size() + a->data_failed.size();
   a->failures_split = a->transient.parts.empty() && !a->data_failed.empty();
   if (a->failed_parts > 0) {
-    const FlushPart& first = !a->transient.parts.empty() ? a->transient.parts.front() : a->data_failed.front();
+    const FlushPart& first =
+        !a->transient.parts.empty() ? a->transient.parts.front() : a->data_failed.front();
     a->failed_example = first.target.database + "." + first.target.measurement;
   }
   // Back to the queue before the view lock is released: never out of a query's sight.
@@ -366,10 +386,10 @@ Status Flusher::QuarantinePart(const FlushPart& part) {
   }
   // With the WAL the request's LSN names it: a crash before the watermark moves replays the
   // request, which fails again, and the quarantine keeps one record, not two.
-  const std::string key = part.lsns.empty()
-                              ? std::string()
-                              : "w" + std::to_string(part.lsns.front()) + "/" + part.target.database +
-                                    "/" + part.target.measurement + "/" + part.target.file_stem;
+  const std::string key =
+      part.lsns.empty() ? std::string()
+                        : "w" + std::to_string(part.lsns.front()) + "/" + part.target.database +
+                              "/" + part.target.measurement + "/" + part.target.file_stem;
   return quarantine_
       ->Add(part.target.database, part.target.measurement, payloads, part.rows,
             "writing these rows to Parquet failed " + std::to_string(part.data_failures) +
@@ -410,19 +430,22 @@ void Flusher::Account(const Attempt& a, int worker, int attempts, double seconds
     }
     if (seconds >= 1.0) {  // big flushes are reported like the seed's long-work lines
       LOG_INFO("flushed " << a.done.parts.size() << " measurements of worker " << worker << ": "
-               << rows << " rows, " << a.files.size() << " files in " << seconds << " s");
+                          << rows << " rows, " << a.files.size() << " files in " << seconds
+                          << " s");
     } else {
       LOG_DEBUG("flushed " << a.done.parts.size() << " measurements: " << rows << " rows, "
-                << a.files.size() << " files, " << seconds * 1000 << " ms");
+                           << a.files.size() << " files, " << seconds * 1000 << " ms");
     }
   }
   if (a.failed_parts > 0) {
     ++stats_.errors;
-    LOG_ERROR("flush of " << a.failed_example
+    LOG_ERROR("flush of "
+              << a.failed_example
               << (a.failed_parts > 1 ? " and " + std::to_string(a.failed_parts - 1) + " more" : "")
               << " failed, attempt " << attempts + 1 << ", "
-              << (a.failures_split ? "splitting it to isolate the rows at fault"
-                                   : "retrying in " + std::to_string(Backoff(attempts + 1).count()) + " ms")
+              << (a.failures_split
+                      ? "splitting it to isolate the rows at fault"
+                      : "retrying in " + std::to_string(Backoff(attempts + 1).count()) + " ms")
               << ": " << a.error.ToString());
   }
 }

@@ -15,6 +15,7 @@
 
 #include "buffer/flush_job.h"
 #include "common/rw_lock.h"
+#include "storage/live_files.h"
 #include "storage/parquet_writer.h"
 #include "storage/quarantine.h"
 
@@ -25,13 +26,13 @@ struct FlusherStats {
   uint64_t files_written = 0;
   uint64_t rows_written = 0;
   uint64_t bytes_written = 0;
-  uint64_t errors = 0;            // failed attempts (each was retried or split)
+  uint64_t errors = 0;  // failed attempts (each was retried or split)
   uint64_t rows_quarantined = 0;
-  uint64_t rows_dropped = 0;      // only at shutdown after the give-up deadline
-  int64_t pending_rows = 0;       // queued or being written
-  int64_t pending_bytes = 0;      // memory those rows hold
-  int64_t pending_parts = 0;      // measurements queued or being written (≈ files)
-  double flush_seconds = 0;       // total time spent writing
+  uint64_t rows_dropped = 0;  // only at shutdown after the give-up deadline
+  int64_t pending_rows = 0;   // queued or being written
+  int64_t pending_bytes = 0;  // memory those rows hold
+  int64_t pending_parts = 0;  // measurements queued or being written (≈ files)
+  double flush_seconds = 0;   // total time spent writing
   // Flush duration histogram: counts of flushes taking ≤ kFlushBucketsSeconds[i] seconds.
   std::vector<uint64_t> flush_buckets = std::vector<uint64_t>(8, 0);
 };
@@ -53,14 +54,15 @@ class Flusher {
 
   // Starts `options.threads` threads, each with its own ParquetWriter (and DuckDB).
   // `storage` (and `quarantine`, which may be null: data-dependent failures are then retried
-  // with backoff) must outlive the Flusher. `view_lock` (may be null) is taken shared while
-  // parts are published and forgotten, so that a query holding it exclusively sees each row
-  // exactly once.
+  // with backoff) must outlive the Flusher. `live` (may be null): its view lock is taken
+  // shared while parts are published and forgotten, so that a query holding it exclusively
+  // sees each row exactly once, and files are marked settling from before their Expose until
+  // on_written has returned (no file-set switch consumes them meanwhile).
   static Result<std::unique_ptr<Flusher>> Start(Storage* storage, Options options,
                                                 OnWritten on_written = nullptr,
-                                                RwLock* view_lock = nullptr,
+                                                LiveFileSet* live = nullptr,
                                                 Quarantine* quarantine = nullptr);
-  Flusher(Storage* storage, Options options, OnWritten on_written, RwLock* view_lock,
+  Flusher(Storage* storage, Options options, OnWritten on_written, LiveFileSet* live,
           Quarantine* quarantine);
   ~Flusher();
 
@@ -91,22 +93,24 @@ class Flusher {
   };
   // What one attempt at a job did.
   struct Attempt {
-    FlushJob done;                  // parts now durable (Parquet or quarantine)
-    std::vector<DataFile> files;    // their files
-    FlushJob transient;             // parts to retry with backoff
+    FlushJob done;                       // parts now durable (Parquet or quarantine)
+    std::vector<DataFile> files;         // their files
+    std::vector<std::string> settling;   // every file exposed by this attempt (relative paths)
+    FlushJob transient;                  // parts to retry with backoff
     std::vector<FlushPart> data_failed;  // parts that failed because of their rows
-    Status error;                   // the first error, for the log
+    Status error;                        // the first error, for the log
     size_t quarantined_rows = 0;
-    size_t failed_parts = 0;        // for the log: how many parts failed, and one of them
+    size_t failed_parts = 0;  // for the log: how many parts failed, and one of them
     std::string failed_example;
-    bool failures_split = false;    // some were split (data failures) rather than retried
+    bool failures_split = false;  // some were split (data failures) rather than retried
   };
   enum class Fate { kPublish, kQuarantined, kTransient, kData };
   void Run(ParquetWriter* writer);
   bool PopReady(Pending* out, std::unique_lock<std::mutex>* lock);
   Attempt Write(ParquetWriter* writer, Pending* p);
   // Writes part i's temp files (or quarantines it) and says what became of it.
-  Fate PreparePart(ParquetWriter* writer, FlushPart* part, std::vector<DataFile>* files, Status* error);
+  Fate PreparePart(ParquetWriter* writer, FlushPart* part, std::vector<DataFile>* files,
+                   Status* error);
   Status DeleteStaleFiles(FlushPart* part);
   Status QuarantinePart(const FlushPart& part);
   // Moves each part of `job` to done / retry per `fate`, under mu_ (caller holds the view
@@ -114,18 +118,19 @@ class Flusher {
   void Settle(FlushJob* job, const std::vector<Fate>& fate, const std::vector<Status>& errors,
               const std::vector<DataFile>& files, const std::vector<size_t>& owner, Attempt* a);
   void Account(const Attempt& a, int worker, int attempts, double seconds);
-  void Requeue(FlushJob job, std::chrono::milliseconds delay);   // caller holds mu_
-  void Forget(const FlushPart& part);                              // caller holds mu_
+  void Requeue(FlushJob job, std::chrono::milliseconds delay);  // caller holds mu_
+  void Forget(const FlushPart& part);                           // caller holds mu_
 
   Storage* const storage_;
   const Options options_;
   const OnWritten on_written_;
+  LiveFileSet* const live_;
   RwLock* const view_lock_;
   Quarantine* const quarantine_;
-  std::vector<const FlushJob*> in_flight_jobs_;   // guarded by mu_
+  std::vector<const FlushJob*> in_flight_jobs_;  // guarded by mu_
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;   // jobs arrived or stopping
-  std::condition_variable room_cv_;   // pending dropped, or all done
+  std::condition_variable work_cv_;  // jobs arrived or stopping
+  std::condition_variable room_cv_;  // pending dropped, or all done
   std::deque<Pending> queue_;
   int in_flight_ = 0;
   bool stopping_ = false;

@@ -30,6 +30,7 @@ class FlakyStorage final : public Storage {
   void Discard(const std::string& temp) override { inner_.Discard(temp); }
   Result<std::vector<std::string>> List(const std::string& dir) override { return inner_.List(dir); }
   Status Delete(const std::string& rel) override { return inner_.Delete(rel); }
+  Result<bool> Exists(const std::string& rel) override { return inner_.Exists(rel); }
   std::string Describe() const override { return "flaky"; }
   std::atomic<int> commits_{0};
 

@@ -36,22 +36,31 @@ Result<std::unique_ptr<IngestEngine>> IngestEngine::Start(const Config& config, 
 }
 
 IngestEngine::IngestEngine(const Config& config, Storage* storage, FileSystem* fs, Options options)
-    : config_(config), options_(options), storage_(storage), fs_(fs), limits_(LimitsOf(config.ingest)) {}
+    : config_(config),
+      options_(options),
+      storage_(storage),
+      fs_(fs),
+      own_live_(options.live_files == nullptr ? std::make_unique<LiveFileSet>() : nullptr),
+      live_(options.live_files != nullptr ? options.live_files : own_live_.get()),
+      limits_(LimitsOf(config.ingest)) {}
 
 IngestEngine::~IngestEngine() { Shutdown(); }
 
 Status IngestEngine::Open() {
-  quarantine_ = std::make_unique<Quarantine>(fs_, JoinPath(config_.storage.local_path, ".quarantine"));
+  quarantine_ =
+      std::make_unique<Quarantine>(fs_, JoinPath(config_.storage.local_path, ".quarantine"));
   ARC_RETURN_IF_ERROR(quarantine_->Open());
   Flusher::Options options;
   options.threads = config_.ingest.flush_workers;
   options.max_pending_rows = config_.ingest.max_pending_rows;
-  options.max_pending_bytes = static_cast<int64_t>(std::min<uint64_t>(config_.ingest.max_pending_bytes, INT64_MAX));
+  options.max_pending_bytes =
+      static_cast<int64_t>(std::min<uint64_t>(config_.ingest.max_pending_bytes, INT64_MAX));
   options.max_pending_parts = config_.ingest.max_pending_files;
   options.compression = config_.ingest.compression;
-  ARC_ASSIGN_OR_RETURN(flusher_, Flusher::Start(storage_, options,
-                                                [this](const FlushJob& job, const auto&) { OnFlushed(job); },
-                                                &view_lock_, quarantine_.get()));
+  ARC_ASSIGN_OR_RETURN(
+      flusher_, Flusher::Start(
+                    storage_, options, [this](const FlushJob& job, const auto&) { OnFlushed(job); },
+                    live_, quarantine_.get()));
   // Waiting writes hold their decoded rows: allow as much as the flush queue itself.
   admission_ = std::make_unique<Admission>(flusher_.get(), options_.backpressure_wait,
                                            static_cast<size_t>(options.max_pending_bytes));
@@ -59,7 +68,7 @@ Status IngestEngine::Open() {
   const uint64_t boot_id = static_cast<uint64_t>(NowMicros() / 1000);
   for (int i = 1; i <= config_.server.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, config_.ingest.max_buffer_size, flusher_.get(),
-                                                boot_id, &view_lock_));
+                                                boot_id, live_->view_lock()));
   }
   if (config_.wal.enabled) {
     wal_ = std::make_unique<WalSet>(config_, fs_, storage_, quarantine_.get());
@@ -68,7 +77,8 @@ Status IngestEngine::Open() {
     ARC_RETURN_IF_ERROR(wal_->Open(flusher_.get(), workers));
   }
   quarantine_replay_ = std::make_unique<QuarantineReplay>(
-      quarantine_.get(), [this](BatchSet&& set, Worker::Done done) { Write(std::move(set), std::move(done)); });
+      quarantine_.get(),
+      [this](BatchSet&& set, Worker::Done done) { Write(std::move(set), std::move(done)); });
   timer_ = std::thread([this] { RunTimer(); });
   return Status::OK();
 }
@@ -108,10 +118,14 @@ void IngestEngine::Write(BatchSet&& set, Worker::Done caller_done) {
   // Encoded before admission, outside any lock: a waiting write holds it ready.
   std::string payload = wal_ != nullptr ? EncodeBatchSet(set) : std::string();
   const size_t bytes = MemoryOf(set) + payload.size();
-  auto shared = std::make_shared<std::pair<BatchSet, std::string>>(std::move(set), std::move(payload));
+  auto shared =
+      std::make_shared<std::pair<BatchSet, std::string>>(std::move(set), std::move(payload));
   auto shared_done = std::make_shared<Worker::Done>(std::move(done));
   admission_->Enter(
-      bytes, [this, shared, shared_done] { Route(std::move(shared->first), shared->second, std::move(*shared_done)); },
+      bytes,
+      [this, shared, shared_done] {
+        Route(std::move(shared->first), shared->second, std::move(*shared_done));
+      },
       [shared_done](Status why) { (*shared_done)(why); });
 }
 
@@ -137,8 +151,8 @@ void IngestEngine::Route(BatchSet set, const std::string& payload, Worker::Done 
 }
 
 void IngestEngine::RunTimer() {
-  const auto tick = std::chrono::milliseconds(
-      std::clamp<int64_t>(config_.ingest.max_buffer_age_ms / 4, 10, 250));
+  const auto tick =
+      std::chrono::milliseconds(std::clamp<int64_t>(config_.ingest.max_buffer_age_ms / 4, 10, 250));
   std::unique_lock<std::mutex> lock(timer_mu_);
   while (!stopping_) {
     timer_cv_.wait_for(lock, tick);
@@ -157,51 +171,56 @@ void IngestEngine::RunTimer() {
 void IngestEngine::Shutdown() { ShutdownBy(std::nullopt); }
 
 void IngestEngine::ShutdownBy(std::optional<std::chrono::steady_clock::time_point> deadline) {
-  std::call_once(shutdown_once_, [this, deadline] {
-    const auto start = std::chrono::steady_clock::now();
-    {
-      std::lock_guard<std::mutex> lock(timer_mu_);
-      stopping_ = true;
-      timer_cv_.notify_all();
-    }
-    if (timer_.joinable()) timer_.join();
-    if (quarantine_replay_) quarantine_replay_->Cancel();  // stops after its current request
-    if (admission_) admission_->Stop();                   // refuses what waits, that one too
-    if (quarantine_replay_) quarantine_replay_->Stop();
-    if (!flusher_) return;
-    int64_t rows = 0;
-    for (auto& w : workers_) rows += w->buffered_rows();
-    const FlusherStats before = flusher_->stats();
-    LOG_INFO("flushing " << rows << " buffered rows before exit (" << before.pending_rows
-                         << " more already queued)");
-    for (auto& w : workers_) w->FlushOlderThan(INT64_MAX);
-    auto give_up = options_.shutdown_give_up.value_or(
-        std::chrono::milliseconds(config_.server.shutdown_timeout_seconds * 1000));
-    // The bound runs from the signal: time the HTTP server spent draining requests counts.
-    if (deadline) {
-      give_up = std::max(std::chrono::milliseconds(0),
-                         std::min(give_up, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               *deadline - std::chrono::steady_clock::now())));
-    }
-    flusher_->Stop(give_up);
-    const FlusherStats s = flusher_->stats();
-    if (s.rows_dropped > 0) {
-      LOG_WARN("shutdown bound (" << give_up.count() / 1000.0 << " s) reached: " << s.rows_dropped
-               << " rows not written"
-               << (wal_ != nullptr ? "; they stay in the WAL and are replayed at the next start"
-                                   : " and lost (the WAL is off)"));
-    }
-    if (wal_ != nullptr) wal_->Close();
-    LOG_INFO("flush complete: " << s.rows_written << " rows in " << s.files_written
-             << " files written since start; shutdown took "
-             << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s");
-  });
+  std::call_once(
+      shutdown_once_, [this, deadline] {
+        const auto start = std::chrono::steady_clock::now();
+        {
+          std::lock_guard<std::mutex> lock(timer_mu_);
+          stopping_ = true;
+          timer_cv_.notify_all();
+        }
+        if (timer_.joinable()) timer_.join();
+        if (quarantine_replay_) quarantine_replay_->Cancel();  // stops after its current request
+        if (admission_) admission_->Stop();                    // refuses what waits, that one too
+        if (quarantine_replay_) quarantine_replay_->Stop();
+        if (!flusher_) return;
+        int64_t rows = 0;
+        for (auto& w : workers_) rows += w->buffered_rows();
+        const FlusherStats before = flusher_->stats();
+        LOG_INFO("flushing " << rows << " buffered rows before exit (" << before.pending_rows
+                             << " more already queued)");
+        for (auto& w : workers_) w->FlushOlderThan(INT64_MAX);
+        auto give_up = options_.shutdown_give_up.value_or(
+            std::chrono::milliseconds(config_.server.shutdown_timeout_seconds * 1000));
+        // The bound runs from the signal: time the HTTP server spent draining requests counts.
+        if (deadline) {
+          give_up =
+              std::max(std::chrono::milliseconds(0),
+                       std::min(give_up, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             *deadline - std::chrono::steady_clock::now())));
+        }
+        flusher_->Stop(give_up);
+        const FlusherStats s = flusher_->stats();
+        if (s.rows_dropped > 0) {
+          LOG_WARN("shutdown bound ("
+                   << give_up.count() / 1000.0 << " s) reached: " << s.rows_dropped
+                   << " rows not written"
+                   << (wal_ != nullptr ? "; they stay in the WAL and are replayed at the next start"
+                                       : " and lost (the WAL is off)"));
+        }
+        if (wal_ != nullptr) wal_->Close();
+        LOG_INFO("flush complete: "
+                 << s.rows_written << " rows in " << s.files_written
+                 << " files written since start; shutdown took "
+                 << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+                 << " s");
+      });
 }
 
 void IngestEngine::Snapshot(const std::vector<std::pair<std::string, std::string>>& tables,
                             const std::function<void()>& list_files,
                             std::vector<std::vector<Batch>>* out) const {
-  std::lock_guard<RwLock> hold(view_lock_);  // exclusive: no row moves meanwhile
+  std::lock_guard<RwLock> hold(*live_->view_lock());  // exclusive: no row moves meanwhile
   list_files();
   out->assign(tables.size(), {});
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -238,7 +257,8 @@ std::vector<wal::WalWriter*> IngestEngine::wal_writers() const {
 
 std::vector<Status> IngestEngine::worker_health() const {
   std::vector<Status> out;
-  const std::vector<Status> open_errors = wal_ != nullptr ? wal_->open_errors() : std::vector<Status>();
+  const std::vector<Status> open_errors =
+      wal_ != nullptr ? wal_->open_errors() : std::vector<Status>();
   for (size_t i = 0; i < workers_.size(); ++i) {
     Status st = workers_[i]->health();
     if (st.ok() && i < open_errors.size()) st = open_errors[i];

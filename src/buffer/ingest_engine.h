@@ -23,6 +23,7 @@
 #include "buffer/worker.h"
 #include "common/config.h"
 #include "ingest/batch_set.h"
+#include "storage/live_files.h"
 #include "storage/quarantine.h"
 
 namespace arc {
@@ -43,6 +44,9 @@ class IngestEngine {
     std::optional<std::chrono::milliseconds> shutdown_give_up;
     // How long a write waits for room in the flush queue before it gets 503.
     std::chrono::milliseconds backpressure_wait{10000};
+    // The live-file set shared with file-set switches (it owns the view lock); unset: the
+    // engine keeps one of its own. Must outlive the engine.
+    LiveFileSet* live_files = nullptr;
   };
 
   // Opens everything; with wal.enabled replays the log first (blocking until the rows are in
@@ -75,11 +79,14 @@ class IngestEngine {
   // memory (buffers and unpublished flushes) as one consistent view: no row is both in a
   // listed file and in the copy, none is in neither. out[i] holds tables[i]'s rows.
   void Snapshot(const std::vector<std::pair<std::string, std::string>>& tables,
-                const std::function<void()>& list_files, std::vector<std::vector<Batch>>* out) const;
+                const std::function<void()>& list_files,
+                std::vector<std::vector<Batch>>* out) const;
   // True when (db, measurement) has rows in memory. Thread-safe.
   bool HasBuffered(const std::string& db, const std::string& measurement) const;
 
   bool wal_enabled() const { return wal_ != nullptr; }
+  // The live-file set (and view lock) this engine moves rows and files under.
+  LiveFileSet* live_files() const { return live_; }
   // Live WAL writers (null entries for workers whose WAL could not be opened).
   std::vector<wal::WalWriter*> wal_writers() const;
   // Per-worker health: OK or why writes are refused.
@@ -102,13 +109,14 @@ class IngestEngine {
   const Options options_;
   Storage* const storage_;
   FileSystem* const fs_;
-  mutable RwLock view_lock_;
+  std::unique_ptr<LiveFileSet> own_live_;
+  LiveFileSet* const live_;  // never null
   std::unique_ptr<Quarantine> quarantine_;
   std::unique_ptr<Flusher> flusher_;
   std::unique_ptr<Admission> admission_;
   IngestLimits limits_;
-  std::vector<std::unique_ptr<Worker>> workers_;          // ids 1..N
-  std::unique_ptr<WalSet> wal_;                           // null without the WAL
+  std::vector<std::unique_ptr<Worker>> workers_;  // ids 1..N
+  std::unique_ptr<WalSet> wal_;                   // null without the WAL
   std::unique_ptr<QuarantineReplay> quarantine_replay_;
   std::atomic<uint64_t> next_worker_{0};
   std::mutex timer_mu_;

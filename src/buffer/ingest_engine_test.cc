@@ -39,6 +39,7 @@ class SwitchableStorage final : public Storage {
     if (down) return Status::IOError("storage down (simulated)");
     return inner_.Delete(r);
   }
+  Result<bool> Exists(const std::string& r) override { return inner_.Exists(r); }
   std::string Describe() const override { return "switchable"; }
   std::atomic<bool> down{false};
   std::function<void()> after_first_commit;  // runs on the flusher thread

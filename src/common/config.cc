@@ -166,6 +166,13 @@ const std::vector<KeySpec>& Keys() {
       {"query", "max_process_memory", Bytes(F(query.max_process_memory))},
       {"query", "max_concurrent", Int<int>(F(query.max_concurrent), 1, 256)},
       {"query", "max_queued", Int<int>(F(query.max_queued), 0, 100000)},
+      {"compaction", "enabled", Bool(F(compaction.enabled))},
+      {"compaction", "interval_seconds", Int<int64_t>(F(compaction.interval_seconds), 1, 86400)},
+      {"compaction", "grace_seconds", Int<int64_t>(F(compaction.grace_seconds), 0, 86400 * 30)},
+      {"compaction", "min_files", Int<int64_t>(F(compaction.min_files), 2, 1000000)},
+      {"compaction", "target_file_size", Bytes(F(compaction.target_file_size))},
+      {"compaction", "memory_limit", Str(F(compaction.memory_limit))},
+      {"compaction", "row_group_size", Int<int64_t>(F(compaction.row_group_size), 1024, 100000000)},
       {"log", "level", Enum<LogLevel>(F(log.level))},
       {"log", "format", Enum<LogFormat>(F(log.format))},
   };

@@ -71,6 +71,18 @@ struct QueryConfig {
   int max_queued = 16;                          // queries waiting beyond those (then 429)
 };
 
+// Background compaction (docs/lifecycle.md): merges each complete hour's files per
+// measurement into one sorted file (several above target_file_size).
+struct CompactionConfig {
+  bool enabled = true;
+  int64_t interval_seconds = 60;                // how often due partitions are looked for
+  int64_t grace_seconds = 600;                  // an hour is due this long after it ended
+  int64_t min_files = 2;                        // files a partition needs to be compacted
+  uint64_t target_file_size = 512ull << 20;     // input bytes per output file
+  std::string memory_limit = "256MB";           // DuckDB memory_limit of the compactor
+  int64_t row_group_size = 122880;              // rows per Parquet row group
+};
+
 struct LogConfig {
   LogLevel level = LogLevel::kInfo;
   LogFormat format = LogFormat::kConsole;
@@ -83,6 +95,7 @@ struct Config {
   WalConfig wal;
   AuthConfig auth;
   QueryConfig query;
+  CompactionConfig compaction;
   LogConfig log;
 };
 

@@ -4,17 +4,17 @@
 #include <climits>
 #include <condition_variable>
 #include <cstdlib>
-#include <ctime>
-#include <nlohmann/json.hpp>
 #include <cstring>
+#include <ctime>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/logging.h"
-#include "ingest/names.h"
-#include "query/sql_rewrite.h"
 #include "ingest/batch_codec.h"
+#include "ingest/names.h"
 #include "query/query_worker.h"
+#include "query/sql_rewrite.h"
 #include "query/worker_protocol.h"
 #include "storage/flush_view.h"
 #include "storage/hour_files.h"
@@ -62,7 +62,8 @@ std::string AbsolutePath(const std::string& path) {
 
 }  // namespace
 
-QueryResult::QueryResult(QueryWorkerPool::Lease lease, std::vector<std::string> columns, int64_t rows)
+QueryResult::QueryResult(QueryWorkerPool::Lease lease, std::vector<std::string> columns,
+                         int64_t rows)
     : lease_(std::move(lease)), columns_(std::move(columns)), rows_(rows) {}
 
 QueryResult::~QueryResult() {
@@ -92,7 +93,8 @@ Result<std::optional<std::string>> QueryResult::NextPiece() {
 }
 
 Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(const Config& config, IngestEngine* ingest,
-                                                       Storage* storage, const std::string& binary) {
+                                                       Storage* storage,
+                                                       const std::string& binary) {
   auto engine = std::make_unique<QueryEngine>(config, ingest, storage);
   ARC_RETURN_IF_ERROR(engine->OpenDatabase());
   QueryWorkerSetup setup;
@@ -121,7 +123,10 @@ Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(const Config& config, Ing
 }
 
 QueryEngine::QueryEngine(const Config& config, IngestEngine* ingest, Storage* storage)
-    : config_(config), ingest_(ingest), storage_(storage), root_(AbsolutePath(config.storage.local_path)) {}
+    : config_(config),
+      ingest_(ingest),
+      storage_(storage),
+      root_(AbsolutePath(config.storage.local_path)) {}
 
 QueryEngine::~QueryEngine() = default;
 
@@ -136,7 +141,8 @@ Status QueryEngine::OpenDatabase() {
                                                         {"allow_community_extensions", "false"}}));
   ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_));
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL TimeZone = 'UTC'"));
-  ARC_RETURN_IF_ERROR(conn->Execute("SET allowed_directories = [" + QuoteLiteral(root_ + "/") + "]"));
+  ARC_RETURN_IF_ERROR(
+      conn->Execute("SET allowed_directories = [" + QuoteLiteral(root_ + "/") + "]"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET enable_external_access = false"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL lock_configuration = true"));
   return Status::OK();
@@ -144,20 +150,22 @@ Status QueryEngine::OpenDatabase() {
 
 bool QueryEngine::IsMeasurement(const std::string& db, const std::string& m) {
   if (!ValidateDatabaseName(db).ok() || !ValidateMeasurementName(m).ok()) return false;
-  if (MeasurementFolderExists(DefaultFileSystem(), root_, db, m) || ingest_->HasBuffered(db, m)) return true;
+  if (MeasurementFolderExists(DefaultFileSystem(), root_, db, m) || ingest_->HasBuffered(db, m))
+    return true;
   if (storage_ == nullptr) return false;
   // Object storage: the measurement may exist only in the bucket.
   Status st = storage_->EnsureLocal(db, m, std::nullopt, std::nullopt);
   return st.ok() && MeasurementFolderExists(DefaultFileSystem(), root_, db, m);
 }
 
-Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql, const std::string& default_db) {
+Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
+                                                      const std::string& default_db) {
   const auto start = Clock::now();
   ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
   const auto [explain, body] = SplitExplain(sql);
-  Result<RewrittenQuery> rewritten = RewriteQuery(conn.get(), body, default_db, [this](const std::string& d, const std::string& m) {
-    return IsMeasurement(d, m);
-  });
+  Result<RewrittenQuery> rewritten = RewriteQuery(
+      conn.get(), body, default_db,
+      [this](const std::string& d, const std::string& m) { return IsMeasurement(d, m); });
   if (!rewritten.ok()) {
     const std::string msg = rewritten.status().message();
     if (msg.find("Only SELECT statements") != std::string::npos) {
@@ -169,7 +177,9 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql, co
   if (storage_ != nullptr) {
     for (const TableRef& t : rewritten->tables) {
       Status st = storage_->EnsureLocal(t.database, t.measurement, t.min_hour, t.max_hour);
-      if (!st.ok()) return Status::Unavailable("cannot fetch " + t.database + "." + t.measurement + " from storage: " + st.message());
+      if (!st.ok())
+        return Status::Unavailable("cannot fetch " + t.database + "." + t.measurement +
+                                   " from storage: " + st.message());
     }
   }
   // One consistent view: the hour files and every row still in memory.
@@ -177,12 +187,21 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql, co
   for (const TableRef& t : rewritten->tables) names.emplace_back(t.database, t.measurement);
   std::vector<HourFiles> files(names.size());
   std::vector<std::vector<Batch>> memory;
-  ingest_->Snapshot(names, [&] {
-    for (size_t i = 0; i < names.size(); ++i) {
-      const TableRef& t = rewritten->tables[i];
-      files[i] = ListHourFiles(DefaultFileSystem(), root_, t.database, t.measurement, t.min_hour, t.max_hour);
-    }
-  }, &memory);
+  // The pin keeps the listed files in place (a compaction retiring them waits to delete them)
+  // until the worker has read them, which it has once Execute returns.
+  LiveFileSet* live = ingest_->live_files();
+  LiveFileSet::Pin pin;
+  ingest_->Snapshot(
+      names,
+      [&] {
+        pin = live->PinNow();
+        for (size_t i = 0; i < names.size(); ++i) {
+          const TableRef& t = rewritten->tables[i];
+          files[i] = ListHourFiles(DefaultFileSystem(), root_, t.database, t.measurement,
+                                   t.min_hour, t.max_hour, live);
+        }
+      },
+      &memory);
   // A column whose type changed between requests still in memory gives several groups, each
   // scanned with its own types; UNION ALL BY NAME then widens them as it widens Parquet files
   // of different schemas (never one vector holding two types). Each group travels to the
@@ -198,17 +217,17 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql, co
       BatchSet set(names[i].first);
       set.batches() = std::move(rows);
       memory_source += (memory_source.empty() ? "" : " UNION ALL BY NAME ") +
-                       std::string("SELECT * FROM arc_buffered(") + std::to_string(tables.size()) + ")";
+                       std::string("SELECT * FROM arc_buffered(") + std::to_string(tables.size()) +
+                       ")";
       tables.push_back(set.batches().empty() ? std::string() : EncodeBatchSet(set));
     }
     const bool buffered = !(split.size() == 1 && tables.back().empty());
     std::string source = memory_source;
     if (!files[i].files.empty()) {
-      // With buffered rows the files must be exactly the snapshot's (a file published later
-      // holds rows the snapshot already has in memory). Without, hour-folder patterns are
-      // as good (later files hold only later rows) and much cheaper to carry; the view is
-      // then the plain Parquet scan, so count(*) comes from the footers.
-      const std::string list = buffered ? FileList(files[i].files) : FileList(files[i].globs);
+      // Exactly the snapshot's files, never hour-folder patterns: a file published later holds
+      // rows the snapshot has in memory, and a compaction's output, exposed while the query
+      // runs, holds rows of inputs the query reads (regression: counts came out doubled).
+      const std::string list = FileList(files[i].files);
       source = "SELECT * FROM read_parquet(" + list + ", union_by_name = true)" +
                (buffered ? " UNION ALL BY NAME " + memory_source : "");
     } else if (!files[i].any_file.empty()) {  // pruned to nothing: keep the columns, no rows
@@ -248,7 +267,8 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql
   bool answered = false, fired = false;
   std::thread watchdog([&] {
     std::unique_lock<std::mutex> lock(mu);
-    if (!cv.wait_for(lock, std::chrono::seconds(config_.query.timeout_seconds), [&] { return answered; })) {
+    if (!cv.wait_for(lock, std::chrono::seconds(config_.query.timeout_seconds),
+                     [&] { return answered; })) {
       fired = true;
       lease.Kill();
     }
@@ -265,12 +285,14 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql
   watchdog.join();
   if (fired) {
     return Status::InvalidArgument("query exceeded query.timeout_seconds (" +
-                                   std::to_string(config_.query.timeout_seconds) + " s) and was stopped");
+                                   std::to_string(config_.query.timeout_seconds) +
+                                   " s) and was stopped");
   }
   if (!st.ok()) {
     lease.MarkBroken();
-    return Status::InvalidArgument("the query used more memory than query.memory_limit allows "
-                                   "(or crashed its worker) and was stopped");
+    return Status::InvalidArgument(
+        "the query used more memory than query.memory_limit allows "
+        "(or crashed its worker) and was stopped");
   }
   if (type == WorkerMessage::kError) return Status::InvalidArgument(answer);
   if (type != WorkerMessage::kHeader) {
@@ -282,7 +304,8 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql
     lease.MarkBroken();
     return Status::Internal("query worker sent an unreadable header");
   }
-  return std::make_unique<QueryResult>(std::move(lease), parsed.value("columns", std::vector<std::string>{}),
+  return std::make_unique<QueryResult>(std::move(lease),
+                                       parsed.value("columns", std::vector<std::string>{}),
                                        parsed.value("rows", int64_t{0}));
 }
 
@@ -303,17 +326,26 @@ Result<std::string> QueryEngine::Measurements() {
     Result<std::vector<DirEntry>> ms = DefaultFileSystem()->ListDir(JoinPath(root_, db));
     std::vector<std::string> mnames;
     for (const DirEntry& e : ms.ok() ? *ms : std::vector<DirEntry>{}) {
-      if (e.is_dir && !e.is_symlink && ValidateMeasurementName(e.name).ok()) mnames.push_back(e.name);
+      if (e.is_dir && !e.is_symlink && ValidateMeasurementName(e.name).ok())
+        mnames.push_back(e.name);
     }
     std::sort(mnames.begin(), mnames.end());
     for (const std::string& m : mnames) {
-      const HourFiles files = ListHourFiles(DefaultFileSystem(), root_, db, m, std::nullopt, std::nullopt);
-      json entry = {{"name", m}, {"files", files.files.size()}, {"rows", 0}, {"columns", json::array()}};
+      // Pinned like a query, so a compaction cannot delete the files while their footers are read.
+      LiveFileSet::Pin pin = ingest_->live_files()->PinNow();
+      const HourFiles files = ListHourFiles(DefaultFileSystem(), root_, db, m, std::nullopt,
+                                            std::nullopt, ingest_->live_files());
+      json entry = {
+          {"name", m}, {"files", files.files.size()}, {"rows", 0}, {"columns", json::array()}};
       if (!files.files.empty()) {
         const std::string list = FileList(files.files);
         duckdb_result r;
-        if (duckdb_query(conn->handle(), ("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(" +
-                                          list + ", union_by_name = true))").c_str(), &r) == DuckDBSuccess) {
+        if (duckdb_query(
+                conn->handle(),
+                ("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(" +
+                 list + ", union_by_name = true))")
+                    .c_str(),
+                &r) == DuckDBSuccess) {
           for (idx_t i = 0; i < duckdb_row_count(&r); ++i) {
             char* n = duckdb_value_varchar(&r, 0, i);
             char* t = duckdb_value_varchar(&r, 1, i);
@@ -323,7 +355,8 @@ Result<std::string> QueryEngine::Measurements() {
           }
         }
         duckdb_destroy_result(&r);
-        if (duckdb_query(conn->handle(), ("SELECT sum(num_rows) FROM parquet_file_metadata(" + list + ")").c_str(),
+        if (duckdb_query(conn->handle(),
+                         ("SELECT sum(num_rows) FROM parquet_file_metadata(" + list + ")").c_str(),
                          &r) == DuckDBSuccess) {
           entry["rows"] = duckdb_value_int64(&r, 0, 0);
         }

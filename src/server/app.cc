@@ -2,10 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
 
 #include "common/logging.h"
 
@@ -21,7 +22,8 @@ App::~App() = default;
 // of ours that is no database (database names start with a letter).
 Status App::LockDirectories() {
   FileSystem* fs = DefaultFileSystem();
-  std::vector<std::pair<std::string, std::string>> dirs = {{"storage.local_path", config_.storage.local_path}};
+  std::vector<std::pair<std::string, std::string>> dirs = {
+      {"storage.local_path", config_.storage.local_path}};
   if (config_.wal.enabled) dirs.emplace_back("wal.dir", config_.wal.dir);
   std::vector<std::string> locked;  // canonical paths: one directory may be spelled two ways
   for (const auto& [key, dir] : dirs) {
@@ -34,7 +36,8 @@ Status App::LockDirectories() {
       if (lock.status().code() != StatusCode::kUnavailable) {
         return lock.status().WithContext("cannot lock " + key + " " + dir);
       }
-      return lock.status().WithContext(key + " " + dir + " is in use by another arc server (two "
+      return lock.status().WithContext(key + " " + dir +
+                                       " is in use by another arc server (two "
                                        "servers must not share a data or WAL directory)");
     }
     locks_.push_back(std::move(*lock));
@@ -56,7 +59,7 @@ Status App::OpenAuth() {
   if (new_admin.empty()) {
     if (bootstrap_given) {
       LOG_WARN("ARC_AUTH_BOOTSTRAP_TOKEN is ignored: " << config_.auth.token_file
-               << " already holds tokens");
+                                                       << " already holds tokens");
     }
     return Status::OK();
   }
@@ -75,10 +78,11 @@ Status App::HandOverAdminToken(const std::string& token) {
   ARC_RETURN_IF_ERROR(WriteFileAtomically(DefaultFileSystem(), path, token + "\n", 0600)
                           .WithContext("cannot store the new admin token"));
   if (::isatty(STDERR_FILENO)) {
-    std::fprintf(stderr, "\nadmin token (shown once; also in %s): %s\n\n", path.c_str(), token.c_str());
+    std::fprintf(stderr, "\nadmin token (shown once; also in %s): %s\n\n", path.c_str(),
+                 token.c_str());
   }
-  LOG_WARN("admin token created and written to " << path
-           << " (mode 0600): read it, store it safely, then delete the file");
+  LOG_WARN("admin token created and written to "
+           << path << " (mode 0600): read it, store it safely, then delete the file");
   return Status::OK();
 }
 
@@ -113,25 +117,55 @@ Status App::OpenStorage() {
 Status App::Start() {
   ARC_RETURN_IF_ERROR(LockDirectories());
   ARC_RETURN_IF_ERROR(OpenStorage());
-  ARC_ASSIGN_OR_RETURN(engine_, IngestEngine::Start(config_, storage_.get(), DefaultFileSystem()));
+  // Unfinished file-set switches first: WAL replay and queries must see the finished set.
+  const uint64_t boot_id =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
+  file_switch_ = std::make_unique<FileSetSwitch>(DefaultFileSystem(), storage_.get(), &live_files_,
+                                                 config_.storage.local_path, boot_id);
+  SwitchRecoveryTotals switches;
+  ARC_RETURN_IF_ERROR(file_switch_->Recover(&switches));
+  if (switches.rolled_back + switches.rolled_forward > 0) {
+    LOG_INFO("file-set switches recovered: " << switches.rolled_forward << " finished, "
+                                             << switches.rolled_back << " rolled back");
+  }
+  IngestEngine::Options engine_options;
+  engine_options.live_files = &live_files_;
+  ARC_ASSIGN_OR_RETURN(
+      engine_, IngestEngine::Start(config_, storage_.get(), DefaultFileSystem(), engine_options));
+  if (config_.compaction.enabled) {
+    compactor_ =
+        std::make_unique<Compactor>(config_.compaction, DefaultFileSystem(), storage_.get(),
+                                    &live_files_, file_switch_.get(), config_.storage.local_path);
+    ARC_RETURN_IF_ERROR(compactor_->Start());
+  }
   ARC_RETURN_IF_ERROR(OpenAuth());
-  decode_executor_ = std::make_unique<Executor>("decode", config_.server.workers, 4 * config_.server.workers);
-  query_executor_ = std::make_unique<Executor>("query", config_.query.max_concurrent, config_.query.max_queued);
-  writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size, decode_executor_.get());
+  decode_executor_ =
+      std::make_unique<Executor>("decode", config_.server.workers, 4 * config_.server.workers);
+  query_executor_ =
+      std::make_unique<Executor>("query", config_.query.max_concurrent, config_.query.max_queued);
+  writes_ = std::make_unique<WriteHandler>(engine_.get(), config_.server.max_payload_size,
+                                           decode_executor_.get());
   wal_ = std::make_unique<WalHandler>(engine_.get(), DefaultFileSystem());
   char self[PATH_MAX] = {0};
   const ssize_t len = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  const std::string binary = len > 0 ? std::string(self, static_cast<size_t>(len)) : "/proc/self/exe";
-  ARC_ASSIGN_OR_RETURN(query_engine_, QueryEngine::Open(config_, engine_.get(),
-                                                        config_.storage.backend == StorageBackend::kLocal ? nullptr : storage_.get(),
-                                                        binary));
-  queries_ = std::make_unique<QueryHandler>(query_engine_.get(), query_executor_.get(),
-                                            std::chrono::seconds(config_.server.body_timeout_seconds));
+  const std::string binary =
+      len > 0 ? std::string(self, static_cast<size_t>(len)) : "/proc/self/exe";
+  ARC_ASSIGN_OR_RETURN(
+      query_engine_,
+      QueryEngine::Open(
+          config_, engine_.get(),
+          config_.storage.backend == StorageBackend::kLocal ? nullptr : storage_.get(), binary));
+  queries_ =
+      std::make_unique<QueryHandler>(query_engine_.get(), query_executor_.get(),
+                                     std::chrono::seconds(config_.server.body_timeout_seconds));
   quarantine_ = std::make_unique<QuarantineHandler>(engine_.get());
+  compaction_ = std::make_unique<CompactionHandler>(compactor_.get());
   Router::Limits limits;
   limits.max_payload_size = config_.server.max_payload_size;
   router_ = std::make_unique<Router>(writes_.get(), wal_.get(), queries_.get(), quarantine_.get(),
-                                     tokens_.get(), engine_.get(), limits);
+                                     compaction_.get(), tokens_.get(), engine_.get(), limits);
   HttpServer::Options opts;
   opts.host = config_.server.host;
   opts.port = config_.server.port;
@@ -142,7 +176,9 @@ Status App::Start() {
   opts.body_timeout = std::chrono::seconds(config_.server.body_timeout_seconds);
   server_ = std::make_unique<HttpServer>(
       opts, [r = router_.get()](const HttpRequest& head) { return r->Head(head); },
-      [r = router_.get()](HttpRequest&& req, HttpServer::Responder respond) { r->Handle(std::move(req), std::move(respond)); });
+      [r = router_.get()](HttpRequest&& req, HttpServer::Responder respond) {
+        r->Handle(std::move(req), std::move(respond));
+      });
   ARC_RETURN_IF_ERROR(server_->Start());
   server_->OnShutdownSignal([this] {
     LOG_INFO("shutdown signal received");
@@ -152,8 +188,10 @@ Status App::Start() {
   LOG_INFO("arc listening on " << config_.server.host << ":" << server_->port() << " ("
                                << config_.server.workers << " workers, storage "
                                << storage_->Describe() << ", WAL "
-                               << (config_.wal.enabled ? std::string(EnumToString(config_.wal.sync_mode)) + " in " + config_.wal.dir
-                                                       : std::string("off"))
+                               << (config_.wal.enabled
+                                       ? std::string(EnumToString(config_.wal.sync_mode)) + " in " +
+                                             config_.wal.dir
+                                       : std::string("off"))
                                << ")");
   return Status::OK();
 }
@@ -171,6 +209,7 @@ void App::Run() {
   // Work already running (a decode feeding the engine, a query) finishes; queued work goes.
   query_executor_->Stop();
   decode_executor_->Stop();
+  if (compactor_ != nullptr) compactor_->Stop();  // a job in progress is rolled back
   const int64_t since = shutdown_requested_ns_.load();
   std::optional<std::chrono::steady_clock::time_point> deadline;
   if (since != 0) {

@@ -8,7 +8,9 @@
 #include "buffer/ingest_engine.h"
 #include "common/config.h"
 #include "common/executor.h"
+#include "lifecycle/compactor.h"
 #include "query/query_engine.h"
+#include "server/compaction_handler.h"
 #include "server/http_server.h"
 #include "server/query_handler.h"
 #include "server/router.h"
@@ -16,6 +18,8 @@
 #include "server/wal_handler.h"
 #include "server/write_handler.h"
 #include "storage/duckdb_util.h"
+#include "storage/file_set_switch.h"
+#include "storage/live_files.h"
 #include "storage/local_storage.h"
 #include "storage/s3_storage.h"
 
@@ -45,15 +49,19 @@ class App {
   std::atomic<int64_t> shutdown_requested_ns_{0};  // steady clock, 0 = not yet
   std::vector<std::unique_ptr<FileLock>> locks_;   // held for the life of the process
   std::unique_ptr<Storage> storage_;
+  LiveFileSet live_files_;                      // the view lock and the retired files
+  std::unique_ptr<FileSetSwitch> file_switch_;  // compaction's (later delete's, retention's)
   std::unique_ptr<IngestEngine> engine_;
+  std::unique_ptr<Compactor> compactor_;  // null when compaction.enabled is false
   std::unique_ptr<TokenStore> tokens_;
-  std::unique_ptr<Executor> decode_executor_;   // decompression and large decodes
-  std::unique_ptr<Executor> query_executor_;    // queries and catalogue listings
+  std::unique_ptr<Executor> decode_executor_;  // decompression and large decodes
+  std::unique_ptr<Executor> query_executor_;   // queries and catalogue listings
   std::unique_ptr<WriteHandler> writes_;
   std::unique_ptr<WalHandler> wal_;
   std::unique_ptr<QueryEngine> query_engine_;
   std::unique_ptr<QueryHandler> queries_;
   std::unique_ptr<QuarantineHandler> quarantine_;
+  std::unique_ptr<CompactionHandler> compaction_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> server_;
 };

@@ -37,19 +37,19 @@ class HttpServer {
   struct HeadDecision {
     std::optional<HttpResponse> reject;
     uint64_t body_limit = 0;
-    std::string body_limit_name;   // what sets the limit, for the 413's message
+    std::string body_limit_name;  // what sets the limit, for the 413's message
   };
   // Judges a request from its head alone (`body` is empty). Runs on an io thread; must not block.
   using HeadCheck = std::function<HeadDecision(const HttpRequest&)>;
 
   struct Options {
     std::string host = "0.0.0.0";
-    int port = 8000;                                  // 0 picks a free port
+    int port = 8000;  // 0 picks a free port
     int threads = 1;
     uint64_t max_inflight_body_bytes = 256ull << 20;  // request bodies of all connections
     int max_connections = 0;                          // 0: RLIMIT_NOFILE minus a reserve
     std::chrono::seconds header_timeout{30};
-    std::chrono::seconds body_timeout{60};            // the longest wait for more body bytes
+    std::chrono::seconds body_timeout{60};  // the longest wait for more body bytes
   };
 
   HttpServer(Options options, HeadCheck head_check, Handler handler);

@@ -59,6 +59,13 @@ std::string UrlDecode(std::string_view s) {
   return out;
 }
 
+HttpResponse Json(int status, const nlohmann::json& j) {
+  HttpResponse r;
+  r.status = status;
+  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
 HttpResponse JsonError(int status, const std::string& message) {
   HttpResponse r;
   r.status = status;
@@ -76,15 +83,23 @@ HttpResponse NoContent() {
 
 int HttpStatusFor(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kPayloadTooLarge: return 413;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kPayloadTooLarge:
+      return 413;
     case StatusCode::kUnavailable:
-    case StatusCode::kNoSpace: return 503;
-    default: return 500;
+    case StatusCode::kNoSpace:
+      return 503;
+    default:
+      return 500;
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,7 +15,7 @@
 namespace arc {
 
 struct HttpRequest {
-  std::string method;                                        // "GET", "POST", ...
+  std::string method;  // "GET", "POST", ...
   // Without the query string, as sent: never percent-decoded, so that routing sees the
   // same path as a proxy in front of the server (/api/v1/auth/%74okens is not a route).
   std::string path;
@@ -47,9 +48,11 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::shared_ptr<BodyStream> stream;   // when set, the body comes from it (chunked)
+  std::shared_ptr<BodyStream> stream;  // when set, the body comes from it (chunked)
 };
 
+// `j` as the JSON body with `status` (invalid UTF-8 replaced, never thrown on).
+HttpResponse Json(int status, const nlohmann::json& j);
 // {"error": message} with `status`.
 HttpResponse JsonError(int status, const std::string& message);
 // 204 No Content.

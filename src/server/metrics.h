@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "lifecycle/compactor.h"
+
 namespace arc {
 
 class IngestEngine;
@@ -42,5 +44,7 @@ class HttpMetrics {
 std::string RenderMetrics(const HttpMetrics& http,
                           const std::vector<std::pair<std::string, const WriteCounters*>>& writes,
                           const IngestEngine& engine, double uptime_seconds);
+// The arc_compaction_* families, appended to `out`.
+void RenderCompactionMetrics(const CompactionStats& stats, std::string* out);
 
 }  // namespace arc

@@ -10,13 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse Json(int status, const json& j) {
-  HttpResponse r;
-  r.status = status;
-  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
 std::string Rfc3339(int64_t us) {
   const std::time_t secs = static_cast<std::time_t>(us / 1000000);
   std::tm tm{};
@@ -35,14 +28,21 @@ HttpResponse QuarantineHandler::List() const {
   uint64_t rows = 0;
   for (const QuarantineRecord& r : *records) {
     rows += r.rows;
-    out.push_back({{"id", r.id},           {"database", r.database}, {"measurement", r.measurement},
-                   {"rows", r.rows},       {"requests", r.entries},  {"bytes", r.bytes},
-                   {"reason", r.reason},   {"source", r.source},     {"created", Rfc3339(r.created_us)}});
+    out.push_back({{"id", r.id},
+                   {"database", r.database},
+                   {"measurement", r.measurement},
+                   {"rows", r.rows},
+                   {"requests", r.entries},
+                   {"bytes", r.bytes},
+                   {"reason", r.reason},
+                   {"source", r.source},
+                   {"created", Rfc3339(r.created_us)}});
   }
   return Json(200, {{"records", out}, {"total_records", records->size()}, {"total_rows", rows}});
 }
 
-void QuarantineHandler::Replay(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
+void QuarantineHandler::Replay(const HttpRequest& request,
+                               std::function<void(HttpResponse)> respond) {
   const std::string id = request.Query("id").value_or("");
   auto shared = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
   Status st = engine_->ReplayQuarantine(id, [shared](Result<QuarantineReplayReport> report) {

@@ -8,21 +8,18 @@
 namespace arc {
 namespace {
 
-constexpr uint64_t kSmallBody = 64 * 1024;   // token requests and the like
-
-HttpResponse Json(int status, const nlohmann::json& j) {
-  HttpResponse r;
-  r.status = status;
-  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return r;
-}
+constexpr uint64_t kSmallBody = 64 * 1024;  // token requests and the like
 
 Permission PermissionOf(Router::Access a) {
   switch (a) {
-    case Router::Access::kRead: return Permission::kRead;
-    case Router::Access::kWrite: return Permission::kWrite;
-    case Router::Access::kDelete: return Permission::kDelete;
-    default: return Permission::kAdmin;
+    case Router::Access::kRead:
+      return Permission::kRead;
+    case Router::Access::kWrite:
+      return Permission::kWrite;
+    case Router::Access::kDelete:
+      return Permission::kDelete;
+    default:
+      return Permission::kAdmin;
   }
 }
 
@@ -35,10 +32,16 @@ bool Matches(const Router::Route& r, const std::string& path) {
 }  // namespace
 
 Router::Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
-               QuarantineHandler* quarantine, TokenStore* tokens, const IngestEngine* engine,
-               Limits limits)
-    : writes_(writes), wal_(wal), queries_(queries), quarantine_(quarantine), engine_(engine),
-      tokens_(tokens), limits_(limits) {
+               QuarantineHandler* quarantine, CompactionHandler* compaction, TokenStore* tokens,
+               const IngestEngine* engine, Limits limits)
+    : writes_(writes),
+      wal_(wal),
+      queries_(queries),
+      quarantine_(quarantine),
+      compaction_(compaction),
+      engine_(engine),
+      tokens_(tokens),
+      limits_(limits) {
   AddRoutes();
 }
 
@@ -48,7 +51,12 @@ void Router::AddRoutes() {
   auto sync = [](std::function<HttpResponse(const HttpRequest&)> fn) {
     return [fn](HttpRequest&& r, HttpServer::Responder respond) { respond(fn(r)); };
   };
-  struct WriteRoute { const char* path; F format; D dialect; bool query_token; };
+  struct WriteRoute {
+    const char* path;
+    F format;
+    D dialect;
+    bool query_token;
+  };
   const WriteRoute writes[] = {
       {"/api/v1/write/msgpack", F::kMsgpack, D::kArc, false},
       {"/api/v1/write/line-protocol", F::kLineProtocol, D::kArc, false},
@@ -57,37 +65,53 @@ void Router::AddRoutes() {
   };
   for (size_t i = 0; i < std::size(writes); ++i) {
     const WriteRoute w = writes[i];
-    routes_.push_back({"POST", w.path, false, Access::kWrite, w.query_token, limits_.max_payload_size,
-                       "max_payload_size", [this, w, i](HttpRequest&& r, HttpServer::Responder respond) {
-                         if (!ready_) return respond(ErrorResponse(Status::Unavailable("server is not ready")));
-                         writes_->Handle(std::move(r), w.format, w.dialect, &write_counters_[i], std::move(respond));
-                       }});
+    routes_.push_back(
+        {"POST", w.path, false, Access::kWrite, w.query_token, limits_.max_payload_size,
+         "max_payload_size", [this, w, i](HttpRequest&& r, HttpServer::Responder respond) {
+           if (!ready_) return respond(ErrorResponse(Status::Unavailable("server is not ready")));
+           writes_->Handle(std::move(r), w.format, w.dialect, &write_counters_[i],
+                           std::move(respond));
+         }});
   }
   routes_.push_back({"POST", "/api/v1/query", false, Access::kRead, false, limits_.max_query_body,
-                     "the query body limit", [this](HttpRequest&& r, HttpServer::Responder respond) {
+                     "the query body limit",
+                     [this](HttpRequest&& r, HttpServer::Responder respond) {
                        queries_->Query(std::move(r), std::move(respond));
                      }});
   routes_.push_back({"GET", "/api/v1/measurements", false, Access::kRead, false, 0, "",
                      [this](HttpRequest&&, HttpServer::Responder respond) {
                        queries_->Measurements(std::move(respond));
                      }});
-  routes_.push_back({"GET", "/health", false, Access::kPublic, false, 0, "", sync([this](const HttpRequest&) { return Health(); })});
-  routes_.push_back({"GET", "/ready", false, Access::kPublic, false, 0, "", sync([this](const HttpRequest&) { return Ready(); })});
-  routes_.push_back({"GET", "/metrics", false, Access::kPublic, false, 0, "", sync([this](const HttpRequest&) { return Metrics(); })});
-  routes_.push_back({"GET", "/api/wal/status", false, Access::kRead, false, 0, "", sync([this](const HttpRequest&) { return wal_->Status(); })});
-  routes_.push_back({"GET", "/api/wal/files", false, Access::kRead, false, 0, "", sync([this](const HttpRequest&) { return wal_->Files(); })});
-  routes_.push_back({"GET", "/api/wal/health", false, Access::kRead, false, 0, "", sync([this](const HttpRequest&) { return wal_->Health(); })});
+  routes_.push_back({"GET", "/health", false, Access::kPublic, false, 0, "",
+                     sync([this](const HttpRequest&) { return Health(); })});
+  routes_.push_back({"GET", "/ready", false, Access::kPublic, false, 0, "",
+                     sync([this](const HttpRequest&) { return Ready(); })});
+  routes_.push_back({"GET", "/metrics", false, Access::kPublic, false, 0, "",
+                     sync([this](const HttpRequest&) { return Metrics(); })});
+  routes_.push_back({"GET", "/api/wal/status", false, Access::kRead, false, 0, "",
+                     sync([this](const HttpRequest&) { return wal_->Status(); })});
+  routes_.push_back({"GET", "/api/wal/files", false, Access::kRead, false, 0, "",
+                     sync([this](const HttpRequest&) { return wal_->Files(); })});
+  routes_.push_back({"GET", "/api/wal/health", false, Access::kRead, false, 0, "",
+                     sync([this](const HttpRequest&) { return wal_->Health(); })});
   routes_.push_back({"POST", "/api/wal/cleanup", false, Access::kAdmin, false, kSmallBody, "",
                      sync([this](const HttpRequest& r) { return wal_->Cleanup(r); })});
   routes_.push_back({"POST", "/api/v1/auth/tokens", false, Access::kAdmin, false, kSmallBody, "",
                      sync([this](const HttpRequest& r) { return CreateToken(r); })});
   routes_.push_back({"GET", "/api/v1/quarantine", false, Access::kRead, false, 0, "",
                      sync([this](const HttpRequest&) { return quarantine_->List(); })});
-  routes_.push_back({"POST", "/api/v1/quarantine/replay", false, Access::kAdmin, false, kSmallBody, "",
-                     [this](HttpRequest&& r, HttpServer::Responder respond) { quarantine_->Replay(r, std::move(respond)); }});
+  routes_.push_back({"POST", "/api/v1/quarantine/replay", false, Access::kAdmin, false, kSmallBody,
+                     "", [this](HttpRequest&& r, HttpServer::Responder respond) {
+                       quarantine_->Replay(r, std::move(respond));
+                     }});
+  routes_.push_back({"POST", "/api/v1/compaction/trigger", false, Access::kAdmin, false, kSmallBody,
+                     "", sync([this](const HttpRequest& r) { return compaction_->Trigger(r); })});
+  routes_.push_back({"GET", "/api/v1/compaction/status", false, Access::kRead, false, 0, "",
+                     sync([this](const HttpRequest&) { return compaction_->Status(); })});
   routes_.push_back({"DELETE", "/api/v1/quarantine/", true, Access::kAdmin, false, 0, "",
                      sync([this](const HttpRequest& r) {
-                       return quarantine_->Delete(r.path.substr(std::string("/api/v1/quarantine/").size()));
+                       return quarantine_->Delete(
+                           r.path.substr(std::string("/api/v1/quarantine/").size()));
                      })});
 }
 
@@ -124,8 +148,9 @@ HttpServer::HeadDecision Router::Head(const HttpRequest& head) const {
     metrics_.Observe(route ? route->path : "other", decision.reject->status, 0);
   }
   decision.body_limit = route != nullptr ? route->body_limit : 0;
-  decision.body_limit_name = route != nullptr && !route->body_limit_name.empty() ? route->body_limit_name
-                                                                                  : "the endpoint's body limit";
+  decision.body_limit_name = route != nullptr && !route->body_limit_name.empty()
+                                 ? route->body_limit_name
+                                 : "the endpoint's body limit";
   return decision;
 }
 
@@ -135,15 +160,19 @@ void Router::Handle(HttpRequest&& request, HttpServer::Responder respond_raw) {
   if (route == nullptr) return respond_raw(std::move(error));  // Head refused it already
   const auto start = std::chrono::steady_clock::now();
   const std::string label = route->prefix ? route->path + "{id}" : route->path;
-  HttpServer::Responder respond = [this, start, label, respond_raw = std::move(respond_raw)](HttpResponse r) {
-    metrics_.Observe(label, r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  HttpServer::Responder respond = [this, start, label,
+                                   respond_raw = std::move(respond_raw)](HttpResponse r) {
+    metrics_.Observe(
+        label, r.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     respond_raw(std::move(r));
   };
   route->handle(std::move(request), std::move(respond));
 }
 
 HttpResponse Router::Health() const {
-  const auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  const auto up =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
   return Json(200, {{"status", "ok"}, {"time", UtcNowRfc3339()}, {"uptime_sec", up.count()}});
 }
 
@@ -158,15 +187,21 @@ HttpResponse Router::Metrics() const {
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   const std::vector<std::pair<std::string, const WriteCounters*>> writes = {
-      {"/api/v1/write/msgpack", &write_counters_[0]}, {"/api/v1/write/line-protocol", &write_counters_[1]},
-      {"/write", &write_counters_[2]}, {"/api/v2/write", &write_counters_[3]}};
-  const double up = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+      {"/api/v1/write/msgpack", &write_counters_[0]},
+      {"/api/v1/write/line-protocol", &write_counters_[1]},
+      {"/write", &write_counters_[2]},
+      {"/api/v2/write", &write_counters_[3]}};
+  const double up =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   r.body = RenderMetrics(metrics_, writes, *engine_, up);
+  if (compaction_->compactor() != nullptr)
+    RenderCompactionMetrics(compaction_->compactor()->stats(), &r.body);
   return r;
 }
 
 HttpResponse Router::CreateToken(const HttpRequest& request) {
-  if (tokens_ == nullptr) return JsonError(400, "authentication is disabled (auth.enabled = false)");
+  if (tokens_ == nullptr)
+    return JsonError(400, "authentication is disabled (auth.enabled = false)");
   std::string name;
   uint32_t perms = 0;
   try {
@@ -178,10 +213,12 @@ HttpResponse Router::CreateToken(const HttpRequest& request) {
       perms |= *bit;
     }
   } catch (const std::exception& e) {
-    return JsonError(400, std::string("expected {\"name\": ..., \"permissions\": [...]}: ") + e.what());
+    return JsonError(400,
+                     std::string("expected {\"name\": ..., \"permissions\": [...]}: ") + e.what());
   }
   if (perms == 0) return JsonError(400, "permissions must not be empty");
-  if (name.empty() || name.size() > 128) return JsonError(400, "name must have 1 to 128 characters");
+  if (name.empty() || name.size() > 128)
+    return JsonError(400, "name must have 1 to 128 characters");
   Result<std::string> token = tokens_->Create(name, perms);
   if (!token.ok()) return ErrorResponse(token.status());
   return Json(201, {{"name", name}, {"token", *token}});

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/executor.h"
+#include "server/compaction_handler.h"
 #include "server/http_server.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
@@ -26,12 +27,13 @@ namespace arc {
 class Router {
  public:
   struct Limits {
-    uint64_t max_payload_size = 25ull << 20;   // write bodies (compressed)
-    uint64_t max_query_body = 1ull << 20;      // SQL and other JSON requests
+    uint64_t max_payload_size = 25ull << 20;  // write bodies (compressed)
+    uint64_t max_query_body = 1ull << 20;     // SQL and other JSON requests
   };
   // `tokens` is null when auth is disabled. Every pointer must outlive the router.
   Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
-         QuarantineHandler* quarantine, TokenStore* tokens, const IngestEngine* engine, Limits limits);
+         QuarantineHandler* quarantine, CompactionHandler* compaction, TokenStore* tokens,
+         const IngestEngine* engine, Limits limits);
 
   // Judges a request by its head (HttpServer::HeadCheck). Thread-safe.
   HttpServer::HeadDecision Head(const HttpRequest& head) const;
@@ -44,7 +46,7 @@ class Router {
   enum class Access { kPublic, kRead, kWrite, kDelete, kAdmin };
   struct Route {
     std::string method;
-    std::string path;          // exact, or with `prefix` a folder whose rest is a parameter
+    std::string path;  // exact, or with `prefix` a folder whose rest is a parameter
     bool prefix = false;
     Access access = Access::kPublic;
     bool query_token = false;  // InfluxDB 1.x clients may send the token as ?p= (u=&p=)
@@ -66,6 +68,7 @@ class Router {
   WalHandler* const wal_;
   QueryHandler* const queries_;
   QuarantineHandler* const quarantine_;
+  CompactionHandler* const compaction_;
   const IngestEngine* const engine_;
   TokenStore* const tokens_;
   const Limits limits_;

@@ -12,13 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse Json(int status, const json& j) {
-  HttpResponse r;
-  r.status = status;
-  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
 double Mb(uint64_t bytes) { return static_cast<int64_t>(bytes / 1048576.0 * 100 + 0.5) / 100.0; }
 
 json WorkerBlock(const wal::WalWriter& w, const std::string& dir) {
@@ -51,12 +44,15 @@ WalHandler::WalHandler(IngestEngine* engine, FileSystem* fs) : engine_(engine), 
 HttpResponse WalHandler::Status() const {
   const Config& c = engine_->config();
   if (!engine_->wal_enabled()) {
-    return Json(200, {{"enabled", false}, {"configuration", {{"sync_mode", EnumToString(c.wal.sync_mode)}}}});
+    return Json(200, {{"enabled", false},
+                      {"configuration", {{"sync_mode", EnumToString(c.wal.sync_mode)}}}});
   }
   json workers = json::array();
   json total = {{"current_size_mb", 0.0}, {"current_age_seconds", 0}, {"total_entries", 0},
-                {"total_bytes", 0}, {"total_syncs", 0}, {"total_rotations", 0}};
-  json configuration = {{"sync_mode", EnumToString(c.wal.sync_mode)}, {"worker_id", nullptr}, {"current_file", nullptr}};
+                {"total_bytes", 0},       {"total_syncs", 0},         {"total_rotations", 0}};
+  json configuration = {{"sync_mode", EnumToString(c.wal.sync_mode)},
+                        {"worker_id", nullptr},
+                        {"current_file", nullptr}};
   for (wal::WalWriter* w : engine_->wal_writers()) {
     if (w == nullptr) continue;
     json block = WorkerBlock(*w, c.wal.dir);
@@ -64,7 +60,8 @@ HttpResponse WalHandler::Status() const {
     for (const char* k : {"total_entries", "total_bytes", "total_syncs", "total_rotations"}) {
       total[k] = total[k].get<uint64_t>() + block["stats"][k].get<uint64_t>();
     }
-    total["current_size_mb"] = total["current_size_mb"].get<double>() + block["stats"]["current_size_mb"].get<double>();
+    total["current_size_mb"] =
+        total["current_size_mb"].get<double>() + block["stats"]["current_size_mb"].get<double>();
     total["current_age_seconds"] = std::max(total["current_age_seconds"].get<int64_t>(),
                                             block["stats"]["current_age_seconds"].get<int64_t>());
     workers.push_back(std::move(block));
@@ -75,8 +72,11 @@ HttpResponse WalHandler::Status() const {
                     {"stats", total},
                     {"workers", workers},
                     {"recovery",
-                     {{"files", r.files}, {"batches", r.entries}, {"entries", r.records},
-                      {"corrupted", r.corrupted}, {"duration_seconds", r.seconds}}}});
+                     {{"files", r.files},
+                      {"batches", r.entries},
+                      {"entries", r.records},
+                      {"corrupted", r.corrupted},
+                      {"duration_seconds", r.seconds}}}});
 }
 
 HttpResponse WalHandler::Files() const {
@@ -102,18 +102,24 @@ HttpResponse WalHandler::Health() const {
   const Config& c = engine_->config();
   json issues = json::array(), recommendations = json::array();
   if (!engine_->wal_enabled()) {
-    recommendations.push_back("WAL is disabled: up to ingest.max_buffer_age_ms of acknowledged "
-                              "data is lost on a crash. Set wal.enabled = true for zero data loss.");
-    return Json(200, {{"healthy", true}, {"wal_enabled", false}, {"issues", issues},
-                      {"recommendations", recommendations}, {"stats_summary", json::object()}});
+    recommendations.push_back(
+        "WAL is disabled: up to ingest.max_buffer_age_ms of acknowledged "
+        "data is lost on a crash. Set wal.enabled = true for zero data loss.");
+    return Json(200, {{"healthy", true},
+                      {"wal_enabled", false},
+                      {"issues", issues},
+                      {"recommendations", recommendations},
+                      {"stats_summary", json::object()}});
   }
   const std::vector<arc::Status> health = engine_->worker_health();
   for (size_t i = 0; i < health.size(); ++i) {
-    if (!health[i].ok()) issues.push_back("worker " + std::to_string(i + 1) + ": " + health[i].message());
+    if (!health[i].ok())
+      issues.push_back("worker " + std::to_string(i + 1) + ": " + health[i].message());
   }
   if (c.wal.sync_mode == SyncMode::kAsync) {
-    recommendations.push_back("sync_mode is async: a power loss can lose up to 1 s of "
-                              "acknowledged writes; use fdatasync for zero data loss");
+    recommendations.push_back(
+        "sync_mode is async: a power loss can lose up to 1 s of "
+        "acknowledged writes; use fdatasync for zero data loss");
   }
   uint64_t entries = 0, syncs = 0, failures = 0, active_bytes = 0, recovered_bytes = 0;
   for (wal::WalWriter* w : engine_->wal_writers()) {
@@ -135,13 +141,18 @@ HttpResponse WalHandler::Health() const {
                               " MB: POST /api/wal/cleanup removes those older than max_age_hours");
   }
   const bool healthy = issues.empty();
-  return Json(healthy ? 200 : 503,
-              {{"healthy", healthy}, {"wal_enabled", true}, {"issues", issues},
-               {"recommendations", recommendations},
-               {"stats_summary",
-                {{"workers", health.size()}, {"total_entries", entries}, {"total_syncs", syncs},
-                 {"sync_failures", failures}, {"active_size_mb", Mb(active_bytes)},
-                 {"recovered_size_mb", Mb(recovered_bytes)}, {"sync_mode", EnumToString(c.wal.sync_mode)}}}});
+  return Json(healthy ? 200 : 503, {{"healthy", healthy},
+                                    {"wal_enabled", true},
+                                    {"issues", issues},
+                                    {"recommendations", recommendations},
+                                    {"stats_summary",
+                                     {{"workers", health.size()},
+                                      {"total_entries", entries},
+                                      {"total_syncs", syncs},
+                                      {"sync_failures", failures},
+                                      {"active_size_mb", Mb(active_bytes)},
+                                      {"recovered_size_mb", Mb(recovered_bytes)},
+                                      {"sync_mode", EnumToString(c.wal.sync_mode)}}}});
 }
 
 HttpResponse WalHandler::Cleanup(const HttpRequest& request) {
@@ -152,7 +163,8 @@ HttpResponse WalHandler::Cleanup(const HttpRequest& request) {
     hours = std::strtod(q->c_str(), &end);
     // NaN and infinities fail the comparison; a bound keeps the hours → seconds cast defined.
     if (q->empty() || *end != '\0' || !(hours >= 0 && hours <= 1e6)) {
-      return JsonError(400, "max_age_hours must be a number from 0 to 1000000, got \"" + q->substr(0, 64) + "\"");
+      return JsonError(400, "max_age_hours must be a number from 0 to 1000000, got \"" +
+                                q->substr(0, 64) + "\"");
     }
   }
   const std::string& dir = engine_->config().wal.dir;
@@ -173,9 +185,12 @@ HttpResponse WalHandler::Cleanup(const HttpRequest& request) {
     if (!st.ok()) return ErrorResponse(st);
   }
   LOG_INFO("WAL cleanup: deleted " << deleted << " recovered files older than " << hours << " h");
-  return Json(200, {{"deleted_count", deleted}, {"freed_mb", Mb(freed)}, {"max_age_hours", hours},
-                    {"message", "Deleted " + std::to_string(deleted) + " recovered WAL files older than " +
-                                    std::to_string(static_cast<int64_t>(hours)) + " hours"}});
+  return Json(
+      200, {{"deleted_count", deleted},
+            {"freed_mb", Mb(freed)},
+            {"max_age_hours", hours},
+            {"message", "Deleted " + std::to_string(deleted) + " recovered WAL files older than " +
+                            std::to_string(static_cast<int64_t>(hours)) + " hours"}});
 }
 
 }  // namespace arc

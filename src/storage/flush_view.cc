@@ -40,7 +40,8 @@ static bool IsSorted(const std::vector<int64_t>& t) { return std::is_sorted(t.be
 // is not after the smallest head of the other batches.
 void FlushView::BuildRuns() {
   const std::vector<Batch>& batches = batches_;
-  if (!std::all_of(batches.begin(), batches.end(), [](const Batch& b) { return IsSorted(b.time_us); })) {
+  if (!std::all_of(batches.begin(), batches.end(),
+                   [](const Batch& b) { return IsSorted(b.time_us); })) {
     SortBatchByPermutation();
     return;
   }
@@ -124,7 +125,8 @@ std::vector<std::vector<Batch>> SplitBySchema(std::vector<Batch> batches) {
     for (Group& g : groups) {
       const bool fits = std::all_of(b.columns.begin(), b.columns.end(), [&](const Column& c) {
         return std::all_of(g.schema.begin(), g.schema.end(), [&](const SchemaColumn& s) {
-          return !EqualsIgnoringCase(s.name, c.name()) || (s.type == c.type() && s.is_tag == c.is_tag());
+          return !EqualsIgnoringCase(s.name, c.name()) ||
+                 (s.type == c.type() && s.is_tag == c.is_tag());
         });
       });
       if (fits) {
@@ -141,6 +143,17 @@ std::vector<std::vector<Batch>> SplitBySchema(std::vector<Batch> batches) {
     }
     home->batches.push_back(std::move(b));
   }
+  // Groups with text columns first: UNION ALL BY NAME widens pair by pair from the left, and
+  // an integer meeting a double before it meets text would read "1.0" instead of "1"; text
+  // first casts every other group straight to text, as read_parquet's union_by_name does, so
+  // the answer no longer depends on which worker buffered which row.
+  auto text_columns = [](const Group& g) {
+    return std::count_if(g.schema.begin(), g.schema.end(),
+                         [](const SchemaColumn& s) { return s.type == ColumnType::kString; });
+  };
+  std::stable_sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) {
+    return text_columns(a) > text_columns(b);
+  });
   std::vector<std::vector<Batch>> out;
   for (Group& g : groups) out.push_back(std::move(g.batches));
   return out;

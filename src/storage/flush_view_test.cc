@@ -107,3 +107,28 @@ TEST(FlushViewPropertyTest, OrderEqualsStdSortAndHoursPartitionRows) {
 
 }  // namespace
 }  // namespace arc
+
+namespace arc {
+namespace {
+
+// Regression: groups came out in buffer order, so an integer met a double before text and a
+// query read "1.0" instead of "1" depending on which worker had buffered which row
+// (PipelineTest.TypeChangeWhileBufferedNeverBreaksQueries failed now and then).
+TEST(SplitBySchemaTest, GroupsWithTextComeFirst) {
+  Batch d;
+  d.columns[d.AddColumn("x", ColumnType::kDouble, false)].AppendDouble(2.5);
+  d.FinishRow(2);
+  Batch s;
+  s.columns[s.AddColumn("x", ColumnType::kString, false)].AppendString("s");
+  s.FinishRow(1);
+  std::vector<Batch> in;
+  in.push_back(std::move(d));
+  in.push_back(std::move(s));
+  const std::vector<std::vector<Batch>> groups = SplitBySchema(std::move(in));
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0][0].columns[0].type(), ColumnType::kString);
+  EXPECT_EQ(groups[1][0].columns[0].type(), ColumnType::kDouble);
+}
+
+}  // namespace
+}  // namespace arc

@@ -9,15 +9,12 @@ namespace {
 
 // Symbolic links are never followed: the data directory is the query sandbox, and a link
 // planted inside it must not reach anything outside (a link to /etc read as an hour folder).
-std::vector<std::string> SortedDirs(FileSystem* fs, const std::string& dir, bool* saw_link) {
+std::vector<std::string> SortedDirs(FileSystem* fs, const std::string& dir) {
   std::vector<std::string> out;
   Result<std::vector<DirEntry>> entries = fs->ListDir(dir);
   if (!entries.ok()) return out;
   for (const DirEntry& e : *entries) {
-    if (e.is_symlink) {
-      *saw_link = true;
-      continue;
-    }
+    if (e.is_symlink) continue;
     if (e.is_dir && !e.name.empty() && e.name[0] != '.') out.push_back(e.name);
   }
   std::sort(out.begin(), out.end());
@@ -29,10 +26,12 @@ std::vector<std::string> SortedDirs(FileSystem* fs, const std::string& dir, bool
 bool MeasurementFolderExists(FileSystem* fs, const std::string& root, const std::string& db,
                              const std::string& measurement) {
   // Both must be real folders, not links out of the data directory.
-  for (const auto& [parent, name] : {std::pair(root, db), std::pair(JoinPath(root, db), measurement)}) {
+  for (const auto& [parent, name] :
+       {std::pair(root, db), std::pair(JoinPath(root, db), measurement)}) {
     Result<std::vector<DirEntry>> entries = fs->ListDir(parent);
     if (!entries.ok()) return false;
-    const auto it = std::find_if(entries->begin(), entries->end(), [&](const DirEntry& e) { return e.name == name; });
+    const auto it = std::find_if(entries->begin(), entries->end(),
+                                 [&](const DirEntry& e) { return e.name == name; });
     if (it == entries->end() || it->is_symlink || !it->is_dir) return false;
   }
   return true;
@@ -40,30 +39,29 @@ bool MeasurementFolderExists(FileSystem* fs, const std::string& root, const std:
 
 HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::string& db,
                         const std::string& measurement, std::optional<int64_t> min_hour,
-                        std::optional<int64_t> max_hour) {
+                        std::optional<int64_t> max_hour, const LiveFileSet* live) {
   HourFiles out;
-  bool skipped_folder = false;
   const std::string base = JoinPath(root, MeasurementDirectory(db, measurement));
   if (!MeasurementFolderExists(fs, root, db, measurement)) return out;
-  for (const std::string& y : SortedDirs(fs, base, &skipped_folder)) {
-    for (const std::string& mo : SortedDirs(fs, JoinPath(base, y), &skipped_folder)) {
-      for (const std::string& d : SortedDirs(fs, base + "/" + y + "/" + mo, &skipped_folder)) {
-        for (const std::string& h : SortedDirs(fs, base + "/" + y + "/" + mo + "/" + d, &skipped_folder)) {
+  for (const std::string& y : SortedDirs(fs, base)) {
+    for (const std::string& mo : SortedDirs(fs, JoinPath(base, y))) {
+      for (const std::string& d : SortedDirs(fs, base + "/" + y + "/" + mo)) {
+        for (const std::string& h : SortedDirs(fs, base + "/" + y + "/" + mo + "/" + d)) {
           const std::string dir = base + "/" + y + "/" + mo + "/" + d + "/" + h;
           const std::optional<int64_t> parsed = ParseHourFolder(y, mo, d, h);
-          if (!parsed) {  // not a folder of the layout: never read, and no glob may reach it
-            skipped_folder = true;
-            continue;
-          }
+          if (!parsed) continue;  // not a folder of the layout: never read
           const int64_t hour = *parsed;
-          const bool in_range = (!min_hour || hour >= *min_hour) && (!max_hour || hour <= *max_hour);
+          const bool in_range =
+              (!min_hour || hour >= *min_hour) && (!max_hour || hour <= *max_hour);
           ++out.hours_total;
           Result<std::vector<DirEntry>> files = fs->ListDir(dir);
           if (!files.ok()) continue;
           std::vector<std::string> names;
-          bool hour_has_link = false;
+          const std::string relative_dir =
+              MeasurementDirectory(db, measurement) + "/" + y + "/" + mo + "/" + d + "/" + h + "/";
           for (const DirEntry& f : *files) {
-            if (f.is_symlink) hour_has_link = skipped_folder = true;  // never listed; no pattern reaches it
+            // A retired file's rows are in a switch's outputs already.
+            if (live != nullptr && live->IsRetired(relative_dir + f.name)) continue;
             if (!f.is_dir && !f.is_symlink && IsParquetFileName(f.name)) {
               names.push_back(dir + "/" + f.name);
             }
@@ -72,20 +70,10 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
           if (!names.empty() && out.any_file.empty()) out.any_file = names.front();
           if (!in_range) continue;
           ++out.hours_read;
-          if (hour_has_link) {
-            out.globs.insert(out.globs.end(), names.begin(), names.end());  // its files by name
-          } else if (!names.empty()) {
-            out.globs.push_back(HourFilesGlob(dir));
-          }
           out.files.insert(out.files.end(), names.begin(), names.end());
         }
       }
     }
-  }
-  // One pattern for every hour is cheaper to carry, but only when it matches exactly the
-  // folders listed (a stray folder that is no hour would be read by the pattern).
-  if (!min_hour && !max_hour && !out.files.empty() && !skipped_folder) {
-    out.globs = {AllHoursFilesGlob(base)};
   }
   return out;
 }

@@ -156,5 +156,9 @@ Status LocalStorage::Delete(const std::string& relative_path) {
   return fs_->SyncDir(DirName(path));
 }
 
+Result<bool> LocalStorage::Exists(const std::string& relative_path) {
+  return fs_->Exists(JoinPath(root_, relative_path));
+}
+
 }  // namespace arc
 

@@ -33,6 +33,7 @@ class LocalStorage final : public Storage {
   void Discard(const std::string& temp_path) override;
   Result<std::vector<std::string>> List(const std::string& relative_dir) override;
   Status Delete(const std::string& relative_path) override;
+  Result<bool> Exists(const std::string& relative_path) override;
   std::string Describe() const override { return "local:" + root_; }
   const std::string& root() const { return root_; }
 

@@ -34,14 +34,6 @@ std::string MeasurementDirectory(std::string_view db, std::string_view measureme
   return std::string(db) + "/" + std::string(measurement);
 }
 
-std::string HourFilesGlob(std::string_view hour_directory) {
-  return std::string(hour_directory) + "/*.parquet";
-}
-
-std::string AllHoursFilesGlob(std::string_view measurement_directory) {
-  return std::string(measurement_directory) + "/*/*/*/*/*.parquet";
-}
-
 std::string HourFolder(int64_t hour) {
   const std::time_t secs = static_cast<std::time_t>(hour * 3600);
   std::tm tm{};

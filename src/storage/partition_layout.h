@@ -17,10 +17,6 @@ namespace arc {
 
 // "<db>/<measurement>".
 std::string MeasurementDirectory(std::string_view db, std::string_view measurement);
-// Glob patterns for readers such as DuckDB's read_parquet: every data file of one hour folder,
-// and of every hour folder of a measurement.
-std::string HourFilesGlob(std::string_view hour_directory);
-std::string AllHoursFilesGlob(std::string_view measurement_directory);
 
 // "YYYY/MM/DD/HH" of an hour since the epoch (UTC).
 std::string HourFolder(int64_t hour);

@@ -99,6 +99,14 @@ Status S3Storage::EnsureLocal(const std::string& db, const std::string& m,
   return Status::OK();
 }
 
+Result<bool> S3Storage::Exists(const std::string& relative_path) {
+  ARC_ASSIGN_OR_RETURN(std::vector<std::string> keys, client_.ListKeys(prefix_ + relative_path));
+  for (const std::string& k : keys) {
+    if (k == prefix_ + relative_path) return true;
+  }
+  return false;
+}
+
 std::string S3Storage::Describe() const {
   const s3::S3Options& o = client_.options();
   return "s3://" + o.bucket + "/" + prefix_ + " at " + (o.endpoint.empty() ? "AWS " + o.region : o.endpoint);

@@ -32,6 +32,7 @@ class S3Storage final : public Storage {
   void Discard(const std::string& temp_path) override { cache_.Discard(temp_path); }
   Result<std::vector<std::string>> List(const std::string& relative_dir) override;
   Status Delete(const std::string& relative_path) override;
+  Result<bool> Exists(const std::string& relative_path) override;
   std::string Describe() const override;
   // Lists the measurement's keys and downloads the ones the cache lacks (read-through cache).
   Status EnsureLocal(const std::string& db, const std::string& measurement,

@@ -58,6 +58,8 @@ class Storage {
   virtual Result<std::vector<std::string>> List(const std::string& relative_dir) = 0;
   // Deletes a published file durably (NotFound when absent).
   virtual Status Delete(const std::string& relative_path) = 0;
+  // Whether a published file exists where it is durable (the bucket for object storage).
+  virtual Result<bool> Exists(const std::string& relative_path) = 0;
   virtual std::string Describe() const = 0;
   // Makes the files of (db, measurement) in hours [min_hour, max_hour] (unbounded when
   // absent) readable under the local data directory: a no-op for local storage, a download

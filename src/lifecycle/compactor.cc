@@ -1,0 +1,316 @@
+#include "lifecycle/compactor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <sstream>
+
+#include "common/logging.h"
+#include "ingest/names.h"
+#include "lifecycle/compaction_plan.h"
+#include "storage/partition_layout.h"
+
+namespace arc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Sub-folders of `dir` that are real folders (never links: the data directory is a sandbox).
+std::vector<std::string> Folders(FileSystem* fs, const std::string& dir) {
+  std::vector<std::string> out;
+  Result<std::vector<DirEntry>> entries = fs->ListDir(dir);
+  if (!entries.ok()) return out;
+  for (const DirEntry& e : *entries) {
+    if (e.is_dir && !e.is_symlink && !e.name.empty() && e.name[0] != '.') out.push_back(e.name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string FileList(const std::vector<std::string>& paths) {
+  std::string s = "[";
+  for (size_t i = 0; i < paths.size(); ++i) s += (i ? ", " : "") + QuoteLiteral(paths[i]);
+  return s + "]";
+}
+
+// Runs `sql` and returns the first column of every row as text.
+Result<std::vector<std::string>> QueryStrings(DuckConnection* conn, const std::string& sql) {
+  duckdb_result r;
+  if (duckdb_query(conn->handle(), sql.c_str(), &r) != DuckDBSuccess) {
+    Status st =
+        StatusFromDuckError(duckdb_result_error_type(&r), StripStackTrace(duckdb_result_error(&r)));
+    duckdb_destroy_result(&r);
+    return st;
+  }
+  std::vector<std::string> out;
+  const idx_t rows = duckdb_row_count(&r);
+  for (idx_t i = 0; i < rows; ++i) {
+    char* v = duckdb_value_varchar(&r, 0, i);
+    out.emplace_back(v != nullptr ? v : "");
+    duckdb_free(v);
+  }
+  duckdb_destroy_result(&r);
+  return out;
+}
+
+}  // namespace
+
+Compactor::Compactor(const CompactionConfig& config, FileSystem* fs, Storage* storage,
+                     LiveFileSet* live, FileSetSwitch* file_switch, std::string root)
+    : config_(config),
+      fs_(fs),
+      storage_(storage),
+      live_(live),
+      switch_(file_switch),
+      root_(std::move(root)) {}
+
+Compactor::~Compactor() { Stop(); }
+
+Status Compactor::Start() {
+  const std::string spill = JoinPath(root_, ".lifecycle/spill");
+  ARC_RETURN_IF_ERROR(fs_->CreateDirs(spill));
+  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"memory_limit", config_.memory_limit},
+                                                        {"threads", "1"},
+                                                        {"temp_directory", spill},
+                                                        {"preserve_insertion_order", "true"},
+                                                        {"autoinstall_known_extensions", "false"},
+                                                        {"autoload_known_extensions", "false"}}));
+  ARC_ASSIGN_OR_RETURN(conn_, DuckConnection::Open(*db_));
+  thread_ = std::thread([this] { Loop(); });
+  return Status::OK();
+}
+
+void Compactor::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  stopping_ = true;
+  cv_.notify_all();
+  if (conn_ != nullptr)
+    duckdb_interrupt(conn_->handle());  // a running COPY stops; its switch rolls back
+  if (thread_.joinable()) thread_.join();
+}
+
+void Compactor::Trigger(std::optional<std::string> database) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // A trigger for one database after one for all still means all.
+  trigger_database_ = triggered_ && !trigger_database_ ? std::nullopt : std::move(database);
+  triggered_ = true;
+  cv_.notify_all();
+}
+
+void Compactor::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::seconds(config_.interval_seconds),
+                 [&] { return stop_ || triggered_; });
+    if (stop_) break;
+    const std::optional<std::string> database = triggered_ ? trigger_database_ : std::nullopt;
+    triggered_ = false;
+    trigger_database_.reset();
+    lock.unlock();
+    Result<int> done = RunCycle(database);
+    if (!done.ok()) LOG_WARN("compaction cycle failed: " << done.status().ToString());
+    lock.lock();
+  }
+}
+
+Result<int> Compactor::RunCycle(const std::optional<std::string>& database) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.running = true;
+    ++stats_.cycles;
+    stats_.last_cycle_unix = NowSeconds();
+  }
+  // Switches committed earlier whose last steps failed (a full disk, S3 down) go first.
+  if (Status st = switch_->FinishUnfinished(); !st.ok())
+    LOG_WARN("unfinished file-set switch: " << st.ToString());
+  const std::vector<Partition> due = DuePartitions(database, NowSeconds());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.pending = due.size();
+  }
+  int done = 0;
+  for (const Partition& p : due) {
+    if (stopping_) break;
+    const CompactionJob job = CompactPartition(p);
+    Record(job);
+    if (job.error.empty() && job.files_out > 0) ++done;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.running = false;
+  stats_.pending = 0;
+  return done;
+}
+
+std::vector<Compactor::Partition> Compactor::DuePartitions(
+    const std::optional<std::string>& database, int64_t now_seconds) {
+  std::vector<Partition> out;
+  for (const std::string& db : Folders(fs_, root_)) {
+    if (!ValidateDatabaseName(db).ok() || (database && *database != db)) continue;
+    for (const std::string& m : Folders(fs_, JoinPath(root_, db))) {
+      if (!ValidateMeasurementName(m).ok()) continue;
+      const std::string mdir = MeasurementDirectory(db, m);
+      for (const std::string& y : Folders(fs_, JoinPath(root_, mdir))) {
+        for (const std::string& mo : Folders(fs_, JoinPath(root_, mdir + "/" + y))) {
+          for (const std::string& d : Folders(fs_, JoinPath(root_, mdir + "/" + y + "/" + mo))) {
+            for (const std::string& h :
+                 Folders(fs_, JoinPath(root_, mdir + "/" + y + "/" + mo + "/" + d))) {
+              const std::optional<int64_t> hour = ParseHourFolder(y, mo, d, h);
+              if (!hour || !HourIsDue(*hour, now_seconds, config_.grace_seconds)) continue;
+              out.push_back({db, m, *hour, HourDirectory(db, m, *hour)});
+            }
+          }
+        }
+      }
+    }
+  }
+  // Keep only partitions with something to merge (listing again when compacting: cheap).
+  std::vector<Partition> due;
+  for (Partition& p : out) {
+    Result<std::vector<DirEntry>> entries = fs_->ListDir(JoinPath(root_, p.dir));
+    if (!entries.ok()) continue;
+    int64_t files = 0;
+    for (const DirEntry& e : *entries) files += (!e.is_dir && IsParquetFileName(e.name)) ? 1 : 0;
+    if (files >= config_.min_files) due.push_back(std::move(p));
+  }
+  return due;
+}
+
+CompactionJob Compactor::CompactPartition(const Partition& p) {
+  const auto start = Clock::now();
+  CompactionJob job;
+  job.database = p.database;
+  job.measurement = p.measurement;
+  job.hour = p.hour;
+  auto fail = [&](const Status& st) {
+    job.error = st.ToString();
+    job.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return job;
+  };
+  // Object storage: this node's files are in the read cache; fetch anything it lacks.
+  if (Status st = storage_->EnsureLocal(p.database, p.measurement, p.hour, p.hour); !st.ok())
+    return fail(st);
+  Result<std::vector<DirEntry>> entries = fs_->ListDir(JoinPath(root_, p.dir));
+  if (!entries.ok()) return fail(entries.status());
+  std::vector<PartitionFile> files;
+  for (const DirEntry& e : *entries) {
+    const std::string rel = p.dir + "/" + e.name;
+    // Settling files may still be withdrawn or turn out orphans; retired ones are going.
+    if (e.is_dir || e.is_symlink || !IsParquetFileName(e.name) || live_->IsSettling(rel) ||
+        live_->IsRetired(rel)) {
+      continue;
+    }
+    files.push_back({e.name, e.size});
+  }
+  const std::vector<PartitionFile> candidates =
+      CompactionCandidates(std::move(files), config_.target_file_size, config_.min_files);
+  for (const std::vector<PartitionFile>& run : PlanRuns(candidates, config_.target_file_size)) {
+    if (stopping_) break;
+    std::vector<std::string> inputs, absolute;
+    uint64_t bytes_in = 0;
+    for (const PartitionFile& f : run) {
+      inputs.push_back(p.dir + "/" + f.name);
+      absolute.push_back(JoinPath(root_, inputs.back()));
+      bytes_in += f.bytes;
+    }
+    const std::string output = p.dir + "/" + switch_->OutputStem("c") + ".parquet";
+    Result<FileSetSwitch::Pending> pending = switch_->Begin(SwitchKind::kCompact, inputs, {output});
+    if (!pending.ok()) return fail(pending.status());
+    Result<uint64_t> rows = MergeRun(p, absolute, pending->temp_paths[0]);
+    if (!rows.ok()) {
+      (void)switch_->Abandon(&*pending);
+      return fail(rows.status());
+    }
+    Result<uint64_t> size = fs_->FileSize(pending->temp_paths[0]);
+    if (Status st = switch_->Commit(&*pending, {*rows}); !st.ok()) return fail(st);
+    job.files_in += run.size();
+    job.files_out += 1;
+    job.rows += *rows;
+    job.bytes_in += bytes_in;
+    job.bytes_out += size.ok() ? *size : 0;
+  }
+  job.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return job;
+}
+
+// One output: the run's rows unified by name (the types queries see), sorted by the tags,
+// then time.
+Result<uint64_t> Compactor::MergeRun(const Partition& p, const std::vector<std::string>& inputs,
+                                     const std::string& temp_path) {
+  (void)p;
+  const std::string list = FileList(inputs);
+  ARC_ASSIGN_OR_RETURN(
+      const std::vector<std::string> tag_lists,
+      QueryStrings(conn_.get(), "SELECT DISTINCT decode(value) FROM parquet_kv_metadata(" + list +
+                                    ") WHERE decode(key) = 'arc:tags'"));
+  std::set<std::string> tags;
+  for (const std::string& l : tag_lists) {
+    std::stringstream ss(l);
+    for (std::string t; std::getline(ss, t, ',');) {
+      if (!t.empty()) tags.insert(t);
+    }
+  }
+  std::string order, tag_list;
+  for (const std::string& t : tags) {
+    order += QuoteIdentifier(t) + ", ";
+    tag_list += (tag_list.empty() ? "" : ",") + t;
+  }
+  order += "time";
+  const std::string sql =
+      "COPY (SELECT * FROM read_parquet(" + list + ", union_by_name = true) ORDER BY " + order +
+      ") TO " + QuoteLiteral(temp_path) + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " +
+      std::to_string(config_.row_group_size) +
+      ", KV_METADATA {'arc:tags': " + QuoteLiteral(tag_list) + "})";
+  ARC_ASSIGN_OR_RETURN(const std::vector<std::string> count, QueryStrings(conn_.get(), sql));
+  if (count.empty()) return Status::Internal("COPY returned no row count");
+  return static_cast<uint64_t>(std::stoull(count[0]));
+}
+
+void Compactor::Record(const CompactionJob& job) {
+  if (job.error.empty() && job.files_out == 0) return;  // nothing was due after all
+  if (job.error.empty()) {
+    LOG_INFO("compacted " << job.database << "." << job.measurement << " hour "
+                          << HourFolder(job.hour) << ": " << job.files_in << " files → "
+                          << job.files_out << ", " << job.rows << " rows, " << job.bytes_in << " → "
+                          << job.bytes_out << " bytes in " << job.seconds << " s");
+  } else {
+    LOG_WARN("compaction of " << job.database << "." << job.measurement << " hour "
+                              << HourFolder(job.hour)
+                              << " failed (retried next cycle): " << job.error);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (job.error.empty()) {
+    ++stats_.jobs;
+    stats_.files_in += job.files_in;
+    stats_.files_out += job.files_out;
+    stats_.rows += job.rows;
+    stats_.bytes_in += job.bytes_in;
+    stats_.bytes_out += job.bytes_out;
+  } else {
+    ++stats_.failures;
+    stats_.last_error = job.error;
+  }
+  stats_.seconds += job.seconds;
+  recent_.push_back(job);
+  if (recent_.size() > 20) recent_.erase(recent_.begin());
+}
+
+CompactionStats Compactor::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+std::vector<CompactionJob> Compactor::recent_jobs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return recent_;
+}
+
+}  // namespace arc
