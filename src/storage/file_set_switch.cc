@@ -153,6 +153,7 @@ Status FileSetSwitch::RollBack(const SwitchRecord& record) {
     // the commit, so nothing is there.
     ARC_RETURN_IF_ERROR(IgnoreNotFound(storage_->Delete(o.path)));
   }
+  live_->Forget(record.inputs);  // retired by an earlier attempt, perhaps: live again
   return RemoveRecord(record.seq);
 }
 
@@ -195,7 +196,13 @@ Result<std::optional<uint64_t>> FileSetSwitch::ExposeOutputs(const SwitchRecord&
     if (st.ok()) epoch = live_->Retire(record.inputs);
   }
   ARC_RETURN_IF_ERROR(st);
-  if (!to_expose.empty()) ARC_RETURN_IF_ERROR(storage_->Seal(&to_expose));
+  if (!to_expose.empty()) {
+    if (Status sealed = storage_->Seal(&to_expose); !sealed.ok()) {
+      // Seal withdrew the outputs: the inputs are the live rows again, now, not at the retry.
+      live_->Forget(record.inputs);
+      return sealed;
+    }
+  }
   return std::optional<uint64_t>(epoch);
 }
 

@@ -136,6 +136,58 @@ TEST(FileSetSwitchTest, InputsOutliveTheQueriesThatListedThem) {
   EXPECT_EQ(HourFiles(&fs).size(), 1u);
 }
 
+// Local storage whose Seal fails once (and withdraws, as LocalStorage's does).
+class SealFailsOnce final : public Storage {
+ public:
+  SealFailsOnce(FileSystem* fs, const std::string& root) : inner_(fs, root) {}
+  Status Open() { return inner_.Open(); }
+  std::string NewTempPath() override { return inner_.NewTempPath(); }
+  Status Commit(const std::string& t, const std::string& r, uint64_t* b) override {
+    return inner_.Commit(t, r, b);
+  }
+  Status Stage(std::vector<DataFile>* f) override { return inner_.Stage(f); }
+  Status Expose(std::vector<DataFile>* f) override { return inner_.Expose(f); }
+  Status Seal(std::vector<DataFile>* f) override {
+    if (fail_) {
+      fail_ = false;
+      return inner_.Withdraw(f, Status::IOError("directory sync failed (simulated)"));
+    }
+    return inner_.Seal(f);
+  }
+  void Discard(const std::string& t) override { inner_.Discard(t); }
+  Result<std::vector<std::string>> List(const std::string& d) override { return inner_.List(d); }
+  Status Delete(const std::string& r) override { return inner_.Delete(r); }
+  Result<bool> Exists(const std::string& r) override { return inner_.Exists(r); }
+  std::string Describe() const override { return "seal-fails-once"; }
+
+ private:
+  LocalStorage inner_;
+  bool fail_ = true;
+};
+
+// Regression: a Seal failing after the commit withdrew the outputs while the inputs stayed
+// retired, so queries saw neither until the retry. The inputs are live again at once, and
+// the retry rolls the switch back.
+TEST(FileSetSwitchTest, AFailedSealLeavesTheInputsLive) {
+  test::FaultFileSystem fs;
+  SealFailsOnce storage(&fs, "/r");
+  ASSERT_TRUE(storage.Open().ok());
+  WriteInputs(&fs);
+  LiveFileSet live;
+  FileSetSwitch sw(&fs, &storage, &live, "/r", 6);
+  std::string out;
+  EXPECT_FALSE(RunSwitch(&sw, &fs, &out).ok());
+  EXPECT_FALSE(live.IsRetired(kHour + "w1-1-5.parquet"));
+  EXPECT_EQ(sw.unfinished(), 1u);
+  const std::map<std::string, std::string> inputs{{"w1-1-5.parquet", "AAA"},
+                                                  {"w1-6-9.parquet", "BB"}};
+  EXPECT_EQ(HourFiles(&fs), inputs);
+  EXPECT_TRUE(sw.FinishUnfinished().ok());
+  EXPECT_EQ(sw.unfinished(), 0u);
+  EXPECT_EQ(HourFiles(&fs), inputs);
+  EXPECT_TRUE(fs.ListDir("/r/.lifecycle")->empty());
+}
+
 // A record that fails its checksum stops recovery with its name: deciding is the operator's.
 TEST(FileSetSwitchTest, ADamagedRecordStopsRecovery) {
   test::FaultFileSystem fs;
