@@ -1,13 +1,13 @@
 #include "common/config.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <functional>
 #include <set>
 #include <thread>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "common/file_system.h"
 
@@ -18,7 +18,7 @@ namespace {
 
 // A raw value from TOML or from the environment, before typing.
 struct RawValue {
-  std::optional<std::string> text;   // strings, and every env value
+  std::optional<std::string> text;  // strings, and every env value
   std::optional<int64_t> integer;
   std::optional<bool> boolean;
   std::optional<double> floating;
@@ -126,7 +126,8 @@ const std::vector<KeySpec>& Keys() {
       {"server", "max_connections", Int<int>(F(server.max_connections), 0, 1000000)},
       {"server", "header_timeout_seconds", Int<int64_t>(F(server.header_timeout_seconds), 1, 3600)},
       {"server", "body_timeout_seconds", Int<int64_t>(F(server.body_timeout_seconds), 1, 3600)},
-      {"server", "shutdown_timeout_seconds", Int<int64_t>(F(server.shutdown_timeout_seconds), 1, 86400)},
+      {"server", "shutdown_timeout_seconds",
+       Int<int64_t>(F(server.shutdown_timeout_seconds), 1, 86400)},
       {"storage", "backend", Enum<StorageBackend>(F(storage.backend))},
       {"storage", "local_path", Str(F(storage.local_path))},
       {"storage", "s3_bucket", Str(F(storage.s3_bucket))},
@@ -149,7 +150,8 @@ const std::vector<KeySpec>& Keys() {
        Int<int64_t>(F(ingest.max_measurements_per_database), 0, INT64_MAX)},
       {"ingest", "max_columns_per_measurement",
        Int<int64_t>(F(ingest.max_columns_per_measurement), 0, INT64_MAX)},
-      {"ingest", "max_series_per_database", Int<int64_t>(F(ingest.max_series_per_database), 0, INT64_MAX)},
+      {"ingest", "max_series_per_database",
+       Int<int64_t>(F(ingest.max_series_per_database), 0, INT64_MAX)},
       {"wal", "enabled", Bool(F(wal.enabled))},
       {"wal", "dir", Str(F(wal.dir))},
       {"wal", "directory", Str(F(wal.dir))},
@@ -173,6 +175,9 @@ const std::vector<KeySpec>& Keys() {
       {"compaction", "target_file_size", Bytes(F(compaction.target_file_size))},
       {"compaction", "memory_limit", Str(F(compaction.memory_limit))},
       {"compaction", "row_group_size", Int<int64_t>(F(compaction.row_group_size), 1024, 100000000)},
+      {"compaction", "max_files_per_run", Int<int64_t>(F(compaction.max_files_per_run), 0, 100000)},
+      {"retention", "enabled", Bool(F(retention.enabled))},
+      {"retention", "interval_seconds", Int<int64_t>(F(retention.interval_seconds), 1, 86400 * 30)},
       {"log", "level", Enum<LogLevel>(F(log.level))},
       {"log", "format", Enum<LogFormat>(F(log.format))},
   };
@@ -190,11 +195,16 @@ const KeySpec* FindKey(const std::string& section, const std::string& key) {
 
 Result<RawValue> FromToml(const toml::node& node) {
   RawValue v;
-  if (auto s = node.value<std::string>(); s && node.is_string()) v.text = *s;
-  else if (node.is_integer()) v.integer = *node.value<int64_t>();
-  else if (node.is_boolean()) v.boolean = *node.value<bool>();
-  else if (node.is_floating_point()) v.floating = *node.value<double>();
-  else return Status::InvalidArgument("unsupported value type");
+  if (auto s = node.value<std::string>(); s && node.is_string())
+    v.text = *s;
+  else if (node.is_integer())
+    v.integer = *node.value<int64_t>();
+  else if (node.is_boolean())
+    v.boolean = *node.value<bool>();
+  else if (node.is_floating_point())
+    v.floating = *node.value<double>();
+  else
+    return Status::InvalidArgument("unsupported value type");
   return v;
 }
 
@@ -215,7 +225,8 @@ Status ApplyToml(const std::string& text, Config* config) {
     const std::string section(section_key.str());
     const toml::table* table = section_node.as_table();
     if (table == nullptr) {
-      return Status::InvalidArgument("config: unknown key \"" + section + "\" (expected a [section])");
+      return Status::InvalidArgument("config: unknown key \"" + section +
+                                     "\" (expected a [section])");
     }
     for (const auto& [key_name, node] : *table) {
       const std::string key(key_name.str());
@@ -233,8 +244,11 @@ Status ApplyToml(const std::string& text, Config* config) {
 
 Status ApplyEnvironment(const Environment& env, Config* config) {
   static const std::map<std::string, std::string> kSeedNames = {
-      {"WAL_ENABLED", "enabled"}, {"WAL_DIR", "dir"}, {"WAL_SYNC_MODE", "sync_mode"},
-      {"WAL_MAX_SIZE_MB", "max_size_mb"}, {"WAL_MAX_AGE_SECONDS", "max_age_seconds"}};
+      {"WAL_ENABLED", "enabled"},
+      {"WAL_DIR", "dir"},
+      {"WAL_SYNC_MODE", "sync_mode"},
+      {"WAL_MAX_SIZE_MB", "max_size_mb"},
+      {"WAL_MAX_AGE_SECONDS", "max_age_seconds"}};
   auto apply = [&](const std::string& var, const KeySpec& spec) -> Status {
     auto it = env.find(var);
     if (it == env.end()) return Status::OK();
@@ -265,9 +279,14 @@ Result<uint64_t> ParseByteSize(const std::string& text) {
   uint64_t n = std::stoull(text.substr(0, i));
   std::string unit = Upper(text.substr(i));
   unit.erase(std::remove(unit.begin(), unit.end(), ' '), unit.end());
-  static const std::map<std::string, uint64_t> kUnits = {
-      {"", 1},          {"B", 1},          {"KB", 1ull << 10}, {"KIB", 1ull << 10},
-      {"MB", 1ull << 20}, {"MIB", 1ull << 20}, {"GB", 1ull << 30}, {"GIB", 1ull << 30}};
+  static const std::map<std::string, uint64_t> kUnits = {{"", 1},
+                                                         {"B", 1},
+                                                         {"KB", 1ull << 10},
+                                                         {"KIB", 1ull << 10},
+                                                         {"MB", 1ull << 20},
+                                                         {"MIB", 1ull << 20},
+                                                         {"GB", 1ull << 30},
+                                                         {"GIB", 1ull << 30}};
   auto it = kUnits.find(unit);
   if (it == kUnits.end() || n == 0) {
     return Status::InvalidArgument("\"" + text + "\" is not a size such as 1GB");

@@ -81,6 +81,13 @@ struct CompactionConfig {
   uint64_t target_file_size = 512ull << 20;     // input bytes per output file
   std::string memory_limit = "256MB";           // DuckDB memory_limit of the compactor
   int64_t row_group_size = 122880;              // rows per Parquet row group
+  int64_t max_files_per_run = 0;                // input files per output; 0 = no cap
+};
+
+// Retention policies (lifecycle/retention.h): applied every interval_seconds and on demand.
+struct RetentionConfig {
+  bool enabled = true;
+  int64_t interval_seconds = 3600;
 };
 
 struct LogConfig {
@@ -96,6 +103,7 @@ struct Config {
   AuthConfig auth;
   QueryConfig query;
   CompactionConfig compaction;
+  RetentionConfig retention;
   LogConfig log;
 };
 

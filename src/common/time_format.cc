@@ -13,7 +13,16 @@ std::string FormatUtcNow(const char* format) {
   return buf;
 }
 
-std::string UtcNowRfc3339() { return FormatUtcNow("%Y-%m-%dT%H:%M:%SZ"); }
+std::string FormatRfc3339(int64_t seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string UtcNowRfc3339() { return FormatRfc3339(static_cast<int64_t>(std::time(nullptr))); }
 
 int64_t UtcSeconds(int year, int month, int day, int hour, int minute, int second) {
   std::tm tm{};

@@ -27,11 +27,12 @@ std::vector<PartitionFile> CompactionCandidates(std::vector<PartitionFile> files
 }
 
 std::vector<std::vector<PartitionFile>> PlanRuns(const std::vector<PartitionFile>& candidates,
-                                                 uint64_t target_bytes) {
+                                                 uint64_t target_bytes, size_t max_files) {
   std::vector<std::vector<PartitionFile>> runs;
   uint64_t run_bytes = 0;
   for (const PartitionFile& f : candidates) {
-    if (runs.empty() || (run_bytes + f.bytes > target_bytes && !runs.back().empty())) {
+    if (runs.empty() || runs.back().size() >= max_files ||
+        (run_bytes + f.bytes > target_bytes && !runs.back().empty())) {
       runs.emplace_back();
       run_bytes = 0;
     }

@@ -2,6 +2,7 @@
 // they are tested without files.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,10 +26,13 @@ bool HourIsDue(int64_t hour, int64_t now_seconds, int64_t grace_seconds);
 std::vector<PartitionFile> CompactionCandidates(std::vector<PartitionFile> files,
                                                 uint64_t target_bytes, int64_t min_files);
 
-// Splits candidates, in order, into runs of at most `target_bytes` each (a larger file is a run
-// of its own); each run becomes one output file. A run of one file is dropped unless it is the
-// only run (nothing to merge it with).
+// Splits candidates, in order, into runs of at most `target_bytes` and `max_files` each (a
+// larger file is a run of its own); each run becomes one output file. A run of one file is
+// dropped unless it is the only run (nothing to merge it with). Capping the files bounds the
+// readers' state (each open Parquet file holds its metadata and buffers); the outputs of a
+// capped partition are merged again in the next cycle.
 std::vector<std::vector<PartitionFile>> PlanRuns(const std::vector<PartitionFile>& candidates,
-                                                 uint64_t target_bytes);
+                                                 uint64_t target_bytes,
+                                                 size_t max_files = SIZE_MAX);
 
 }  // namespace arc

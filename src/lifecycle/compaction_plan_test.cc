@@ -49,5 +49,15 @@ TEST(CompactionPlanTest, ASingleFileRunIsDroppedUnlessAlone) {
   EXPECT_EQ(PlanRuns({{"a", 5000}}, 900).size(), 1u);  // the only run: the caller decides
 }
 
+TEST(CompactionPlanTest, RunsHoldAtMostMaxFiles) {
+  std::vector<PartitionFile> files;
+  for (int i = 0; i < 129; ++i)
+    files.push_back({"w1-" + std::to_string(1000 + i) + ".parquet", 10});
+  const auto runs = PlanRuns(files, 1ull << 30, 64);
+  ASSERT_EQ(runs.size(), 2u);  // 64 + 64, and the 129th alone waits for the next cycle
+  EXPECT_EQ(runs[0].size(), 64u);
+  EXPECT_EQ(runs[1].size(), 64u);
+}
+
 }  // namespace
 }  // namespace arc

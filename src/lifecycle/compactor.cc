@@ -212,7 +212,10 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
   }
   const std::vector<PartitionFile> candidates =
       CompactionCandidates(std::move(files), config_.target_file_size, config_.min_files);
-  for (const std::vector<PartitionFile>& run : PlanRuns(candidates, config_.target_file_size)) {
+  for (const std::vector<PartitionFile>& run :
+       PlanRuns(candidates, config_.target_file_size,
+                config_.max_files_per_run > 0 ? static_cast<size_t>(config_.max_files_per_run)
+                                              : SIZE_MAX)) {
     if (stopping_) break;
     std::vector<std::string> inputs, absolute;
     uint64_t bytes_in = 0;

@@ -140,6 +140,16 @@ Status App::Start() {
                                     &live_files_, file_switch_.get(), config_.storage.local_path);
     ARC_RETURN_IF_ERROR(compactor_->Start());
   }
+  policies_ = std::make_unique<RetentionPolicies>(
+      DefaultFileSystem(), JoinPath(config_.storage.local_path, ".retention/policies.json"));
+  ARC_RETURN_IF_ERROR(policies_->Load());
+  if (config_.retention.enabled) {
+    retention_ = std::make_unique<Retention>(config_.retention.interval_seconds,
+                                             DefaultFileSystem(), &live_files_, file_switch_.get(),
+                                             policies_.get(), config_.storage.local_path);
+    ARC_RETURN_IF_ERROR(retention_->Start());
+  }
+  lifecycle_executor_ = std::make_unique<Executor>("lifecycle", 1, 4);
   ARC_RETURN_IF_ERROR(OpenAuth());
   decode_executor_ =
       std::make_unique<Executor>("decode", config_.server.workers, 4 * config_.server.workers);
@@ -162,10 +172,13 @@ Status App::Start() {
                                      std::chrono::seconds(config_.server.body_timeout_seconds));
   quarantine_ = std::make_unique<QuarantineHandler>(engine_.get());
   compaction_ = std::make_unique<CompactionHandler>(compactor_.get());
+  retention_handler_ = std::make_unique<RetentionHandler>(policies_.get(), retention_.get(),
+                                                          lifecycle_executor_.get());
   Router::Limits limits;
   limits.max_payload_size = config_.server.max_payload_size;
   router_ = std::make_unique<Router>(writes_.get(), wal_.get(), queries_.get(), quarantine_.get(),
-                                     compaction_.get(), tokens_.get(), engine_.get(), limits);
+                                     compaction_.get(), retention_handler_.get(), tokens_.get(),
+                                     engine_.get(), limits);
   HttpServer::Options opts;
   opts.host = config_.server.host;
   opts.port = config_.server.port;
@@ -209,6 +222,8 @@ void App::Run() {
   // Work already running (a decode feeding the engine, a query) finishes; queued work goes.
   query_executor_->Stop();
   decode_executor_->Stop();
+  lifecycle_executor_->Stop();
+  if (retention_ != nullptr) retention_->Stop();
   if (compactor_ != nullptr) compactor_->Stop();  // a job in progress is rolled back
   const int64_t since = shutdown_requested_ns_.load();
   std::optional<std::chrono::steady_clock::time_point> deadline;

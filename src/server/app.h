@@ -9,8 +9,11 @@
 #include "common/config.h"
 #include "common/executor.h"
 #include "lifecycle/compactor.h"
+#include "lifecycle/retention.h"
+#include "lifecycle/retention_policies.h"
 #include "query/query_engine.h"
 #include "server/compaction_handler.h"
+#include "server/retention_handler.h"
 #include "server/http_server.h"
 #include "server/query_handler.h"
 #include "server/router.h"
@@ -53,6 +56,9 @@ class App {
   std::unique_ptr<FileSetSwitch> file_switch_;  // compaction's (later delete's, retention's)
   std::unique_ptr<IngestEngine> engine_;
   std::unique_ptr<Compactor> compactor_;  // null when compaction.enabled is false
+  std::unique_ptr<RetentionPolicies> policies_;
+  std::unique_ptr<Retention> retention_;          // null when retention.enabled is false
+  std::unique_ptr<Executor> lifecycle_executor_;  // on-demand retention executions
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<Executor> decode_executor_;  // decompression and large decodes
   std::unique_ptr<Executor> query_executor_;   // queries and catalogue listings
@@ -62,6 +68,7 @@ class App {
   std::unique_ptr<QueryHandler> queries_;
   std::unique_ptr<QuarantineHandler> quarantine_;
   std::unique_ptr<CompactionHandler> compaction_;
+  std::unique_ptr<RetentionHandler> retention_handler_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> server_;
 };

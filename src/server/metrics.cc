@@ -239,4 +239,19 @@ void RenderCompactionMetrics(const CompactionStats& s, std::string* out) {
          "Due partitions not yet compacted in this cycle.", double(s.pending));
 }
 
+void RenderRetentionMetrics(const RetentionStats& s, std::string* out) {
+  Simple(out, "arc_retention_runs_total", "counter",
+         "Retention policy executions (dry runs included).", double(s.runs));
+  Simple(out, "arc_retention_failures_total", "counter", "Retention executions that failed.",
+         double(s.failures));
+  Simple(out, "arc_retention_deleted_partitions_total", "counter",
+         "Hour partitions (database, measurement, hour) removed by retention.", double(s.hours));
+  Simple(out, "arc_retention_deleted_files_total", "counter", "Files removed by retention.",
+         double(s.files));
+  Simple(out, "arc_retention_deleted_rows_total", "counter", "Rows removed by retention.",
+         double(s.rows));
+  Simple(out, "arc_retention_deleted_bytes_total", "counter", "Bytes removed by retention.",
+         double(s.bytes));
+}
+
 }  // namespace arc

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lifecycle/compactor.h"
+#include "lifecycle/retention.h"
 
 namespace arc {
 
@@ -46,5 +47,7 @@ std::string RenderMetrics(const HttpMetrics& http,
                           const IngestEngine& engine, double uptime_seconds);
 // The arc_compaction_* families, appended to `out`.
 void RenderCompactionMetrics(const CompactionStats& stats, std::string* out);
+// The arc_retention_* families, appended to `out`.
+void RenderRetentionMetrics(const RetentionStats& stats, std::string* out);
 
 }  // namespace arc

@@ -23,22 +23,31 @@ Permission PermissionOf(Router::Access a) {
   }
 }
 
+// A prefix route matches its pattern with a non-empty parameter holding no '/'.
 bool Matches(const Router::Route& r, const std::string& path) {
   if (!r.prefix) return path == r.path;
-  return path.size() > r.path.size() && path.compare(0, r.path.size(), r.path) == 0 &&
-         path.find('/', r.path.size()) == std::string::npos;
+  const size_t at = r.path.find("{}");
+  const std::string head = r.path.substr(0, at);
+  const std::string tail = at == std::string::npos ? "" : r.path.substr(at + 2);
+  if (path.size() <= head.size() + tail.size() || path.compare(0, head.size(), head) != 0 ||
+      path.compare(path.size() - tail.size(), tail.size(), tail) != 0) {
+    return false;
+  }
+  return path.find('/', head.size()) >= path.size() - tail.size();
 }
 
 }  // namespace
 
 Router::Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
-               QuarantineHandler* quarantine, CompactionHandler* compaction, TokenStore* tokens,
-               const IngestEngine* engine, Limits limits)
+               QuarantineHandler* quarantine, CompactionHandler* compaction,
+               RetentionHandler* retention, TokenStore* tokens, const IngestEngine* engine,
+               Limits limits)
     : writes_(writes),
       wal_(wal),
       queries_(queries),
       quarantine_(quarantine),
       compaction_(compaction),
+      retention_(retention),
       engine_(engine),
       tokens_(tokens),
       limits_(limits) {
@@ -108,6 +117,29 @@ void Router::AddRoutes() {
                      "", sync([this](const HttpRequest& r) { return compaction_->Trigger(r); })});
   routes_.push_back({"GET", "/api/v1/compaction/status", false, Access::kRead, false, 0, "",
                      sync([this](const HttpRequest&) { return compaction_->Status(); })});
+  const std::string policy = "/api/v1/retention/";
+  auto id_of = [policy](const HttpRequest& r, size_t suffix) {
+    return r.path.substr(policy.size(), r.path.size() - policy.size() - suffix);
+  };
+  routes_.push_back({"POST", "/api/v1/retention", false, Access::kAdmin, false, kSmallBody, "",
+                     sync([this](const HttpRequest& r) { return retention_->Create(r); })});
+  routes_.push_back({"GET", "/api/v1/retention", false, Access::kRead, false, 0, "",
+                     sync([this](const HttpRequest&) { return retention_->List(); })});
+  routes_.push_back(
+      {"GET", policy, true, Access::kRead, false, 0, "",
+       sync([this, id_of](const HttpRequest& r) { return retention_->Get(id_of(r, 0)); })});
+  routes_.push_back(
+      {"PUT", policy, true, Access::kAdmin, false, kSmallBody, "",
+       sync([this, id_of](const HttpRequest& r) { return retention_->Update(id_of(r, 0), r); })});
+  routes_.push_back(
+      {"DELETE", policy, true, Access::kAdmin, false, 0, "",
+       sync([this, id_of](const HttpRequest& r) { return retention_->Delete(id_of(r, 0)); })});
+  // Execution can take a while (footers, deletes): off the io threads.
+  routes_.push_back({"POST", policy + "{}/execute", true, Access::kAdmin, false, kSmallBody, "",
+                     [this, id_of](HttpRequest&& r, HttpServer::Responder respond) {
+                       std::string id = id_of(r, std::string("/execute").size());
+                       retention_->ExecuteAsync(std::move(id), std::move(r), std::move(respond));
+                     }});
   routes_.push_back({"DELETE", "/api/v1/quarantine/", true, Access::kAdmin, false, 0, "",
                      sync([this](const HttpRequest& r) {
                        return quarantine_->Delete(
@@ -159,7 +191,11 @@ void Router::Handle(HttpRequest&& request, HttpServer::Responder respond_raw) {
   const Route* route = Find(request.method, request.path, &error);
   if (route == nullptr) return respond_raw(std::move(error));  // Head refused it already
   const auto start = std::chrono::steady_clock::now();
-  const std::string label = route->prefix ? route->path + "{id}" : route->path;
+  std::string label = route->path;  // a metrics label: the pattern, never the parameter
+  if (route->prefix) {
+    const size_t at = label.find("{}");
+    label = at == std::string::npos ? label + "{id}" : label.replace(at, 2, "{id}");
+  }
   HttpServer::Responder respond = [this, start, label,
                                    respond_raw = std::move(respond_raw)](HttpResponse r) {
     metrics_.Observe(
@@ -196,6 +232,7 @@ HttpResponse Router::Metrics() const {
   r.body = RenderMetrics(metrics_, writes, *engine_, up);
   if (compaction_->compactor() != nullptr)
     RenderCompactionMetrics(compaction_->compactor()->stats(), &r.body);
+  if (retention_->retention() != nullptr) RenderRetentionMetrics(retention_->retention()->stats(), &r.body);
   return r;
 }
 

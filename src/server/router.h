@@ -17,6 +17,7 @@
 #include "server/http_types.h"
 #include "server/metrics.h"
 #include "server/quarantine_handler.h"
+#include "server/retention_handler.h"
 #include "server/query_handler.h"
 #include "server/token_store.h"
 #include "server/wal_handler.h"
@@ -32,8 +33,8 @@ class Router {
   };
   // `tokens` is null when auth is disabled. Every pointer must outlive the router.
   Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
-         QuarantineHandler* quarantine, CompactionHandler* compaction, TokenStore* tokens,
-         const IngestEngine* engine, Limits limits);
+         QuarantineHandler* quarantine, CompactionHandler* compaction, RetentionHandler* retention,
+         TokenStore* tokens, const IngestEngine* engine, Limits limits);
 
   // Judges a request by its head (HttpServer::HeadCheck). Thread-safe.
   HttpServer::HeadDecision Head(const HttpRequest& head) const;
@@ -46,7 +47,9 @@ class Router {
   enum class Access { kPublic, kRead, kWrite, kDelete, kAdmin };
   struct Route {
     std::string method;
-    std::string path;  // exact, or with `prefix` a folder whose rest is a parameter
+    // Exact, or with `prefix` a pattern whose parameter is "{}" (at the end when absent):
+    // "/api/v1/quarantine/", "/api/v1/retention/{}/execute".
+    std::string path;
     bool prefix = false;
     Access access = Access::kPublic;
     bool query_token = false;  // InfluxDB 1.x clients may send the token as ?p= (u=&p=)
@@ -69,6 +72,7 @@ class Router {
   QueryHandler* const queries_;
   QuarantineHandler* const quarantine_;
   CompactionHandler* const compaction_;
+  RetentionHandler* const retention_;
   const IngestEngine* const engine_;
   TokenStore* const tokens_;
   const Limits limits_;

@@ -1,0 +1,199 @@
+#include "lifecycle/retention.h"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "common/logging.h"
+#include "storage/partition_layout.h"
+
+namespace arc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<std::string> Folders(FileSystem* fs, const std::string& dir) {
+  std::vector<std::string> out;
+  Result<std::vector<DirEntry>> entries = fs->ListDir(dir);
+  if (!entries.ok()) return out;
+  for (const DirEntry& e : *entries) {
+    if (e.is_dir && !e.is_symlink && !e.name.empty() && e.name[0] != '.') out.push_back(e.name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+struct ExpiredHour {
+  std::string dir;  // relative
+  std::vector<std::string> files;
+  uint64_t bytes = 0;
+};
+
+// The expired hours of one measurement and their live, settled files.
+std::vector<ExpiredHour> ExpiredHours(FileSystem* fs, LiveFileSet* live, const std::string& root,
+                                      const std::string& db, const std::string& m,
+                                      int64_t last_hour) {
+  std::vector<ExpiredHour> out;
+  const std::string mdir = MeasurementDirectory(db, m);
+  for (const std::string& y : Folders(fs, JoinPath(root, mdir))) {
+    for (const std::string& mo : Folders(fs, JoinPath(root, mdir + "/" + y))) {
+      for (const std::string& d : Folders(fs, JoinPath(root, mdir + "/" + y + "/" + mo))) {
+        for (const std::string& h :
+             Folders(fs, JoinPath(root, mdir + "/" + y + "/" + mo + "/" + d))) {
+          const std::optional<int64_t> hour = ParseHourFolder(y, mo, d, h);
+          if (!hour || *hour > last_hour) continue;
+          ExpiredHour e;
+          e.dir = HourDirectory(db, m, *hour);
+          Result<std::vector<DirEntry>> entries = fs->ListDir(JoinPath(root, e.dir));
+          if (!entries.ok()) continue;
+          for (const DirEntry& f : *entries) {
+            const std::string rel = e.dir + "/" + f.name;
+            // A settling file is still being recorded as written: the next run takes it.
+            if (f.is_dir || f.is_symlink || !IsParquetFileName(f.name) || live->IsSettling(rel) ||
+                live->IsRetired(rel)) {
+              continue;
+            }
+            e.files.push_back(rel);
+            e.bytes += f.size;
+          }
+          if (!e.files.empty()) out.push_back(std::move(e));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Retention::Retention(int64_t interval_seconds, FileSystem* fs, LiveFileSet* live,
+                     FileSetSwitch* file_switch, RetentionPolicies* policies, std::string root)
+    : interval_seconds_(interval_seconds),
+      fs_(fs),
+      live_(live),
+      switch_(file_switch),
+      policies_(policies),
+      root_(std::move(root)) {}
+
+Retention::~Retention() { Stop(); }
+
+Status Retention::Start() {
+  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"threads", "1"},
+                                                        {"memory_limit", "64MB"},
+                                                        {"autoinstall_known_extensions", "false"},
+                                                        {"autoload_known_extensions", "false"}}));
+  ARC_ASSIGN_OR_RETURN(conn_, DuckConnection::Open(*db_));
+  thread_ = std::thread([this] { Loop(); });
+  return Status::OK();
+}
+
+void Retention::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Retention::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::seconds(interval_seconds_), [&] { return stop_; });
+    if (stop_) break;
+    lock.unlock();
+    for (const RetentionPolicy& p : policies_->List()) {
+      Result<RetentionResult> r = Execute(p.id, /*dry_run=*/false);
+      if (!r.ok())
+        LOG_WARN("retention policy " << p.id << " (" << p.name
+                                     << ") failed: " << r.status().ToString());
+    }
+    lock.lock();
+  }
+}
+
+Result<RetentionResult> Retention::Execute(int64_t id, bool dry_run) {
+  std::lock_guard<std::mutex> run(run_mu_);
+  const std::optional<RetentionPolicy> policy = policies_->Get(id);
+  if (!policy) return Status::NotFound("no retention policy " + std::to_string(id));
+  const auto start = Clock::now();
+  RetentionResult result;
+  result.policy_id = id;
+  result.dry_run = dry_run;
+  result.last_expired_hour = LastExpiredHour(*policy, NowSeconds());
+  std::vector<std::string> measurements;
+  if (!policy->measurement.empty()) {
+    measurements.push_back(policy->measurement);
+  } else {
+    measurements = Folders(fs_, JoinPath(root_, policy->database));
+  }
+  Status failed;
+  for (const std::string& m : measurements) {
+    for (const ExpiredHour& hour :
+         ExpiredHours(fs_, live_, root_, policy->database, m, result.last_expired_hour)) {
+      std::string list = "[";
+      for (size_t i = 0; i < hour.files.size(); ++i)
+        list += (i ? ", " : "") + QuoteLiteral(JoinPath(root_, hour.files[i]));
+      list += "]";
+      duckdb_result r;
+      uint64_t rows = 0;
+      if (duckdb_query(conn_->handle(),
+                       ("SELECT sum(num_rows) FROM parquet_file_metadata(" + list + ")").c_str(),
+                       &r) == DuckDBSuccess) {
+        rows = static_cast<uint64_t>(duckdb_value_int64(&r, 0, 0));
+      }
+      duckdb_destroy_result(&r);
+      if (!dry_run) {
+        // One switch per hour: no outputs, the hour's files as inputs.
+        Result<FileSetSwitch::Pending> pending =
+            switch_->Begin(SwitchKind::kRetention, hour.files, {});
+        Status st = pending.status();
+        if (st.ok()) st = switch_->Commit(&*pending, {});
+        if (!st.ok()) {
+          failed = st;
+          break;
+        }
+      }
+      ++result.hours;
+      result.files += hour.files.size();
+      result.rows += rows;
+      result.bytes += hour.bytes;
+    }
+    if (!failed.ok()) break;
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.runs;
+    if (!failed.ok()) ++stats_.failures;
+    if (!dry_run) {
+      stats_.hours += static_cast<uint64_t>(result.hours);
+      stats_.files += result.files;
+      stats_.rows += result.rows;
+      stats_.bytes += result.bytes;
+    }
+  }
+  if (!failed.ok()) return failed;
+  if (!dry_run) {
+    ARC_RETURN_IF_ERROR(policies_->MarkRun(id, NowSeconds()));
+    LOG_INFO("retention policy " << id << " (" << policy->name << "): removed " << result.hours
+                                 << " hours, " << result.files << " files, " << result.rows
+                                 << " rows, " << result.bytes << " bytes up to hour "
+                                 << HourFolder(result.last_expired_hour) << " in " << result.seconds
+                                 << " s");
+  }
+  return result;
+}
+
+RetentionStats Retention::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+}  // namespace arc
