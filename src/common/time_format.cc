@@ -13,6 +13,8 @@ std::string FormatUtcNow(const char* format) {
   return buf;
 }
 
+int64_t NowUnixSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
+
 std::string FormatRfc3339(int64_t seconds) {
   const std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};

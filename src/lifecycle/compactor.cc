@@ -6,32 +6,16 @@
 #include <sstream>
 
 #include "common/logging.h"
+#include "common/time_format.h"
 #include "ingest/names.h"
 #include "lifecycle/compaction_plan.h"
+#include "storage/hour_files.h"
 #include "storage/partition_layout.h"
 
 namespace arc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Sub-folders of `dir` that are real folders (never links: the data directory is a sandbox).
-std::vector<std::string> Folders(FileSystem* fs, const std::string& dir) {
-  std::vector<std::string> out;
-  Result<std::vector<DirEntry>> entries = fs->ListDir(dir);
-  if (!entries.ok()) return out;
-  for (const DirEntry& e : *entries) {
-    if (e.is_dir && !e.is_symlink && !e.name.empty() && e.name[0] != '.') out.push_back(e.name);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 std::string FileList(const std::vector<std::string>& paths) {
   std::string s = "[";
@@ -127,12 +111,12 @@ Result<int> Compactor::RunCycle(const std::optional<std::string>& database) {
     std::lock_guard<std::mutex> lock(mu_);
     stats_.running = true;
     ++stats_.cycles;
-    stats_.last_cycle_unix = NowSeconds();
+    stats_.last_cycle_unix = NowUnixSeconds();
   }
   // Switches committed earlier whose last steps failed (a full disk, S3 down) go first.
   if (Status st = switch_->FinishUnfinished(); !st.ok())
     LOG_WARN("unfinished file-set switch: " << st.ToString());
-  const std::vector<Partition> due = DuePartitions(database, NowSeconds());
+  const std::vector<Partition> due = DuePartitions(database, NowUnixSeconds());
   {
     std::lock_guard<std::mutex> lock(mu_);
     stats_.pending = due.size();
@@ -153,22 +137,13 @@ Result<int> Compactor::RunCycle(const std::optional<std::string>& database) {
 std::vector<Compactor::Partition> Compactor::DuePartitions(
     const std::optional<std::string>& database, int64_t now_seconds) {
   std::vector<Partition> out;
-  for (const std::string& db : Folders(fs_, root_)) {
+  for (const std::string& db : ListFolders(fs_, root_)) {
     if (!ValidateDatabaseName(db).ok() || (database && *database != db)) continue;
-    for (const std::string& m : Folders(fs_, JoinPath(root_, db))) {
+    for (const std::string& m : ListFolders(fs_, JoinPath(root_, db))) {
       if (!ValidateMeasurementName(m).ok()) continue;
-      const std::string mdir = MeasurementDirectory(db, m);
-      for (const std::string& y : Folders(fs_, JoinPath(root_, mdir))) {
-        for (const std::string& mo : Folders(fs_, JoinPath(root_, mdir + "/" + y))) {
-          for (const std::string& d : Folders(fs_, JoinPath(root_, mdir + "/" + y + "/" + mo))) {
-            for (const std::string& h :
-                 Folders(fs_, JoinPath(root_, mdir + "/" + y + "/" + mo + "/" + d))) {
-              const std::optional<int64_t> hour = ParseHourFolder(y, mo, d, h);
-              if (!hour || !HourIsDue(*hour, now_seconds, config_.grace_seconds)) continue;
-              out.push_back({db, m, *hour, HourDirectory(db, m, *hour)});
-            }
-          }
-        }
+      for (const int64_t hour : ListHours(fs_, root_, db, m)) {
+        if (HourIsDue(hour, now_seconds, config_.grace_seconds))
+          out.push_back({db, m, hour, HourDirectory(db, m, hour)});
       }
     }
   }

@@ -5,29 +5,14 @@
 #include <vector>
 
 #include "common/logging.h"
+#include "common/time_format.h"
+#include "storage/hour_files.h"
 #include "storage/partition_layout.h"
 
 namespace arc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::vector<std::string> Folders(FileSystem* fs, const std::string& dir) {
-  std::vector<std::string> out;
-  Result<std::vector<DirEntry>> entries = fs->ListDir(dir);
-  if (!entries.ok()) return out;
-  for (const DirEntry& e : *entries) {
-    if (e.is_dir && !e.is_symlink && !e.name.empty() && e.name[0] != '.') out.push_back(e.name);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 struct ExpiredHour {
   std::string dir;  // relative
@@ -40,32 +25,23 @@ std::vector<ExpiredHour> ExpiredHours(FileSystem* fs, LiveFileSet* live, const s
                                       const std::string& db, const std::string& m,
                                       int64_t last_hour) {
   std::vector<ExpiredHour> out;
-  const std::string mdir = MeasurementDirectory(db, m);
-  for (const std::string& y : Folders(fs, JoinPath(root, mdir))) {
-    for (const std::string& mo : Folders(fs, JoinPath(root, mdir + "/" + y))) {
-      for (const std::string& d : Folders(fs, JoinPath(root, mdir + "/" + y + "/" + mo))) {
-        for (const std::string& h :
-             Folders(fs, JoinPath(root, mdir + "/" + y + "/" + mo + "/" + d))) {
-          const std::optional<int64_t> hour = ParseHourFolder(y, mo, d, h);
-          if (!hour || *hour > last_hour) continue;
-          ExpiredHour e;
-          e.dir = HourDirectory(db, m, *hour);
-          Result<std::vector<DirEntry>> entries = fs->ListDir(JoinPath(root, e.dir));
-          if (!entries.ok()) continue;
-          for (const DirEntry& f : *entries) {
-            const std::string rel = e.dir + "/" + f.name;
-            // A settling file is still being recorded as written: the next run takes it.
-            if (f.is_dir || f.is_symlink || !IsParquetFileName(f.name) || live->IsSettling(rel) ||
-                live->IsRetired(rel)) {
-              continue;
-            }
-            e.files.push_back(rel);
-            e.bytes += f.size;
-          }
-          if (!e.files.empty()) out.push_back(std::move(e));
-        }
+  for (const int64_t hour : ListHours(fs, root, db, m)) {
+    if (hour > last_hour) break;  // oldest first
+    ExpiredHour e;
+    e.dir = HourDirectory(db, m, hour);
+    Result<std::vector<DirEntry>> entries = fs->ListDir(JoinPath(root, e.dir));
+    if (!entries.ok()) continue;
+    for (const DirEntry& f : *entries) {
+      const std::string rel = e.dir + "/" + f.name;
+      // A settling file is still being recorded as written: the next run takes it.
+      if (f.is_dir || f.is_symlink || !IsParquetFileName(f.name) || live->IsSettling(rel) ||
+          live->IsRetired(rel)) {
+        continue;
       }
+      e.files.push_back(rel);
+      e.bytes += f.size;
     }
+    if (!e.files.empty()) out.push_back(std::move(e));
   }
   return out;
 }
@@ -126,12 +102,12 @@ Result<RetentionResult> Retention::Execute(int64_t id, bool dry_run) {
   RetentionResult result;
   result.policy_id = id;
   result.dry_run = dry_run;
-  result.last_expired_hour = LastExpiredHour(*policy, NowSeconds());
+  result.last_expired_hour = LastExpiredHour(*policy, NowUnixSeconds());
   std::vector<std::string> measurements;
   if (!policy->measurement.empty()) {
     measurements.push_back(policy->measurement);
   } else {
-    measurements = Folders(fs_, JoinPath(root_, policy->database));
+    measurements = ListFolders(fs_, JoinPath(root_, policy->database));
   }
   Status failed;
   for (const std::string& m : measurements) {
@@ -181,7 +157,7 @@ Result<RetentionResult> Retention::Execute(int64_t id, bool dry_run) {
   }
   if (!failed.ok()) return failed;
   if (!dry_run) {
-    ARC_RETURN_IF_ERROR(policies_->MarkRun(id, NowSeconds()));
+    ARC_RETURN_IF_ERROR(policies_->MarkRun(id, NowUnixSeconds()));
     LOG_INFO("retention policy " << id << " (" << policy->name << "): removed " << result.hours
                                  << " hours, " << result.files << " files, " << result.rows
                                  << " rows, " << result.bytes << " bytes up to hour "

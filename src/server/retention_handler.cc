@@ -71,18 +71,12 @@ Result<RetentionPolicy> ParsePolicy(const std::string& body) {
   return p;
 }
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 HttpResponse RetentionHandler::Create(const HttpRequest& request) {
   Result<RetentionPolicy> p = ParsePolicy(request.body);
   if (!p.ok()) return ErrorResponse(p.status());
-  Result<RetentionPolicy> created = policies_->Create(*p, NowSeconds());
+  Result<RetentionPolicy> created = policies_->Create(*p, NowUnixSeconds());
   if (!created.ok()) return ErrorResponse(created.status());
   return Json(201, ToJson(*created));
 }

@@ -5,11 +5,10 @@
 #include "storage/partition_layout.h"
 
 namespace arc {
-namespace {
 
 // Symbolic links are never followed: the data directory is the query sandbox, and a link
 // planted inside it must not reach anything outside (a link to /etc read as an hour folder).
-std::vector<std::string> SortedDirs(FileSystem* fs, const std::string& dir) {
+std::vector<std::string> ListFolders(FileSystem* fs, const std::string& dir) {
   std::vector<std::string> out;
   Result<std::vector<DirEntry>> entries = fs->ListDir(dir);
   if (!entries.ok()) return out;
@@ -21,7 +20,22 @@ std::vector<std::string> SortedDirs(FileSystem* fs, const std::string& dir) {
   return out;
 }
 
-}  // namespace
+std::vector<int64_t> ListHours(FileSystem* fs, const std::string& root, const std::string& db,
+                               const std::string& measurement) {
+  std::vector<int64_t> out;
+  const std::string base = JoinPath(root, MeasurementDirectory(db, measurement));
+  for (const std::string& y : ListFolders(fs, base)) {
+    for (const std::string& mo : ListFolders(fs, base + "/" + y)) {
+      for (const std::string& d : ListFolders(fs, base + "/" + y + "/" + mo)) {
+        for (const std::string& h : ListFolders(fs, base + "/" + y + "/" + mo + "/" + d)) {
+          if (const std::optional<int64_t> hour = ParseHourFolder(y, mo, d, h))
+            out.push_back(*hour);
+        }
+      }
+    }
+  }
+  return out;  // folder names sort as their hours do
+}
 
 bool MeasurementFolderExists(FileSystem* fs, const std::string& root, const std::string& db,
                              const std::string& measurement) {
@@ -43,10 +57,10 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
   HourFiles out;
   const std::string base = JoinPath(root, MeasurementDirectory(db, measurement));
   if (!MeasurementFolderExists(fs, root, db, measurement)) return out;
-  for (const std::string& y : SortedDirs(fs, base)) {
-    for (const std::string& mo : SortedDirs(fs, JoinPath(base, y))) {
-      for (const std::string& d : SortedDirs(fs, base + "/" + y + "/" + mo)) {
-        for (const std::string& h : SortedDirs(fs, base + "/" + y + "/" + mo + "/" + d)) {
+  for (const std::string& y : ListFolders(fs, base)) {
+    for (const std::string& mo : ListFolders(fs, JoinPath(base, y))) {
+      for (const std::string& d : ListFolders(fs, base + "/" + y + "/" + mo)) {
+        for (const std::string& h : ListFolders(fs, base + "/" + y + "/" + mo + "/" + d)) {
           const std::string dir = base + "/" + y + "/" + mo + "/" + d + "/" + h;
           const std::optional<int64_t> parsed = ParseHourFolder(y, mo, d, h);
           if (!parsed) continue;  // not a folder of the layout: never read

@@ -19,6 +19,15 @@ struct HourFiles {
   int hours_read = 0;              // hour folders in range
 };
 
+// The sub-folders of `dir` that are real folders (never symbolic links) and do not start with
+// a dot, sorted; empty when `dir` cannot be listed. Thread-safe.
+std::vector<std::string> ListFolders(FileSystem* fs, const std::string& dir);
+
+// The hours (since the epoch) of the hour folders of root/db/measurement, oldest first; links
+// and folders that are not a calendar hour are skipped. Thread-safe.
+std::vector<int64_t> ListHours(FileSystem* fs, const std::string& root, const std::string& db,
+                               const std::string& measurement);
+
 // True when root/db/measurement is a folder reached without following a symbolic link (the
 // data directory is the query sandbox). Thread-safe.
 bool MeasurementFolderExists(FileSystem* fs, const std::string& root, const std::string& db,
