@@ -10,31 +10,32 @@ namespace {
 
 using nlohmann::json;
 
-json ToJson(const RetentionPolicy& p) {
-  return {{"id", p.id},
-          {"name", p.name},
-          {"database", p.database},
-          {"measurement", p.measurement},
-          {"retention_days", p.retention_days},
-          {"buffer_days", p.buffer_days},
-          {"created_at", p.created_at},
-          {"last_run", p.last_run}};
-}
-
 RetentionPolicy FromJson(const json& j) {
   RetentionPolicy p;
   p.id = j.at("id").get<int64_t>();
   p.name = j.at("name").get<std::string>();
   p.database = j.at("database").get<std::string>();
-  p.measurement = j.value("measurement", std::string());
+  if (j.contains("measurement") && !j["measurement"].is_null())
+    p.measurement = j["measurement"].get<std::string>();
   p.retention_days = j.at("retention_days").get<int64_t>();
   p.buffer_days = j.value("buffer_days", int64_t{0});
   p.created_at = j.value("created_at", int64_t{0});
-  p.last_run = j.value("last_run", int64_t{0});
+  if (j.contains("last_run") && !j["last_run"].is_null()) p.last_run = j["last_run"].get<int64_t>();
   return p;
 }
 
 }  // namespace
+
+json RetentionPolicyJson(const RetentionPolicy& p) {
+  return {{"id", p.id},
+          {"name", p.name},
+          {"database", p.database},
+          {"measurement", p.measurement.empty() ? json(nullptr) : json(p.measurement)},
+          {"retention_days", p.retention_days},
+          {"buffer_days", p.buffer_days},
+          {"created_at", p.created_at},
+          {"last_run", p.last_run == 0 ? json(nullptr) : json(p.last_run)}};
+}
 
 Status ValidateRetentionPolicy(const RetentionPolicy& p) {
   if (p.name.empty() || p.name.size() > 128)
@@ -75,7 +76,7 @@ Status RetentionPolicies::Load() {
 
 Status RetentionPolicies::Save(const std::vector<RetentionPolicy>& policies, int64_t next_id) {
   json list = json::array();
-  for (const RetentionPolicy& p : policies) list.push_back(ToJson(p));
+  for (const RetentionPolicy& p : policies) list.push_back(RetentionPolicyJson(p));
   ARC_RETURN_IF_ERROR(fs_->CreateDirs(DirName(path_)));
   return WriteFileAtomically(fs_, path_,
                              json{{"policies", list}, {"next_id", next_id}}.dump(1) + "\n");

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ struct RetentionPolicy {
   int64_t created_at = 0;      // unix seconds
   int64_t last_run = 0;        // unix seconds of the last execution, 0 = never
 };
+
+// The policy as the API shows it and the policy file keeps it (null: no measurement, never
+// run). Pure.
+nlohmann::json RetentionPolicyJson(const RetentionPolicy& p);
 
 // What a client may set. InvalidArgument naming the field for a bad value. Pure.
 Status ValidateRetentionPolicy(const RetentionPolicy& p);

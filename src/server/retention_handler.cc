@@ -12,17 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-json ToJson(const RetentionPolicy& p) {
-  return {{"id", p.id},
-          {"name", p.name},
-          {"database", p.database},
-          {"measurement", p.measurement.empty() ? json(nullptr) : json(p.measurement)},
-          {"retention_days", p.retention_days},
-          {"buffer_days", p.buffer_days},
-          {"created_at", p.created_at},
-          {"last_run", p.last_run == 0 ? json(nullptr) : json(p.last_run)}};
-}
-
 std::optional<int64_t> ParseId(const std::string& text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
   int64_t id = 0;
@@ -78,12 +67,12 @@ HttpResponse RetentionHandler::Create(const HttpRequest& request) {
   if (!p.ok()) return ErrorResponse(p.status());
   Result<RetentionPolicy> created = policies_->Create(*p, NowUnixSeconds());
   if (!created.ok()) return ErrorResponse(created.status());
-  return Json(201, ToJson(*created));
+  return Json(201, RetentionPolicyJson(*created));
 }
 
 HttpResponse RetentionHandler::List() const {
   json list = json::array();
-  for (const RetentionPolicy& p : policies_->List()) list.push_back(ToJson(p));
+  for (const RetentionPolicy& p : policies_->List()) list.push_back(RetentionPolicyJson(p));
   return Json(200, {{"policies", list}, {"count", list.size()}});
 }
 
@@ -92,7 +81,7 @@ HttpResponse RetentionHandler::Get(const std::string& id_text) const {
   if (!id) return JsonError(400, "a policy id is a number");
   const std::optional<RetentionPolicy> p = policies_->Get(*id);
   if (!p) return JsonError(404, "no retention policy " + id_text);
-  return Json(200, ToJson(*p));
+  return Json(200, RetentionPolicyJson(*p));
 }
 
 HttpResponse RetentionHandler::Update(const std::string& id_text, const HttpRequest& request) {
@@ -102,7 +91,7 @@ HttpResponse RetentionHandler::Update(const std::string& id_text, const HttpRequ
   if (!p.ok()) return ErrorResponse(p.status());
   Result<RetentionPolicy> updated = policies_->Update(*id, *p);
   if (!updated.ok()) return ErrorResponse(updated.status());
-  return Json(200, ToJson(*updated));
+  return Json(200, RetentionPolicyJson(*updated));
 }
 
 HttpResponse RetentionHandler::Delete(const std::string& id_text) {
