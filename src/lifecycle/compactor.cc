@@ -17,12 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string FileList(const std::vector<std::string>& paths) {
-  std::string s = "[";
-  for (size_t i = 0; i < paths.size(); ++i) s += (i ? ", " : "") + QuoteLiteral(paths[i]);
-  return s + "]";
-}
-
 // Runs `sql` and returns the first column of every row as text.
 Result<std::vector<std::string>> QueryStrings(DuckConnection* conn, const std::string& sql) {
   duckdb_result r;
@@ -224,7 +218,7 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
 Result<uint64_t> Compactor::MergeRun(const Partition& p, const std::vector<std::string>& inputs,
                                      const std::string& temp_path) {
   (void)p;
-  const std::string list = FileList(inputs);
+  const std::string list = QuoteList(inputs);
   ARC_ASSIGN_OR_RETURN(
       const std::vector<std::string> tag_lists,
       QueryStrings(conn_.get(), "SELECT DISTINCT decode(value) FROM parquet_kv_metadata(" + list +

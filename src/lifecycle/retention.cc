@@ -113,10 +113,9 @@ Result<RetentionResult> Retention::Execute(int64_t id, bool dry_run) {
   for (const std::string& m : measurements) {
     for (const ExpiredHour& hour :
          ExpiredHours(fs_, live_, root_, policy->database, m, result.last_expired_hour)) {
-      std::string list = "[";
-      for (size_t i = 0; i < hour.files.size(); ++i)
-        list += (i ? ", " : "") + QuoteLiteral(JoinPath(root_, hour.files[i]));
-      list += "]";
+      std::vector<std::string> absolute;
+      for (const std::string& f : hour.files) absolute.push_back(JoinPath(root_, f));
+      const std::string list = QuoteList(absolute);
       duckdb_result r;
       uint64_t rows = 0;
       if (duckdb_query(conn_->handle(),

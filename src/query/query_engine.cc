@@ -47,12 +47,6 @@ std::pair<std::string, std::string> SplitExplain(const std::string& sql) {
   return {prefix, j == std::string::npos ? "" : sql.substr(j)};
 }
 
-std::string FileList(const std::vector<std::string>& files) {
-  std::string out = "[";
-  for (size_t i = 0; i < files.size(); ++i) out += (i ? ", " : "") + QuoteLiteral(files[i]);
-  return out + "]";
-}
-
 // DuckDB's message without its stack trace (internal errors carry one).
 std::string AbsolutePath(const std::string& path) {
   char resolved[PATH_MAX];
@@ -227,7 +221,7 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
       // Exactly the snapshot's files, never hour-folder patterns: a file published later holds
       // rows the snapshot has in memory, and a compaction's output, exposed while the query
       // runs, holds rows of inputs the query reads (regression: counts came out doubled).
-      const std::string list = FileList(files[i].files);
+      const std::string list = QuoteList(files[i].files);
       source = "SELECT * FROM read_parquet(" + list + ", union_by_name = true)" +
                (buffered ? " UNION ALL BY NAME " + memory_source : "");
     } else if (!files[i].any_file.empty()) {  // pruned to nothing: keep the columns, no rows
@@ -338,7 +332,7 @@ Result<std::string> QueryEngine::Measurements() {
       json entry = {
           {"name", m}, {"files", files.files.size()}, {"rows", 0}, {"columns", json::array()}};
       if (!files.files.empty()) {
-        const std::string list = FileList(files.files);
+        const std::string list = QuoteList(files.files);
         duckdb_result r;
         if (duckdb_query(
                 conn->handle(),

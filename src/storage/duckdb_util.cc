@@ -105,4 +105,10 @@ std::string QuoteLiteral(std::string_view text) {
   return out + "'";
 }
 
+std::string QuoteList(const std::vector<std::string>& texts) {
+  std::string out = "[";
+  for (size_t i = 0; i < texts.size(); ++i) out += (i ? ", " : "") + QuoteLiteral(texts[i]);
+  return out + "]";
+}
+
 }  // namespace arc

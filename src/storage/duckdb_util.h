@@ -67,5 +67,7 @@ std::string StripStackTrace(std::string message);
 std::string QuoteIdentifier(std::string_view name);
 // 'text' with embedded quotes doubled.
 std::string QuoteLiteral(std::string_view text);
+// ['a', 'b']: a DuckDB list literal of quoted strings (file lists for read_parquet and the like).
+std::string QuoteList(const std::vector<std::string>& texts);
 
 }  // namespace arc
