@@ -44,6 +44,7 @@ std::pair<FlushPart, FlushPart> Bisect(FlushPart part, int worker) {
     for (size_t i = from; i < to; ++i) batches.push_back(std::move(part.batches[i]));
     FlushPart p = MakePart(std::move(t), std::move(batches), std::move(lsns));
     p.stale_files = part.stale_files;  // either half may be published first
+    p.seq = part.seq;
     return p;
   };
   FlushPart first = piece(0, half, "-a");

@@ -27,6 +27,9 @@ struct FlushPart {
   // Files of an earlier attempt that could not be withdrawn: deleted before these rows are
   // published again (possibly under other names), or they would be stored twice.
   std::vector<std::string> stale_files;
+  // The Flusher's submission number (1, 2, ...; 0 until submitted): kept across retries and
+  // splits, so WaitWritten knows which rows were handed over before a given moment.
+  uint64_t seq = 0;
 };
 
 struct FlushJob {

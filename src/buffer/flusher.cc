@@ -57,11 +57,41 @@ void Flusher::Submit(FlushJob job) {
                   job.parts.end());
   if (job.parts.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
+  ++last_seq_;
+  for (FlushPart& part : job.parts) {
+    if (part.seq == 0) part.seq = last_seq_;
+  }
   stats_.pending_rows += static_cast<int64_t>(job.rows());
   stats_.pending_bytes += static_cast<int64_t>(job.bytes());
   stats_.pending_parts += static_cast<int64_t>(job.parts.size());
   queue_.push_back({std::move(job), Clock::now()});
   work_cv_.notify_one();
+}
+
+uint64_t Flusher::last_submitted() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_seq_;
+}
+
+bool Flusher::WaitWritten(const std::string& db, const std::string& m, uint64_t through,
+                          std::chrono::milliseconds timeout) {
+  auto pending = [&](uint64_t seq, const std::string& pdb, const std::string& pm) {
+    return seq <= through && pm == m && pdb == db;
+  };
+  std::unique_lock<std::mutex> lock(mu_);
+  return room_cv_.wait_for(lock, timeout, [&] {
+    for (const Pending& p : queue_) {
+      for (const FlushPart& part : p.job.parts) {
+        if (pending(part.seq, part.target.database, part.target.measurement)) return false;
+      }
+    }
+    for (const std::vector<PartKey>* keys : running_parts_) {
+      for (const PartKey& k : *keys) {
+        if (pending(k.seq, k.database, k.measurement)) return false;
+      }
+    }
+    return true;
+  });
 }
 
 bool Flusher::HasRoom() const {
@@ -187,6 +217,10 @@ void Flusher::Run(ParquetWriter* writer) {
   Pending p;
   while (PopReady(&p, &lock)) {
     in_flight_jobs_.push_back(&p.job);
+    std::vector<PartKey> keys;
+    for (const FlushPart& part : p.job.parts)
+      keys.push_back({part.seq, part.target.database, part.target.measurement});
+    running_parts_.push_back(&keys);
     lock.unlock();
     const auto start = Clock::now();
     const int attempts = p.job.attempts;
@@ -196,6 +230,7 @@ void Flusher::Run(ParquetWriter* writer) {
     if (live_ != nullptr) live_->EndSettling(attempt.settling);  // recorded, or withdrawn
     Account(attempt, p.job.worker, attempts, seconds);
     lock.lock();
+    running_parts_.erase(std::find(running_parts_.begin(), running_parts_.end(), &keys));
     --in_flight_;
     room_cv_.notify_all();
   }

@@ -68,6 +68,13 @@ class Flusher {
 
   // Queues `job`; never refuses (its rows were already accepted). Thread-safe.
   void Submit(FlushJob job);
+  // The submission number of the last job submitted (0: none yet). Thread-safe.
+  uint64_t last_submitted() const;
+  // Waits until every part of (db, measurement) submitted up to `through` is durable (in
+  // Parquet with on_written returned, or in the quarantine), up to `timeout`. False on
+  // timeout (those rows still wait for a retry). Thread-safe.
+  bool WaitWritten(const std::string& db, const std::string& measurement, uint64_t through,
+                   std::chrono::milliseconds timeout);
   // True when pending rows, bytes and parts are all under their limits. Thread-safe.
   bool HasRoom() const;
   // Admission control: waits until HasRoom, up to `timeout`. False on timeout. Thread-safe.
@@ -128,6 +135,14 @@ class Flusher {
   RwLock* const view_lock_;
   Quarantine* const quarantine_;
   std::vector<const FlushJob*> in_flight_jobs_;  // guarded by mu_
+  // The parts each running job started with, until its on_written has returned (parts still
+  // settling are not yet durable for WaitWritten); guarded by mu_.
+  struct PartKey {
+    uint64_t seq;
+    std::string database, measurement;
+  };
+  std::vector<const std::vector<PartKey>*> running_parts_;
+  uint64_t last_seq_ = 0;  // guarded by mu_
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // jobs arrived or stopping
   std::condition_variable room_cv_;  // pending dropped, or all done

@@ -75,6 +75,26 @@ TEST(FlusherTest, FailedFlushIsRetriedUntilItSucceeds) {
   (*f)->Stop(std::chrono::seconds(1));
 }
 
+// WaitWritten waits for the parts of one measurement submitted up to a number, including
+// retries of failed attempts, and not for later ones or other measurements.
+TEST(FlusherTest, WaitWrittenCoversRetriesOfEarlierPartsOnly) {
+  test::TempDir dir;
+  FlakyStorage storage(dir.path(), 2);  // the first job fails twice (backoff 200 + 400 ms)
+  auto f = Flusher::Start(&storage, {1, 1000, ParquetCompression::kZstd});
+  ASSERT_TRUE(f.ok());
+  (*f)->Submit(OneRowJob(1, "a"));
+  const uint64_t through = (*f)->last_submitted();
+  EXPECT_EQ(through, 1u);
+  EXPECT_TRUE((*f)->WaitWritten("db", "b", through, std::chrono::milliseconds(0)))
+      << "nothing of b was submitted";
+  EXPECT_FALSE((*f)->WaitWritten("db", "a", through, std::chrono::milliseconds(50)))
+      << "a is still being retried";
+  EXPECT_TRUE((*f)->WaitWritten("db", "a", through, std::chrono::seconds(10)));
+  EXPECT_EQ((*f)->stats().rows_written, 1u) << "written, not just dequeued";
+  EXPECT_EQ(storage.commits_.load(), 3);
+  (*f)->Stop(std::chrono::seconds(1));
+}
+
 // Regression: when the second hour of a flush failed to publish, the first hour's file stayed
 // visible while the job (all its rows) waited in memory for a retry: a query counted it twice.
 TEST(FlusherTest, FailedPublishWithdrawsTheHoursItPublished) {

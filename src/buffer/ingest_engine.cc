@@ -241,6 +241,23 @@ bool IngestEngine::FlushAll(std::chrono::milliseconds timeout) {
   return flusher_->DrainFor(timeout);
 }
 
+Status IngestEngine::FlushMeasurement(const std::string& db, const std::string& measurement,
+                                      std::chrono::milliseconds timeout) {
+  for (auto& w : workers_) w->FlushMeasurement(db, measurement);
+  uint64_t through = 0;
+  {
+    // A timer flush that detached this measurement's buffer submits it under the view lock
+    // held shared: once the lock is ours exclusively, every such job has its number.
+    std::lock_guard<RwLock> exclusive(*live_->view_lock());
+    through = flusher_->last_submitted();
+  }
+  if (flusher_->WaitWritten(db, measurement, through, timeout)) return Status::OK();
+  return Status::Unavailable("rows of " + db + "." + measurement +
+                             " still in memory could not be written to storage within " +
+                             std::to_string(timeout.count() / 1000) +
+                             " s (they are retried; see the flush errors in the log)");
+}
+
 IngestStats IngestEngine::stats() const {
   IngestStats s;
   for (const auto& w : workers_) s.buffered_rows += w->buffered_rows();

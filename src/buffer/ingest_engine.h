@@ -73,6 +73,12 @@ class IngestEngine {
   // Hands every buffer to the flusher and waits up to `timeout` until all is written; true
   // when it was. Thread-safe.
   bool FlushAll(std::chrono::milliseconds timeout);
+  // Writes every row of (db, measurement) accepted before the call to Parquet (recorded in
+  // the WAL manifest, settled) and waits for it, up to `timeout`; rows accepted meanwhile may
+  // stay in memory. Unavailable when they could not be written in time (nothing is lost:
+  // they are retried). Lifecycle jobs that must see every acknowledged row use it. Thread-safe.
+  Status FlushMeasurement(const std::string& db, const std::string& measurement,
+                          std::chrono::milliseconds timeout);
   IngestStats stats() const;
 
   // Runs `list_files` and copies every row of each (db, measurement) in `tables` still in

@@ -149,6 +149,17 @@ void Worker::FlushOlderThan(int64_t cutoff_us) {
   for (FlushJob& job : ready) flusher_->Submit(std::move(job));
 }
 
+void Worker::FlushMeasurement(const std::string& db, const std::string& measurement) {
+  SharedHold hold(view_lock_);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = buffers_.find(db + '\0' + measurement);
+  if (it == buffers_.end() || it->second.empty()) return;
+  FlushJob job = JobOf(Detach(it->first, &it->second));
+  buffers_.erase(it);
+  // Submitted under mu_, like Write: once this returns the rows are the flusher's.
+  flusher_->Submit(std::move(job));
+}
+
 void Worker::MaintainWal(int64_t now_us) {
   std::lock_guard<std::mutex> lock(mu_);  // serializes with Append
   if (wal_ == nullptr) return;

@@ -46,6 +46,8 @@ class Worker {
   void Replay(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us);
   // Hands every buffer created at or before `cutoff_us` to the flusher. Thread-safe.
   void FlushOlderThan(int64_t cutoff_us);
+  // Hands the buffer of (db, measurement), if any, to the flusher before returning. Thread-safe.
+  void FlushMeasurement(const std::string& db, const std::string& measurement);
   // Timer work on the WAL: heals a poisoned log once its cause is gone, else rotates the
   // segment when it is older than wal.max_age_seconds. Thread-safe.
   void MaintainWal(int64_t now_us);

@@ -178,6 +178,9 @@ const std::vector<KeySpec>& Keys() {
       {"compaction", "max_files_per_run", Int<int64_t>(F(compaction.max_files_per_run), 0, 100000)},
       {"retention", "enabled", Bool(F(retention.enabled))},
       {"retention", "interval_seconds", Int<int64_t>(F(retention.interval_seconds), 1, 86400 * 30)},
+      {"delete", "enabled", Bool(F(delete_.enabled))},
+      {"delete", "confirm_threshold_rows", Int<int64_t>(F(delete_.confirm_threshold_rows), 0, INT64_MAX)},
+      {"delete", "flush_timeout_seconds", Int<int64_t>(F(delete_.flush_timeout_seconds), 1, 3600)},
       {"log", "level", Enum<LogLevel>(F(log.level))},
       {"log", "format", Enum<LogFormat>(F(log.format))},
   };

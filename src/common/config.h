@@ -90,6 +90,15 @@ struct RetentionConfig {
   int64_t interval_seconds = 3600;
 };
 
+// The delete API (lifecycle/deleter.h).
+struct DeleteConfig {
+  bool enabled = true;
+  // A delete matching more rows than this, or with no time bound, needs "confirm": true.
+  int64_t confirm_threshold_rows = 10000;
+  // How long a delete waits for the measurement's rows in memory to reach storage.
+  int64_t flush_timeout_seconds = 30;
+};
+
 struct LogConfig {
   LogLevel level = LogLevel::kInfo;
   LogFormat format = LogFormat::kConsole;
@@ -104,6 +113,7 @@ struct Config {
   QueryConfig query;
   CompactionConfig compaction;
   RetentionConfig retention;
+  DeleteConfig delete_;  // [delete] (`delete` is a keyword)
   LogConfig log;
 };
 

@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
-#include <sstream>
 
 #include "common/logging.h"
 #include "common/time_format.h"
 #include "ingest/names.h"
 #include "lifecycle/compaction_plan.h"
+#include "lifecycle/partition_merge.h"
 #include "storage/hour_files.h"
 #include "storage/partition_layout.h"
 
@@ -16,26 +15,6 @@ namespace arc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Runs `sql` and returns the first column of every row as text.
-Result<std::vector<std::string>> QueryStrings(DuckConnection* conn, const std::string& sql) {
-  duckdb_result r;
-  if (duckdb_query(conn->handle(), sql.c_str(), &r) != DuckDBSuccess) {
-    Status st =
-        StatusFromDuckError(duckdb_result_error_type(&r), StripStackTrace(duckdb_result_error(&r)));
-    duckdb_destroy_result(&r);
-    return st;
-  }
-  std::vector<std::string> out;
-  const idx_t rows = duckdb_row_count(&r);
-  for (idx_t i = 0; i < rows; ++i) {
-    char* v = duckdb_value_varchar(&r, 0, i);
-    out.emplace_back(v != nullptr ? v : "");
-    duckdb_free(v);
-  }
-  duckdb_destroy_result(&r);
-  return out;
-}
 
 }  // namespace
 
@@ -153,6 +132,13 @@ std::vector<Compactor::Partition> Compactor::DuePartitions(
   return due;
 }
 
+bool Compactor::StillLive(const std::vector<std::string>& files) const {
+  for (const std::string& f : files) {
+    if (live_->IsRetired(f) || !fs_->FileSize(JoinPath(root_, f)).ok()) return false;
+  }
+  return true;
+}
+
 CompactionJob Compactor::CompactPartition(const Partition& p) {
   const auto start = Clock::now();
   CompactionJob job;
@@ -193,10 +179,14 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
       absolute.push_back(JoinPath(root_, inputs.back()));
       bytes_in += f.bytes;
     }
+    // A delete or retention may have switched these files away since the listing.
+    const FileSetSwitch::JobsLock jobs = switch_->LockJobs();
+    if (!StillLive(inputs)) continue;
     const std::string output = p.dir + "/" + switch_->OutputStem("c") + ".parquet";
     Result<FileSetSwitch::Pending> pending = switch_->Begin(SwitchKind::kCompact, inputs, {output});
     if (!pending.ok()) return fail(pending.status());
-    Result<uint64_t> rows = MergeRun(p, absolute, pending->temp_paths[0]);
+    Result<uint64_t> rows =
+        WriteMergedFile(conn_.get(), absolute, {}, pending->temp_paths[0], config_.row_group_size);
     if (!rows.ok()) {
       (void)switch_->Abandon(&*pending);
       return fail(rows.status());
@@ -211,39 +201,6 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
   }
   job.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return job;
-}
-
-// One output: the run's rows unified by name (the types queries see), sorted by the tags,
-// then time.
-Result<uint64_t> Compactor::MergeRun(const Partition& p, const std::vector<std::string>& inputs,
-                                     const std::string& temp_path) {
-  (void)p;
-  const std::string list = QuoteList(inputs);
-  ARC_ASSIGN_OR_RETURN(
-      const std::vector<std::string> tag_lists,
-      QueryStrings(conn_.get(), "SELECT DISTINCT decode(value) FROM parquet_kv_metadata(" + list +
-                                    ") WHERE decode(key) = 'arc:tags'"));
-  std::set<std::string> tags;
-  for (const std::string& l : tag_lists) {
-    std::stringstream ss(l);
-    for (std::string t; std::getline(ss, t, ',');) {
-      if (!t.empty()) tags.insert(t);
-    }
-  }
-  std::string order, tag_list;
-  for (const std::string& t : tags) {
-    order += QuoteIdentifier(t) + ", ";
-    tag_list += (tag_list.empty() ? "" : ",") + t;
-  }
-  order += "time";
-  const std::string sql =
-      "COPY (SELECT * FROM read_parquet(" + list + ", union_by_name = true) ORDER BY " + order +
-      ") TO " + QuoteLiteral(temp_path) + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " +
-      std::to_string(config_.row_group_size) +
-      ", KV_METADATA {'arc:tags': " + QuoteLiteral(tag_list) + "})";
-  ARC_ASSIGN_OR_RETURN(const std::vector<std::string> count, QueryStrings(conn_.get(), sql));
-  if (count.empty()) return Status::Internal("COPY returned no row count");
-  return static_cast<uint64_t>(std::stoull(count[0]));
 }
 
 void Compactor::Record(const CompactionJob& job) {

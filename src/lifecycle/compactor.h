@@ -77,8 +77,8 @@ class Compactor {
   std::vector<Partition> DuePartitions(const std::optional<std::string>& database,
                                        int64_t now_seconds);
   CompactionJob CompactPartition(const Partition& p);
-  Result<uint64_t> MergeRun(const Partition& p, const std::vector<std::string>& inputs,
-                            const std::string& temp_path);
+  // True when every file (relative) exists and no switch is replacing it. Call under LockJobs.
+  bool StillLive(const std::vector<std::string>& files) const;
   void Record(const CompactionJob& job);
 
   const CompactionConfig config_;

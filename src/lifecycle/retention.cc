@@ -111,6 +111,8 @@ Result<RetentionResult> Retention::Execute(int64_t id, bool dry_run) {
   }
   Status failed;
   for (const std::string& m : measurements) {
+    // Listed and switched under the jobs lock: no compaction or delete takes these files.
+    const FileSetSwitch::JobsLock jobs = switch_->LockJobs();
     for (const ExpiredHour& hour :
          ExpiredHours(fs_, live_, root_, policy->database, m, result.last_expired_hour)) {
       std::vector<std::string> absolute;

@@ -149,6 +149,18 @@ Status App::Start() {
                                              policies_.get(), config_.storage.local_path);
     ARC_RETURN_IF_ERROR(retention_->Start());
   }
+  if (config_.delete_.enabled) {
+    IngestEngine* engine = engine_.get();
+    const auto flush_timeout = std::chrono::seconds(config_.delete_.flush_timeout_seconds);
+    deleter_ = std::make_unique<Deleter>(
+        config_.delete_, config_.compaction.row_group_size, config_.compaction.memory_limit,
+        DefaultFileSystem(), storage_.get(), &live_files_, file_switch_.get(),
+        config_.storage.local_path,
+        [engine, flush_timeout](const std::string& db, const std::string& m) {
+          return engine->FlushMeasurement(db, m, flush_timeout);
+        });
+    ARC_RETURN_IF_ERROR(deleter_->Start());
+  }
   lifecycle_executor_ = std::make_unique<Executor>("lifecycle", 1, 4);
   ARC_RETURN_IF_ERROR(OpenAuth());
   decode_executor_ =
@@ -174,10 +186,12 @@ Status App::Start() {
   compaction_ = std::make_unique<CompactionHandler>(compactor_.get());
   retention_handler_ = std::make_unique<RetentionHandler>(policies_.get(), retention_.get(),
                                                           lifecycle_executor_.get());
+  delete_handler_ = std::make_unique<DeleteHandler>(deleter_.get(), lifecycle_executor_.get());
   Router::Limits limits;
   limits.max_payload_size = config_.server.max_payload_size;
   router_ = std::make_unique<Router>(writes_.get(), wal_.get(), queries_.get(), quarantine_.get(),
-                                     compaction_.get(), retention_handler_.get(), tokens_.get(),
+                                     compaction_.get(), retention_handler_.get(),
+                                     delete_handler_.get(), tokens_.get(),
                                      engine_.get(), limits);
   HttpServer::Options opts;
   opts.host = config_.server.host;

@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "common/executor.h"
 #include "lifecycle/compactor.h"
+#include "lifecycle/deleter.h"
 #include "lifecycle/retention.h"
 #include "lifecycle/retention_policies.h"
 #include "query/query_engine.h"
@@ -58,7 +59,8 @@ class App {
   std::unique_ptr<Compactor> compactor_;  // null when compaction.enabled is false
   std::unique_ptr<RetentionPolicies> policies_;
   std::unique_ptr<Retention> retention_;          // null when retention.enabled is false
-  std::unique_ptr<Executor> lifecycle_executor_;  // on-demand retention executions
+  std::unique_ptr<Deleter> deleter_;              // null when delete.enabled is false
+  std::unique_ptr<Executor> lifecycle_executor_;  // on-demand retention executions, deletes
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<Executor> decode_executor_;  // decompression and large decodes
   std::unique_ptr<Executor> query_executor_;   // queries and catalogue listings
@@ -69,6 +71,7 @@ class App {
   std::unique_ptr<QuarantineHandler> quarantine_;
   std::unique_ptr<CompactionHandler> compaction_;
   std::unique_ptr<RetentionHandler> retention_handler_;
+  std::unique_ptr<DeleteHandler> delete_handler_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> server_;
 };

@@ -254,4 +254,17 @@ void RenderRetentionMetrics(const RetentionStats& s, std::string* out) {
          double(s.bytes));
 }
 
+void RenderDeleteMetrics(const DeleteStats& s, std::string* out) {
+  Simple(out, "arc_delete_requests_total", "counter", "Delete requests (dry runs included).",
+         double(s.requests));
+  Simple(out, "arc_delete_failures_total", "counter",
+         "Delete requests that failed for a reason other than the request itself.",
+         double(s.failures));
+  Simple(out, "arc_delete_rows_total", "counter", "Rows removed by deletes.", double(s.rows));
+  Simple(out, "arc_delete_files_rewritten_total", "counter",
+         "Files replaced by a rewrite without the deleted rows.", double(s.files_rewritten));
+  Simple(out, "arc_delete_files_removed_total", "counter",
+         "Files removed whole by deletes (every row matched).", double(s.files_removed));
+}
+
 }  // namespace arc

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lifecycle/compactor.h"
+#include "lifecycle/deleter.h"
 #include "lifecycle/retention.h"
 
 namespace arc {
@@ -49,5 +50,7 @@ std::string RenderMetrics(const HttpMetrics& http,
 void RenderCompactionMetrics(const CompactionStats& stats, std::string* out);
 // The arc_retention_* families, appended to `out`.
 void RenderRetentionMetrics(const RetentionStats& stats, std::string* out);
+// The delete API's arc_delete_* counters.
+void RenderDeleteMetrics(const DeleteStats& stats, std::string* out);
 
 }  // namespace arc

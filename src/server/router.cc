@@ -40,14 +40,15 @@ bool Matches(const Router::Route& r, const std::string& path) {
 
 Router::Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
                QuarantineHandler* quarantine, CompactionHandler* compaction,
-               RetentionHandler* retention, TokenStore* tokens, const IngestEngine* engine,
-               Limits limits)
+               RetentionHandler* retention, DeleteHandler* deletes, TokenStore* tokens,
+               const IngestEngine* engine, Limits limits)
     : writes_(writes),
       wal_(wal),
       queries_(queries),
       quarantine_(quarantine),
       compaction_(compaction),
       retention_(retention),
+      deletes_(deletes),
       engine_(engine),
       tokens_(tokens),
       limits_(limits) {
@@ -139,6 +140,11 @@ void Router::AddRoutes() {
                      [this, id_of](HttpRequest&& r, HttpServer::Responder respond) {
                        std::string id = id_of(r, std::string("/execute").size());
                        retention_->ExecuteAsync(std::move(id), std::move(r), std::move(respond));
+                     }});
+  // A delete flushes, scans and rewrites files: off the io threads.
+  routes_.push_back({"POST", "/api/v1/delete", false, Access::kAdmin, false, kSmallBody, "",
+                     [this](HttpRequest&& r, HttpServer::Responder respond) {
+                       deletes_->DeleteAsync(std::move(r), std::move(respond));
                      }});
   routes_.push_back({"DELETE", "/api/v1/quarantine/", true, Access::kAdmin, false, 0, "",
                      sync([this](const HttpRequest& r) {
@@ -233,6 +239,7 @@ HttpResponse Router::Metrics() const {
   if (compaction_->compactor() != nullptr)
     RenderCompactionMetrics(compaction_->compactor()->stats(), &r.body);
   if (retention_->retention() != nullptr) RenderRetentionMetrics(retention_->retention()->stats(), &r.body);
+  if (deletes_->deleter() != nullptr) RenderDeleteMetrics(deletes_->deleter()->stats(), &r.body);
   return r;
 }
 

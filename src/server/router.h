@@ -13,6 +13,7 @@
 
 #include "common/executor.h"
 #include "server/compaction_handler.h"
+#include "server/delete_handler.h"
 #include "server/http_server.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
@@ -34,7 +35,7 @@ class Router {
   // `tokens` is null when auth is disabled. Every pointer must outlive the router.
   Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
          QuarantineHandler* quarantine, CompactionHandler* compaction, RetentionHandler* retention,
-         TokenStore* tokens, const IngestEngine* engine, Limits limits);
+         DeleteHandler* deletes, TokenStore* tokens, const IngestEngine* engine, Limits limits);
 
   // Judges a request by its head (HttpServer::HeadCheck). Thread-safe.
   HttpServer::HeadDecision Head(const HttpRequest& head) const;
@@ -73,6 +74,7 @@ class Router {
   QuarantineHandler* const quarantine_;
   CompactionHandler* const compaction_;
   RetentionHandler* const retention_;
+  DeleteHandler* const deletes_;
   const IngestEngine* const engine_;
   TokenStore* const tokens_;
   const Limits limits_;

@@ -89,9 +89,27 @@ Status FileSetSwitch::Recover(SwitchRecoveryTotals* totals) {
   return fs_->SyncDir(dir_);
 }
 
+FileSetSwitch::JobsLock::JobsLock(FileSetSwitch* owner) : owner_(owner) {
+  std::unique_lock<std::mutex> lock(owner_->jobs_mu_);
+  const uint64_t ticket = owner_->jobs_next_ticket_++;
+  owner_->jobs_cv_.wait(lock, [&] { return owner_->jobs_serving_ == ticket; });
+}
+
+FileSetSwitch::JobsLock::~JobsLock() {
+  {
+    std::lock_guard<std::mutex> lock(owner_->jobs_mu_);
+    ++owner_->jobs_serving_;
+  }
+  owner_->jobs_cv_.notify_all();
+}
+
 Result<FileSetSwitch::Pending> FileSetSwitch::Begin(SwitchKind kind,
                                                     std::vector<std::string> inputs,
                                                     std::vector<std::string> output_paths) {
+  for (const std::string& input : inputs) {
+    if (live_->IsRetired(input))
+      return Status::Unavailable("switch input " + input + " is being replaced already");
+  }
   ARC_RETURN_IF_ERROR(fs_->CreateDirs(dir_));
   Pending p;
   p.record.seq = next_seq_++;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -44,9 +45,26 @@ class FileSetSwitch {
   // anything else here.
   Status Recover(SwitchRecoveryTotals* totals);
 
+  // Compaction, retention and delete each hold this from choosing a switch's inputs to the
+  // end of its Commit (or Abandon), so no two switches ever consume the same file. First
+  // come, first served: a delete waits for the compaction run in progress, not for a
+  // compactor that takes the lock again and again.
+  class JobsLock {
+   public:
+    explicit JobsLock(FileSetSwitch* owner);
+    ~JobsLock();
+    JobsLock(const JobsLock&) = delete;
+    JobsLock& operator=(const JobsLock&) = delete;
+
+   private:
+    FileSetSwitch* const owner_;
+  };
+  JobsLock LockJobs() { return JobsLock(this); }
+
   // Records the intent of a switch durably (from here a crash rolls it back) and gives the
   // temp paths to write its outputs to. `output_paths` are the final relative paths, named
-  // with OutputStem. Thread-safe.
+  // with OutputStem. Unavailable when an input is retired (another switch has it).
+  // Thread-safe.
   Result<Pending> Begin(SwitchKind kind, std::vector<std::string> inputs,
                         std::vector<std::string> output_paths);
   // A stem no other file of this data directory has or had: "<prefix><boot>-<n>". Thread-safe.
@@ -82,6 +100,9 @@ class FileSetSwitch {
   const uint64_t boot_id_;
   std::atomic<uint64_t> next_seq_{1};
   std::atomic<uint64_t> next_stem_{1};
+  std::mutex jobs_mu_;  // a ticket lock: JobsLock takes the next ticket, waits for its turn
+  std::condition_variable jobs_cv_;
+  uint64_t jobs_next_ticket_ = 0, jobs_serving_ = 0;
   mutable std::mutex mu_;
   std::vector<SwitchRecord> unfinished_;  // committed, Commit failed after; guarded by mu_
 };

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "storage/local_storage.h"
@@ -201,6 +203,55 @@ TEST(FileSetSwitchTest, ADamagedRecordStopsRecovery) {
   const Status st = sw.Recover(&t);
   EXPECT_EQ(st.code(), StatusCode::kCorruption);
   EXPECT_NE(st.ToString().find("switch-4.json"), std::string::npos) << st.ToString();
+}
+
+}  // namespace
+}  // namespace arc
+
+namespace arc {
+namespace {
+
+// Two jobs never switch the same file: Begin refuses a retired input, and the jobs lock
+// serves waiters in arrival order (a delete is not starved by a compactor that takes it
+// again and again).
+TEST(FileSetSwitchTest, NoTwoSwitchesTakeOneInputAndJobsAreServedInOrder) {
+  test::FaultFileSystem fs;
+  LocalStorage storage(&fs, "/r");
+  ASSERT_TRUE(storage.Open().ok());
+  WriteInputs(&fs);
+  LiveFileSet live;
+  FileSetSwitch sw(&fs, &storage, &live, "/r", 5);
+  SwitchRecoveryTotals totals;
+  ASSERT_TRUE(sw.Recover(&totals).ok());
+  live.Retire({kHour + "w1-1-5.parquet"});
+  Result<FileSetSwitch::Pending> refused =
+      sw.Begin(SwitchKind::kDelete, {kHour + "w1-1-5.parquet"}, {});
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(fs.ListDir("/r/.lifecycle")->empty()) << "no record for a refused switch";
+  live.Forget({kHour + "w1-1-5.parquet"});
+
+  std::vector<int> order;
+  std::mutex order_mu;
+  std::atomic<int> waiting{0};
+  std::vector<std::thread> threads;
+  {
+    const FileSetSwitch::JobsLock held = sw.LockJobs();
+    for (int i = 0; i < 3; ++i) {
+      // Each waiter queues only after the previous one has taken its ticket.
+      while (waiting.load() < i) std::this_thread::yield();
+      threads.emplace_back([&, i] {
+        ++waiting;
+        const FileSetSwitch::JobsLock mine = sw.LockJobs();
+        std::lock_guard<std::mutex> lock(order_mu);
+        order.push_back(i);
+      });
+      while (waiting.load() < i + 1) std::this_thread::yield();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // it is in LockJobs now
+    }
+    EXPECT_TRUE(order.empty()) << "nobody runs while the lock is held";
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
 }
 
 }  // namespace

@@ -1,0 +1,93 @@
+#include "lifecycle/partition_merge.h"
+
+#include <set>
+#include <sstream>
+
+namespace arc {
+namespace {
+
+std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> QueryFirstColumn(DuckConnection* conn, const std::string& sql) {
+  duckdb_result r;
+  if (duckdb_query(conn->handle(), sql.c_str(), &r) != DuckDBSuccess) {
+    Status st =
+        StatusFromDuckError(duckdb_result_error_type(&r), StripStackTrace(duckdb_result_error(&r)));
+    duckdb_destroy_result(&r);
+    return st;
+  }
+  std::vector<std::string> out;
+  const idx_t rows = duckdb_row_count(&r);
+  for (idx_t i = 0; i < rows; ++i) {
+    char* v = duckdb_value_varchar(&r, 0, i);
+    out.emplace_back(v != nullptr ? v : "");
+    duckdb_free(v);
+  }
+  duckdb_destroy_result(&r);
+  return out;
+}
+
+std::string FilesRelation(const std::vector<std::string>& inputs,
+                          const std::vector<std::string>& null_columns,
+                          const std::string& file_column) {
+  std::string added;
+  for (const std::string& c : null_columns) added += ", NULL AS " + QuoteIdentifier(c);
+  std::string options = ", union_by_name = true";
+  if (!file_column.empty()) options += ", filename = " + QuoteLiteral(file_column);
+  return "(SELECT *" + added + " FROM read_parquet(" + QuoteList(inputs) + options + "))";
+}
+
+Result<uint64_t> WriteMergedFile(DuckConnection* conn, const std::vector<std::string>& inputs,
+                                 const MergeFilter& filter, const std::string& output,
+                                 int64_t row_group_size) {
+  const std::string list = QuoteList(inputs);
+  ARC_ASSIGN_OR_RETURN(
+      const std::vector<std::string> tag_lists,
+      QueryFirstColumn(conn, "SELECT DISTINCT decode(value) FROM parquet_kv_metadata(" + list +
+                                 ") WHERE decode(key) = 'arc:tags'"));
+  std::set<std::string> tags;
+  for (const std::string& l : tag_lists) {
+    std::stringstream ss(l);
+    for (std::string t; std::getline(ss, t, ',');) {
+      if (!t.empty()) tags.insert(t);
+    }
+  }
+  std::string order, tag_list;
+  for (const std::string& t : tags) {
+    order += QuoteIdentifier(t) + ", ";
+    tag_list += (tag_list.empty() ? "" : ",") + t;
+  }
+  order += "time";
+  std::string columns = "*";
+  if (!filter.null_columns.empty()) {
+    std::vector<std::string> quoted;
+    for (const std::string& c : filter.null_columns) quoted.push_back(QuoteIdentifier(c));
+    columns += " EXCLUDE (" + Join(quoted, ", ") + ")";
+  }
+  const std::string where = filter.keep.empty() ? "" : " WHERE " + filter.keep;
+  const std::string sql =
+      "COPY (SELECT " + columns + " FROM " + FilesRelation(inputs, filter.null_columns) + where +
+      " ORDER BY " + order + ") TO " + QuoteLiteral(output) +
+      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + std::to_string(row_group_size) +
+      ", KV_METADATA {'arc:tags': " + QuoteLiteral(tag_list) + "})";
+  ARC_ASSIGN_OR_RETURN(const std::vector<std::string> count, QueryFirstColumn(conn, sql));
+  if (count.empty()) return Status::Internal("COPY returned no row count");
+  return static_cast<uint64_t>(std::stoull(count[0]));
+}
+
+Result<uint64_t> CountFileRows(DuckConnection* conn, const std::vector<std::string>& inputs) {
+  ARC_ASSIGN_OR_RETURN(
+      const std::vector<std::string> sum,
+      QueryFirstColumn(conn, "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(" +
+                                 QuoteList(inputs) + ")"));
+  if (sum.empty()) return Status::Internal("parquet_file_metadata returned no row");
+  return static_cast<uint64_t>(std::stoull(sum[0]));
+}
+
+}  // namespace arc
