@@ -7,7 +7,7 @@ namespace {
 
 TEST(ConfigTest, DefaultsMatchTheProtocolDocument) {
   Result<Config> c = ParseConfig("", {});
-  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->server.port, 8000);
   EXPECT_EQ(c->server.host, "0.0.0.0");
   EXPECT_EQ(c->server.max_payload_size, 25ull << 20) << "InfluxDB's default (issue 11: was 1 GB)";
