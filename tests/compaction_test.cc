@@ -93,7 +93,10 @@ TEST_F(CompactionTest, ACompleteHourBecomesOneSortedFileWithTheSameRows) {
   const std::vector<std::string> after_files = HourFiles("cdb", "cpu", hour);
   ASSERT_EQ(after_files.size(), 1u);
   const std::string name = std::filesystem::path(after_files[0]).filename();
-  EXPECT_EQ(name[0], 'c') << name;
+  // "<node>_c<boot>-<n>.parquet": the server's node id (kept in .node_id), then the stem.
+  const std::string node = ReadFileOrEmpty(dir_.path() + "/data/arc/.node_id");
+  ASSERT_EQ(node.size(), 9u) << node;
+  EXPECT_EQ(name.rfind(node.substr(0, 8) + "_c", 0), 0u) << name;
   EXPECT_EQ(Sql(check, "cdb")["data"], before) << "the same rows, once each";
   EXPECT_EQ(Sql("SELECT count(*) FROM cpu", "cdb")["files_read"], 1);
   // Sorted by tags, then time; the tag list travels with the file; the type is the one queries saw.

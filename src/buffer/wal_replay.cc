@@ -153,7 +153,9 @@ Status WalReplay::RemoveOrphans(int worker, const std::vector<Segment>& segments
       ARC_ASSIGN_OR_RETURN(std::vector<std::string> names, storage_->List(dir));
       for (const std::string& name : names) {
         const std::optional<WalFlushName> f = ParseWalFlushName(name);
-        if (!f || f->worker != worker || f->last_lsn <= w) continue;
+        // Another server's files (one bucket, several servers) are never this log's orphans.
+        if (!f || !storage_->IsLocalNodeFile(name) || f->worker != worker || f->last_lsn <= w)
+          continue;
         if (manifest->IsRecorded(key.first, key.second, f->first_lsn, f->last_lsn)) continue;
         if (touched.unreadable_segment || Overlaps(touched.lost, f->first_lsn, f->last_lsn)) {
           // The file may hold the only copy of rows the WAL lost: a duplicate beats a loss.

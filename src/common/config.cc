@@ -119,6 +119,7 @@ Setter Bytes(std::function<uint64_t*(Config*)> field) {
 const std::vector<KeySpec>& Keys() {
   static const std::vector<KeySpec> keys = {
       {"server", "host", Str(F(server.host))},
+      {"server", "node_id", Str(F(server.node_id))},
       {"server", "port", Int<int>(F(server.port), 0, 65535)},
       {"server", "workers", Int<int>(F(server.workers), 0, 1024)},
       {"server", "max_payload_size", Bytes(F(server.max_payload_size))},

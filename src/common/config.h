@@ -20,6 +20,9 @@ struct ServerConfig {
   int64_t header_timeout_seconds = 30;          // a request head must arrive within this
   int64_t body_timeout_seconds = 60;            // the longest pause in a body or a response
   int64_t shutdown_timeout_seconds = 30;        // SIGTERM to exit, at most (plus a final sync)
+  // This server's identity in file names ("<node>_<stem>.parquet"), so that several servers
+  // can share one bucket; empty: the id kept in <storage.local_path>/.node_id (created once).
+  std::string node_id;
 };
 
 struct StorageConfig {

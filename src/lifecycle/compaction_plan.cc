@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include "storage/partition_layout.h"
+
 namespace arc {
 
-bool IsCompactedName(const std::string& name) {
-  return name.size() > 9 && name[0] == 'c' && name.compare(name.size() - 8, 8, ".parquet") == 0 &&
-         name.find('-') != std::string::npos;
+bool IsCompactedName(const std::string& full_name) {
+  const std::string_view name = WithoutNode(full_name);
+  return name.size() > 9 && name[0] == 'c' && name.substr(name.size() - 8) == ".parquet" &&
+         name.find('-') != std::string_view::npos;
 }
 
 bool HourIsDue(int64_t hour, int64_t now_seconds, int64_t grace_seconds) {

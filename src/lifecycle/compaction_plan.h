@@ -14,7 +14,7 @@ struct PartitionFile {
   uint64_t bytes = 0;
 };
 
-// True for a compaction output's name ("c<boot>-<n>.parquet").
+// True for a compaction output's name ("[<node>_]c<boot>-<n>.parquet").
 bool IsCompactedName(const std::string& name);
 
 // True when `hour` (hours since the epoch) ended at least `grace_seconds` before `now_seconds`.

@@ -126,7 +126,9 @@ std::vector<Compactor::Partition> Compactor::DuePartitions(
     Result<std::vector<DirEntry>> entries = fs_->ListDir(JoinPath(root_, p.dir));
     if (!entries.ok()) continue;
     int64_t files = 0;
-    for (const DirEntry& e : *entries) files += (!e.is_dir && IsParquetFileName(e.name)) ? 1 : 0;
+    for (const DirEntry& e : *entries) {
+      files += (!e.is_dir && IsParquetFileName(e.name) && storage_->IsLocalNodeFile(e.name)) ? 1 : 0;
+    }
     if (files >= config_.min_files) due.push_back(std::move(p));
   }
   return due;
@@ -159,8 +161,10 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
   for (const DirEntry& e : *entries) {
     const std::string rel = p.dir + "/" + e.name;
     // Settling files may still be withdrawn or turn out orphans; retired ones are going.
+    // Only this node's files: an hour holds at most one compacted file per node, and two
+    // servers never merge the same file.
     if (e.is_dir || e.is_symlink || !IsParquetFileName(e.name) || live_->IsSettling(rel) ||
-        live_->IsRetired(rel)) {
+        live_->IsRetired(rel) || !storage_->IsLocalNodeFile(e.name)) {
       continue;
     }
     files.push_back({e.name, e.size});

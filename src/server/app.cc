@@ -7,8 +7,10 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 
 #include "common/logging.h"
+#include "storage/partition_layout.h"
 
 namespace arc {
 
@@ -86,6 +88,35 @@ Status App::HandOverAdminToken(const std::string& token) {
   return Status::OK();
 }
 
+Status App::ResolveNodeId() {
+  std::string& id = node_id_;
+  id = config_.server.node_id;
+  if (!id.empty()) {
+    if (!IsValidNodeId(id))
+      return Status::InvalidArgument("server.node_id \"" + id +
+                                     "\" must be 1 to 32 lower-case letters and digits");
+    return Status::OK();
+  }
+  FileSystem* fs = DefaultFileSystem();
+  const std::string path = JoinPath(config_.storage.local_path, ".node_id");
+  if (Result<std::string> kept = fs->ReadFile(path); kept.ok()) {
+    id = kept->substr(0, kept->find('\n'));
+    if (!IsValidNodeId(id))
+      return Status::Corruption(path + " holds no valid node id; fix it or set server.node_id");
+    return Status::OK();
+  }
+  // Random, so that servers started from copies of nothing never share one; kept, so that a
+  // restart finds its own files (orphans, compaction) again.
+  std::random_device random;
+  char text[9];
+  std::snprintf(text, sizeof(text), "%08x", random());
+  id = text;
+  ARC_RETURN_IF_ERROR(fs->CreateDirs(config_.storage.local_path));
+  ARC_RETURN_IF_ERROR(WriteFileAtomically(fs, path, id + "\n"));
+  LOG_INFO("node id " << id << " created in " << path);
+  return Status::OK();
+}
+
 Status App::OpenStorage() {
   const StorageConfig& c = config_.storage;
   if (c.backend == StorageBackend::kLocal) {
@@ -116,7 +147,9 @@ Status App::OpenStorage() {
 
 Status App::Start() {
   ARC_RETURN_IF_ERROR(LockDirectories());
+  ARC_RETURN_IF_ERROR(ResolveNodeId());
   ARC_RETURN_IF_ERROR(OpenStorage());
+  storage_->set_node_id(node_id_);
   // Unfinished file-set switches first: WAL replay and queries must see the finished set.
   const uint64_t boot_id =
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -219,7 +252,7 @@ Status App::Start() {
                                        ? std::string(EnumToString(config_.wal.sync_mode)) + " in " +
                                              config_.wal.dir
                                        : std::string("off"))
-                               << ")");
+                               << ", node " << node_id_ << ")");
   return Status::OK();
 }
 

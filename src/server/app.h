@@ -48,8 +48,12 @@ class App {
   Status OpenAuth();
   Status HandOverAdminToken(const std::string& token);
   Status OpenStorage();
+  // Sets node_id_: server.node_id, or when unset the id kept in <local_path>/.node_id, created (random,
+  // durable) at the first start. InvalidArgument for a configured id that is not valid.
+  Status ResolveNodeId();
 
   const Config config_;
+  std::string node_id_;  // server.node_id, or the one kept in the data directory
   std::atomic<int64_t> shutdown_requested_ns_{0};  // steady clock, 0 = not yet
   std::vector<std::unique_ptr<FileLock>> locks_;   // held for the life of the process
   std::unique_ptr<Storage> storage_;

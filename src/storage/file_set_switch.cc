@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "common/logging.h"
+#include "storage/partition_layout.h"
 
 namespace arc {
 namespace {
@@ -40,7 +41,8 @@ std::string FileSetSwitch::RecordPath(uint64_t seq) const {
 }
 
 std::string FileSetSwitch::OutputStem(const std::string& prefix) {
-  return prefix + std::to_string(boot_id_) + "-" + std::to_string(next_stem_++);
+  return NodeStem(storage_->node_id(),
+                  prefix + std::to_string(boot_id_) + "-" + std::to_string(next_stem_++));
 }
 
 Status FileSetSwitch::WriteRecord(const SwitchRecord& record) {

@@ -67,7 +67,8 @@ class FileSetSwitch {
   // Thread-safe.
   Result<Pending> Begin(SwitchKind kind, std::vector<std::string> inputs,
                         std::vector<std::string> output_paths);
-  // A stem no other file of this data directory has or had: "<prefix><boot>-<n>". Thread-safe.
+  // A stem no other file of this data directory has or had: "[<node>_]<prefix><boot>-<n>".
+  // Thread-safe.
   std::string OutputStem(const std::string& prefix);
   // Stages the outputs (rows per output in `rows`), commits, exposes them and retires the
   // inputs under the view lock, waits for queries that may have listed the inputs, deletes

@@ -112,7 +112,8 @@ Result<std::vector<DataFile>> ParquetWriter::Prepare(const WriteTarget& target,
   for (const HourSlice& slice : view.hours()) {
     DataFile f;
     f.temp_path = storage_->NewTempPath();
-    f.relative_path = DataFilePath(target.database, target.measurement, slice.hour, target.file_stem);
+    f.relative_path = DataFilePath(target.database, target.measurement, slice.hour,
+                                   NodeStem(storage_->node_id(), target.file_stem));
     f.rows = slice.rows;
     Status st = CopyHour(view, slice, f.temp_path);
     if (!st.ok()) {

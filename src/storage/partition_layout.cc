@@ -102,7 +102,33 @@ std::string BootFlushStem(uint64_t boot_id, int worker, uint64_t sequence) {
          std::to_string(sequence);
 }
 
-std::optional<WalFlushName> ParseWalFlushName(std::string_view name) {
+bool IsValidNodeId(std::string_view node) {
+  if (node.empty() || node.size() > 32) return false;
+  for (char c : node) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+std::string NodeStem(std::string_view node, std::string_view stem) {
+  return node.empty() ? std::string(stem) : std::string(node) + "_" + std::string(stem);
+}
+
+std::string_view FileNode(std::string_view file_name) {
+  const size_t at = file_name.find('_');
+  if (at == std::string_view::npos) return {};
+  const std::string_view node = file_name.substr(0, at);
+  return IsValidNodeId(node) ? node : std::string_view();
+}
+
+std::string_view WithoutNode(std::string_view file_name) {
+  const std::string_view node = FileNode(file_name);
+  return node.empty() ? file_name : file_name.substr(node.size() + 1);
+}
+
+std::optional<WalFlushName> ParseWalFlushName(std::string_view full_name) {
+  const std::string_view node = FileNode(full_name);
+  const std::string_view name = WithoutNode(full_name);
   if (!IsParquetFileName(name) || name[0] != 'w') return std::nullopt;
   std::string_view rest = name.substr(1, name.size() - 1 - 8);
   const size_t a = rest.find('-');
@@ -113,7 +139,7 @@ std::optional<WalFlushName> ParseWalFlushName(std::string_view name) {
   const auto first = Digits<uint64_t>(rest.substr(a + 1, b - a - 1));
   const auto last = Digits<uint64_t>(rest.substr(b + 1));
   if (!k || !first || !last) return std::nullopt;
-  return WalFlushName{*k, *first, *last};
+  return WalFlushName{std::string(node), *k, *first, *last};
 }
 
 }  // namespace arc

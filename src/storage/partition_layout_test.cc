@@ -67,5 +67,28 @@ TEST(PartitionLayoutTest, WalFlushNamesRoundTrip) {
   EXPECT_FALSE(ParseWalFlushName("w3--10-20.parquet"));
 }
 
+// Several servers on one bucket: the node id leads every name and is parsed back; names from
+// before node ids have none.
+TEST(PartitionLayoutTest, NodeIdsLeadFileNames) {
+  EXPECT_TRUE(IsValidNodeId("a1"));
+  EXPECT_FALSE(IsValidNodeId(""));
+  EXPECT_FALSE(IsValidNodeId("A1"));
+  EXPECT_FALSE(IsValidNodeId("a_1"));
+  EXPECT_FALSE(IsValidNodeId("a-1"));
+  EXPECT_FALSE(IsValidNodeId(std::string(33, 'a')));
+  EXPECT_EQ(NodeStem("n7", "w3-10-20"), "n7_w3-10-20");
+  EXPECT_EQ(NodeStem("", "w3-10-20"), "w3-10-20");
+  auto n = ParseWalFlushName("n7_w3-10-20.parquet");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->node, "n7");
+  EXPECT_EQ(n->worker, 3);
+  EXPECT_EQ(ParseWalFlushName("w3-10-20.parquet")->node, "");
+  EXPECT_FALSE(ParseWalFlushName("N7_w3-10-20.parquet")) << "not a node id: not a WAL name";
+  EXPECT_EQ(FileNode("n7_c17-2.parquet"), "n7");
+  EXPECT_EQ(FileNode("c17-2.parquet"), "");
+  EXPECT_EQ(WithoutNode("n7_c17-2.parquet"), "c17-2.parquet");
+  EXPECT_EQ(WithoutNode("c17-2.parquet"), "c17-2.parquet");
+}
+
 }  // namespace
 }  // namespace arc

@@ -1,6 +1,9 @@
 #include "storage/s3_storage.h"
 
 #include "common/logging.h"
+#include <set>
+
+#include "storage/hour_files.h"
 #include "storage/partition_layout.h"
 
 namespace arc {
@@ -85,6 +88,7 @@ Status S3Storage::EnsureLocal(const std::string& db, const std::string& m,
                               std::optional<int64_t> min_hour, std::optional<int64_t> max_hour) {
   const std::string base = prefix_ + MeasurementDirectory(db, m) + "/";
   ARC_ASSIGN_OR_RETURN(std::vector<std::string> keys, client_.ListKeys(base));
+  ARC_RETURN_IF_ERROR(DropGoneFiles(db, m, min_hour, max_hour, keys));
   for (const std::string& key : keys) {
     const std::string rel = key.substr(prefix_.size());
     const std::optional<PartitionPath> part = ParsePartitionPath(rel);
@@ -95,6 +99,30 @@ Status S3Storage::EnsureLocal(const std::string& db, const std::string& m,
     ARC_ASSIGN_OR_RETURN(std::string data, client_.GetObject(key));
     ARC_RETURN_IF_ERROR(fs_->CreateDirs(DirName(local)));
     ARC_RETURN_IF_ERROR(WriteFileAtomically(fs_, local, data));
+  }
+  return Status::OK();
+}
+
+// Another server's files that left the bucket (its compaction, delete or retention replaced
+// or removed them) leave the cache too, or this server's queries would still read them. This
+// server's own files are never dropped here: its switches remove them, and a file of its own
+// just published may be newer than the listing.
+Status S3Storage::DropGoneFiles(const std::string& db, const std::string& m,
+                                std::optional<int64_t> min_hour, std::optional<int64_t> max_hour,
+                                const std::vector<std::string>& keys) {
+  const std::set<std::string> listed(keys.begin(), keys.end());
+  for (const int64_t hour : ListHours(fs_, cache_root_, db, m)) {
+    if ((min_hour && hour < *min_hour) || (max_hour && hour > *max_hour)) continue;
+    const std::string dir = HourDirectory(db, m, hour);
+    Result<std::vector<DirEntry>> entries = fs_->ListDir(JoinPath(cache_root_, dir));
+    if (!entries.ok()) continue;
+    for (const DirEntry& e : *entries) {
+      if (e.is_dir || !IsParquetFileName(e.name) || IsLocalNodeFile(e.name)) continue;
+      const std::string rel = dir + "/" + e.name;
+      if (listed.count(prefix_ + rel)) continue;
+      Status st = fs_->Remove(JoinPath(cache_root_, rel));
+      if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+    }
   }
   return Status::OK();
 }

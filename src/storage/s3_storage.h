@@ -34,11 +34,16 @@ class S3Storage final : public Storage {
   Status Delete(const std::string& relative_path) override;
   Result<bool> Exists(const std::string& relative_path) override;
   std::string Describe() const override;
-  // Lists the measurement's keys and downloads the ones the cache lacks (read-through cache).
+  // Lists the measurement's keys and downloads the ones the cache lacks (read-through cache);
+  // other servers' files gone from the bucket leave the cache.
   Status EnsureLocal(const std::string& db, const std::string& measurement,
                      std::optional<int64_t> min_hour, std::optional<int64_t> max_hour) override;
 
  private:
+  Status DropGoneFiles(const std::string& db, const std::string& m,
+                       std::optional<int64_t> min_hour, std::optional<int64_t> max_hour,
+                       const std::vector<std::string>& keys);
+
   FileSystem* const fs_;
   LocalStorage cache_;
   s3::S3Client client_;

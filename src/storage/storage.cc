@@ -1,8 +1,14 @@
 #include "storage/storage.h"
 
 #include "common/logging.h"
+#include "storage/partition_layout.h"
 
 namespace arc {
+
+bool Storage::IsLocalNodeFile(std::string_view name) const {
+  const std::string_view node = FileNode(name);
+  return node.empty() || node == node_id_;
+}
 
 Status Storage::Stage(std::vector<DataFile>* files) {
   for (DataFile& f : *files) f.staged = true;  // Commit in Expose does everything

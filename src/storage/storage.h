@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -32,6 +33,12 @@ struct DataFile {
 class Storage {
  public:
   virtual ~Storage() = default;
+  // This server's node id (server.node_id): every data file written through this storage is
+  // named "<node>_<stem>" (storage/partition_layout.h). Set once, before any use.
+  void set_node_id(std::string node) { node_id_ = std::move(node); }
+  const std::string& node_id() const { return node_id_; }
+  // True when file `name` (no folder) was written by this node, or before node ids.
+  bool IsLocalNodeFile(std::string_view name) const;
   // A fresh local path where the caller may write a file for publication. Thread-safe.
   virtual std::string NewTempPath() = 0;
   // Publishes one finished temp file at `relative_path`, all three steps. OK means the file
@@ -69,6 +76,9 @@ class Storage {
     (void)db, (void)measurement, (void)min_hour, (void)max_hour;
     return Status::OK();
   }
+
+ private:
+  std::string node_id_;
 };
 
 }  // namespace arc

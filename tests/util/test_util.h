@@ -31,6 +31,8 @@ std::string GzipZeros(uint64_t n);
 std::string ZstdZeros(uint64_t n);
 // Writes `contents` to `path` (test fixture files).
 void WriteTextFile(const std::string& path, const std::string& contents);
+// The file's contents, or "" when it cannot be read.
+std::string ReadFileOrEmpty(const std::string& path);
 // Every regular file below `dir` whose name ends with `suffix`, sorted.
 std::vector<std::string> FindFiles(const std::string& dir, const std::string& suffix);
 
