@@ -157,6 +157,39 @@ TEST_F(CompactionTest, OnlyCompleteHoursAreCompactedAndTriggersAreChecked) {
   ASSERT_EQ(server_->Stop(), 0);
 }
 
+// Timer cycles: the first one scans every hour folder (files from before the start are
+// compacted), later ones look only at the hours flushes wrote since (no trigger needed).
+TEST_F(CompactionTest, TimerCyclesCompactHoursFromBeforeTheStartAndHoursWrittenSince) {
+  const std::string config =
+      std::string("[ingest]\nmax_buffer_size = 10\nmax_buffer_age_ms = 30\n") +
+      "[compaction]\nenabled = false\n";
+  StartServer(config);
+  auto write_hour = [&](int64_t base) {
+    for (int r = 0; r < 3; ++r) {
+      std::string body;
+      for (int i = 0; i < 10; ++i)
+        body +=
+            "m v=" + std::to_string(r * 10 + i) + "i " + std::to_string(base + r * 10 + i) + "\n";
+      Write(body, "t");
+    }
+  };
+  write_hour(1700000000);  // 2023/11/14/22, written while compaction is off
+  for (int i = 0; i < 100 && HourFiles("t", "m", "2023/11/14/22").size() < 3; ++i)
+    std::this_thread::sleep_for(milliseconds(30));
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer(std::string("[ingest]\nmax_buffer_size = 10\nmax_buffer_age_ms = 30\n") +
+              "[compaction]\ninterval_seconds = 1\ngrace_seconds = 0\n");
+  for (int i = 0; i < 200 && HourFiles("t", "m", "2023/11/14/22").size() != 1; ++i)
+    std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_EQ(HourFiles("t", "m", "2023/11/14/22").size(), 1u) << "the first cycle scans";
+  write_hour(1700000000 + 3600);  // 2023/11/14/23, noted by the flushes
+  for (int i = 0; i < 200 && HourFiles("t", "m", "2023/11/14/23").size() != 1; ++i)
+    std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_EQ(HourFiles("t", "m", "2023/11/14/23").size(), 1u) << "a noted hour is compacted";
+  EXPECT_EQ(Sql("SELECT count(*) FROM m", "t")["data"], json::parse("[[60]]"));
+  ASSERT_EQ(server_->Stop(), 0);
+}
+
 // A reader hammering count(*) and count(DISTINCT id) while late rows arrive and compactions
 // replace files under it: every answer counts each acknowledged row once. The writer stays at
 // most 8 batches ahead of the reader's answers (a slow sanitized build costs time, not the

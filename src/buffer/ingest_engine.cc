@@ -59,7 +59,7 @@ Status IngestEngine::Open() {
   options.compression = config_.ingest.compression;
   ARC_ASSIGN_OR_RETURN(
       flusher_, Flusher::Start(
-                    storage_, options, [this](const FlushJob& job, const auto&) { OnFlushed(job); },
+                    storage_, options, [this](const FlushJob& job, const auto& files) { OnFlushed(job, files); },
                     live_, quarantine_.get()));
   // Waiting writes hold their decoded rows: allow as much as the flush queue itself.
   admission_ = std::make_unique<Admission>(flusher_.get(), options_.backpressure_wait,
@@ -102,8 +102,13 @@ void IngestEngine::SeedLimits() {
 }
 
 // A flush is durable: with the WAL, record it (watermark, segments).
-void IngestEngine::OnFlushed(const FlushJob& job) {
+void IngestEngine::OnFlushed(const FlushJob& job, const std::vector<DataFile>& files) {
   if (wal_ != nullptr) wal_->OnFlushed(job);
+  if (options_.on_files_written && !files.empty()) {
+    std::vector<std::string> paths;
+    for (const DataFile& f : files) paths.push_back(f.relative_path);
+    options_.on_files_written(paths);
+  }
 }
 
 void IngestEngine::Write(BatchSet&& set, Worker::Done caller_done) {

@@ -47,6 +47,9 @@ class IngestEngine {
     // The live-file set shared with file-set switches (it owns the view lock); unset: the
     // engine keeps one of its own. Must outlive the engine.
     LiveFileSet* live_files = nullptr;
+    // Called on a flusher thread with the relative paths of the data files a flush wrote,
+    // once they are recorded (the compactor notes their hours). May be unset.
+    std::function<void(const std::vector<std::string>&)> on_files_written;
   };
 
   // Opens everything; with wal.enabled replays the log first (blocking until the rows are in
@@ -108,7 +111,7 @@ class IngestEngine {
   Status Open();
   void SeedLimits();
   void Route(BatchSet set, const std::string& payload, Worker::Done done);
-  void OnFlushed(const FlushJob& job);
+  void OnFlushed(const FlushJob& job, const std::vector<DataFile>& files);
   void RunTimer();
 
   const Config config_;

@@ -70,16 +70,18 @@ void Compactor::Loop() {
                  [&] { return stop_ || triggered_; });
     if (stop_) break;
     const std::optional<std::string> database = triggered_ ? trigger_database_ : std::nullopt;
+    const bool was_triggered = triggered_;
     triggered_ = false;
     trigger_database_.reset();
     lock.unlock();
-    Result<int> done = RunCycle(database);
+    // Timer cycles look only at the hours written since; a trigger looks everywhere.
+    Result<int> done = RunCycle(database, /*full_scan=*/was_triggered);
     if (!done.ok()) LOG_WARN("compaction cycle failed: " << done.status().ToString());
     lock.lock();
   }
 }
 
-Result<int> Compactor::RunCycle(const std::optional<std::string>& database) {
+Result<int> Compactor::RunCycle(const std::optional<std::string>& database, bool full_scan) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stats_.running = true;
@@ -89,7 +91,7 @@ Result<int> Compactor::RunCycle(const std::optional<std::string>& database) {
   // Switches committed earlier whose last steps failed (a full disk, S3 down) go first.
   if (Status st = switch_->FinishUnfinished(); !st.ok())
     LOG_WARN("unfinished file-set switch: " << st.ToString());
-  const std::vector<Partition> due = DuePartitions(database, NowUnixSeconds());
+  const std::vector<Partition> due = DuePartitions(database, NowUnixSeconds(), full_scan);
   {
     std::lock_guard<std::mutex> lock(mu_);
     stats_.pending = due.size();
@@ -98,6 +100,10 @@ Result<int> Compactor::RunCycle(const std::optional<std::string>& database) {
   for (const Partition& p : due) {
     if (stopping_) break;
     const CompactionJob job = CompactPartition(p);
+    if (!job.error.empty()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      noted_.insert({p.database, p.measurement, p.hour});  // the next timer cycle retries it
+    }
     Record(job);
     if (job.error.empty() && job.files_out > 0) ++done;
   }
@@ -107,19 +113,41 @@ Result<int> Compactor::RunCycle(const std::optional<std::string>& database) {
   return done;
 }
 
-std::vector<Compactor::Partition> Compactor::DuePartitions(
-    const std::optional<std::string>& database, int64_t now_seconds) {
-  std::vector<Partition> out;
-  for (const std::string& db : ListFolders(fs_, root_)) {
-    if (!ValidateDatabaseName(db).ok() || (database && *database != db)) continue;
-    for (const std::string& m : ListFolders(fs_, JoinPath(root_, db))) {
-      if (!ValidateMeasurementName(m).ok()) continue;
-      for (const int64_t hour : ListHours(fs_, root_, db, m)) {
-        if (HourIsDue(hour, now_seconds, config_.grace_seconds))
-          out.push_back({db, m, hour, HourDirectory(db, m, hour)});
-      }
-    }
+void Compactor::NoteWritten(const std::vector<std::string>& relative_paths) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& path : relative_paths) {
+    if (const std::optional<PartitionPath> p = ParsePartitionPath(path))
+      noted_.insert({p->database, p->measurement, p->hour});
   }
+}
+
+std::vector<Compactor::Partition> Compactor::NotedDue(const std::optional<std::string>& database,
+                                                      int64_t now_seconds) {
+  std::vector<Partition> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = noted_.begin(); it != noted_.end();) {
+    const auto& [db, m, hour] = *it;
+    if ((database && *database != db) || !HourIsDue(hour, now_seconds, config_.grace_seconds)) {
+      ++it;
+      continue;
+    }
+    out.push_back({db, m, hour, HourDirectory(db, m, hour)});
+    it = noted_.erase(it);
+  }
+  return out;
+}
+
+std::vector<Compactor::Partition> Compactor::DuePartitions(
+    const std::optional<std::string>& database, int64_t now_seconds, bool full_scan) {
+  bool scan = full_scan;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    scan = scan || !scanned_;
+    // Only a scan of every database stands for the first one.
+    if (scan && !database) scanned_ = true;
+  }
+  std::vector<Partition> out =
+      scan ? ScanDue(database, now_seconds) : NotedDue(database, now_seconds);
   // Keep only partitions with something to merge (listing again when compacting: cheap).
   std::vector<Partition> due;
   for (Partition& p : out) {
@@ -132,6 +160,22 @@ std::vector<Compactor::Partition> Compactor::DuePartitions(
     if (files >= config_.min_files) due.push_back(std::move(p));
   }
   return due;
+}
+
+std::vector<Compactor::Partition> Compactor::ScanDue(const std::optional<std::string>& database,
+                                                     int64_t now_seconds) {
+  std::vector<Partition> out;
+  for (const std::string& db : ListFolders(fs_, root_)) {
+    if (!ValidateDatabaseName(db).ok() || (database && *database != db)) continue;
+    for (const std::string& m : ListFolders(fs_, JoinPath(root_, db))) {
+      if (!ValidateMeasurementName(m).ok()) continue;
+      for (const int64_t hour : ListHours(fs_, root_, db, m)) {
+        if (HourIsDue(hour, now_seconds, config_.grace_seconds))
+          out.push_back({db, m, hour, HourDirectory(db, m, hour)});
+      }
+    }
+  }
+  return out;
 }
 
 bool Compactor::StillLive(const std::vector<std::string>& files) const {

@@ -13,7 +13,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <set>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/config.h"
@@ -61,8 +63,13 @@ class Compactor {
   // Asks for a cycle now, of one database or all. Thread-safe.
   void Trigger(std::optional<std::string> database);
   // Runs one cycle on the caller's thread (due partitions of `database`, or all); the count
-  // of partitions compacted. For tests and the thread.
-  Result<int> RunCycle(const std::optional<std::string>& database);
+  // of partitions compacted. `full_scan` lists every hour folder; otherwise only hours noted
+  // by NoteWritten since are looked at (the first cycle always scans). For tests and the
+  // thread.
+  Result<int> RunCycle(const std::optional<std::string>& database, bool full_scan = true);
+  // Notes that files were written to these partitions (relative data file paths), so that
+  // timer cycles look at them instead of listing every hour folder. Thread-safe.
+  void NoteWritten(const std::vector<std::string>& relative_paths);
 
   CompactionStats stats() const;
   std::vector<CompactionJob> recent_jobs() const;  // newest last, at most 20
@@ -73,9 +80,14 @@ class Compactor {
     int64_t hour = 0;
     std::string dir;  // relative hour folder
   };
+  using PartitionKey = std::tuple<std::string, std::string, int64_t>;  // db, measurement, hour
+  // Every hour folder of `database` (or all) that is due.
+  std::vector<Partition> ScanDue(const std::optional<std::string>& database, int64_t now_seconds);
+  // The noted hours that are due (taken out of the noted set); the others stay noted.
+  std::vector<Partition> NotedDue(const std::optional<std::string>& database, int64_t now_seconds);
   void Loop();
   std::vector<Partition> DuePartitions(const std::optional<std::string>& database,
-                                       int64_t now_seconds);
+                                       int64_t now_seconds, bool full_scan);
   CompactionJob CompactPartition(const Partition& p);
   // True when every file (relative) exists and no switch is replacing it. Call under LockJobs.
   bool StillLive(const std::vector<std::string>& files) const;
@@ -98,6 +110,8 @@ class Compactor {
   std::atomic<bool> stopping_{false};
   CompactionStats stats_;
   std::vector<CompactionJob> recent_;
+  std::set<PartitionKey> noted_;  // hours written since they were last looked at
+  bool scanned_ = false;          // a full scan has run (the first cycle does one)
   std::thread thread_;
 };
 

@@ -16,7 +16,11 @@ namespace arc {
 
 App::App(Config config) : config_(std::move(config)) {}
 
-App::~App() = default;
+App::~App() {
+  // The flusher threads call into the compactor: stop them before the compactor goes.
+  compactor_for_flushes_ = nullptr;
+  if (engine_ != nullptr) engine_->Shutdown();
+}
 
 // Exactly-once needs one writer per data and WAL directory: a second server would replay,
 // delete orphans and name files as if it were alone. The lock is taken before anything in
@@ -165,6 +169,10 @@ Status App::Start() {
   }
   IngestEngine::Options engine_options;
   engine_options.live_files = &live_files_;
+  // Flushes tell the compactor which hours got files, so its timer cycles list only those.
+  engine_options.on_files_written = [this](const std::vector<std::string>& paths) {
+    if (Compactor* c = compactor_for_flushes_.load()) c->NoteWritten(paths);
+  };
   ARC_ASSIGN_OR_RETURN(
       engine_, IngestEngine::Start(config_, storage_.get(), DefaultFileSystem(), engine_options));
   if (config_.compaction.enabled) {
@@ -172,6 +180,7 @@ Status App::Start() {
         std::make_unique<Compactor>(config_.compaction, DefaultFileSystem(), storage_.get(),
                                     &live_files_, file_switch_.get(), config_.storage.local_path);
     ARC_RETURN_IF_ERROR(compactor_->Start());
+    compactor_for_flushes_ = compactor_.get();
   }
   policies_ = std::make_unique<RetentionPolicies>(
       DefaultFileSystem(), JoinPath(config_.storage.local_path, ".retention/policies.json"));

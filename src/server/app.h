@@ -61,6 +61,7 @@ class App {
   std::unique_ptr<FileSetSwitch> file_switch_;  // compaction's (later delete's, retention's)
   std::unique_ptr<IngestEngine> engine_;
   std::unique_ptr<Compactor> compactor_;  // null when compaction.enabled is false
+  std::atomic<Compactor*> compactor_for_flushes_{nullptr};  // set once the compactor runs
   std::unique_ptr<RetentionPolicies> policies_;
   std::unique_ptr<Retention> retention_;          // null when retention.enabled is false
   std::unique_ptr<Deleter> deleter_;              // null when delete.enabled is false
