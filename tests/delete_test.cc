@@ -42,6 +42,7 @@ class DeleteTest : public ServerFixture {
     HttpResult r = Delete(body);
     EXPECT_EQ(r.status, expect) << body.dump() << " -> " << r.body;
     const json j = json::parse(r.body, nullptr, false);
+    EXPECT_EQ(j.value("success", true), false) << r.body;
     return j.is_object() && j.contains("error") ? j["error"].get<std::string>() : r.body;
   }
   json Sql(const std::string& sql) {

@@ -15,7 +15,8 @@ TEST(ConfigTest, DefaultsMatchTheProtocolDocument) {
   EXPECT_EQ(c->storage.local_path, "./data/arc");
   EXPECT_EQ(c->ingest.max_buffer_size, 50000);
   EXPECT_EQ(c->ingest.max_buffer_age_ms, 5000);
-  EXPECT_EQ(c->ingest.compression, ParquetCompression::kZstd);
+  EXPECT_EQ(c->ingest.compression, ParquetCompression::kSnappy)
+      << "issue 12: flush files are re-encoded by compaction";
   EXPECT_FALSE(c->wal.enabled);
   EXPECT_EQ(c->wal.dir, "./data/wal");
   EXPECT_EQ(c->wal.sync_mode, SyncMode::kFdatasync);

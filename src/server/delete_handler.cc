@@ -34,22 +34,37 @@ Result<DeleteRequest> ParseRequest(const std::string& body) {
   return r;
 }
 
+// Arc's clients read "success" on every answer of this endpoint, errors included.
+HttpResponse Failure(const Status& st) {
+  HttpResponse r = ErrorResponse(st);
+  nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+  if (body.is_object()) {
+    body["success"] = false;
+    r.body = body.dump();
+  }
+  return r;
+}
+
 }  // namespace
 
 void DeleteHandler::DeleteAsync(HttpRequest request, std::function<void(HttpResponse)> respond) {
   auto shared = std::make_shared<HttpRequest>(std::move(request));
   auto reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
   if (executor_->TrySubmit([this, shared, reply] { (*reply)(Delete(*shared)); })) return;
-  (*reply)(ErrorResponse(
+  (*reply)(Failure(
       Status::Unavailable("too many lifecycle requests are running or queued; try again")));
 }
 
 HttpResponse DeleteHandler::Delete(const HttpRequest& request) {
-  if (deleter_ == nullptr) return JsonError(409, "delete is disabled (delete.enabled = false)");
+  if (deleter_ == nullptr) {
+    HttpResponse r = Json(409, {{"success", false},
+                                {"error", "delete is disabled (delete.enabled = false)"}});
+    return r;
+  }
   Result<DeleteRequest> parsed = ParseRequest(request.body);
-  if (!parsed.ok()) return ErrorResponse(parsed.status());
+  if (!parsed.ok()) return Failure(parsed.status());
   Result<DeleteResult> r = deleter_->Execute(*parsed);
-  if (!r.ok()) return ErrorResponse(r.status());
+  if (!r.ok()) return Failure(r.status());
   return Json(200, {{"success", true},
                     {"dry_run", r->dry_run},
                     {"deleted_count", r->deleted_rows},
