@@ -278,9 +278,11 @@ void App::Run() {
   // Work already running (a decode feeding the engine, a query) finishes; queued work goes.
   query_executor_->Stop();
   decode_executor_->Stop();
+  // The compactor first: a delete waiting for the jobs lock behind a long compaction run
+  // would otherwise hold up the executor's Stop until that run ends.
+  if (compactor_ != nullptr) compactor_->Stop();  // a job in progress is rolled back
   lifecycle_executor_->Stop();
   if (retention_ != nullptr) retention_->Stop();
-  if (compactor_ != nullptr) compactor_->Stop();  // a job in progress is rolled back
   const int64_t since = shutdown_requested_ns_.load();
   std::optional<std::chrono::steady_clock::time_point> deadline;
   if (since != 0) {
