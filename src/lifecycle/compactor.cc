@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 
 #include "common/logging.h"
 #include "common/time_format.h"
@@ -32,7 +33,8 @@ Compactor::~Compactor() { Stop(); }
 Status Compactor::Start() {
   const std::string spill = JoinPath(root_, ".lifecycle/spill");
   ARC_RETURN_IF_ERROR(fs_->CreateDirs(spill));
-  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"memory_limit", config_.memory_limit},
+  ARC_ASSIGN_OR_RETURN(const std::string duck_limit, MergeMemoryLimit(config_.memory_limit));
+  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"memory_limit", duck_limit},
                                                         {"threads", "1"},
                                                         {"temp_directory", spill},
                                                         {"preserve_insertion_order", "true"},
@@ -215,10 +217,16 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
   }
   const std::vector<PartitionFile> candidates =
       CompactionCandidates(std::move(files), config_.target_file_size, config_.min_files);
-  for (const std::vector<PartitionFile>& run :
+  std::deque<std::vector<PartitionFile>> runs;
+  for (std::vector<PartitionFile>& run :
        PlanRuns(candidates, config_.target_file_size,
                 config_.max_files_per_run > 0 ? static_cast<size_t>(config_.max_files_per_run)
                                               : SIZE_MAX)) {
+    runs.push_back(std::move(run));
+  }
+  while (!runs.empty()) {
+    const std::vector<PartitionFile> run = std::move(runs.front());
+    runs.pop_front();
     if (stopping_) break;
     std::vector<std::string> inputs, absolute;
     uint64_t bytes_in = 0;
@@ -237,6 +245,16 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
         WriteMergedFile(conn_.get(), absolute, {}, pending->temp_paths[0], config_.row_group_size);
     if (!rows.ok()) {
       (void)switch_->Abandon(&*pending);
+      // Each open input holds buffers too: fewer files at a time fit in the limit.
+      if (IsOutOfMemory(rows.status()) && run.size() >= 4 && !stopping_) {
+        LOG_INFO("compaction of " << p.database << "." << p.measurement << " hour "
+                                  << HourFolder(p.hour) << " ran out of memory merging "
+                                  << run.size() << " files; merging them as two runs");
+        const auto half = run.begin() + static_cast<std::ptrdiff_t>(run.size() / 2);
+        runs.emplace_front(half, run.end());
+        runs.emplace_front(run.begin(), half);
+        continue;
+      }
       return fail(rows.status());
     }
     Result<uint64_t> size = fs_->FileSize(pending->temp_paths[0]);

@@ -43,7 +43,8 @@ Deleter::Deleter(const DeleteConfig& config, int64_t row_group_size, std::string
 Status Deleter::Start() {
   const std::string spill = JoinPath(root_, ".lifecycle/spill-delete");
   ARC_RETURN_IF_ERROR(fs_->CreateDirs(spill));
-  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"memory_limit", memory_limit_},
+  ARC_ASSIGN_OR_RETURN(const std::string duck_limit, MergeMemoryLimit(memory_limit_));
+  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"memory_limit", duck_limit},
                                                         {"threads", "1"},
                                                         {"temp_directory", spill},
                                                         {"autoinstall_known_extensions", "false"},
@@ -220,8 +221,9 @@ Result<DeleteResult> Deleter::Execute(const DeleteRequest& request) {
     }
     if (!request.confirm && !p.has_time_bound) {
       return Status::InvalidArgument(
-          "this delete has no time bound (it would match " + std::to_string(matching) +
-          " rows in every hour): send \"confirm\": true to run it, or \"dry_run\": true to count");
+          "this delete has no time bound (it matches " + std::to_string(matching) +
+          " rows across all hours): send \"confirm\": true to run it, or \"dry_run\": true to "
+          "count");
     }
     if (!request.confirm && matching > static_cast<uint64_t>(config_.confirm_threshold_rows)) {
       return Status::InvalidArgument(

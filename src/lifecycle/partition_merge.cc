@@ -1,7 +1,10 @@
 #include "lifecycle/partition_merge.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
+
+#include "common/config.h"
 
 namespace arc {
 namespace {
@@ -79,6 +82,17 @@ Result<uint64_t> WriteMergedFile(DuckConnection* conn, const std::vector<std::st
   ARC_ASSIGN_OR_RETURN(const std::vector<std::string> count, QueryFirstColumn(conn, sql));
   if (count.empty()) return Status::Internal("COPY returned no row count");
   return static_cast<uint64_t>(std::stoull(count[0]));
+}
+
+Result<std::string> MergeMemoryLimit(const std::string& budget) {
+  ARC_ASSIGN_OR_RETURN(const uint64_t bytes, ParseByteSize(budget));
+  const uint64_t mb = std::max<uint64_t>(32, (bytes >> 20) / 2);
+  return std::to_string(mb) + "MB";
+}
+
+bool IsOutOfMemory(const Status& status) {
+  return status.code() == StatusCode::kUnavailable &&
+         status.message().find("Out of Memory") != std::string::npos;
 }
 
 Result<uint64_t> CountFileRows(DuckConnection* conn, const std::vector<std::string>& inputs) {

@@ -40,6 +40,15 @@ Result<uint64_t> WriteMergedFile(DuckConnection* conn, const std::vector<std::st
                                  const MergeFilter& filter, const std::string& output,
                                  int64_t row_group_size);
 
+// The DuckDB memory_limit for merges whose whole budget is `budget` (compaction.memory_limit,
+// e.g. "256MB"): half of it, at least 32MB. DuckDB's sort and Parquet writer allocate about as
+// much again outside its buffer pool (measured on 60 M rows in 900 files: limit 128MB, peak
+// +232 MB). InvalidArgument for a budget that is not a size.
+Result<std::string> MergeMemoryLimit(const std::string& budget);
+
+// True for DuckDB's out-of-memory error (a merge of fewer files may fit).
+bool IsOutOfMemory(const Status& status);
+
 // The total rows in `inputs` (absolute paths), from their footers.
 Result<uint64_t> CountFileRows(DuckConnection* conn, const std::vector<std::string>& inputs);
 
