@@ -234,6 +234,39 @@ TEST_F(S3LifecycleTest, CompactionAndDeleteSurviveTheS3ServerStoppedMidCompactio
       << "a switch record left behind";
 }
 
+// Retention on S3 removes expired hours from the bucket even when the read cache lost them
+// (a new cache disk, or hours another node wrote).
+TEST_F(S3LifecycleTest, RetentionRemovesExpiredHoursTheCacheLacks) {
+  const std::string config =
+      S3Config() + "[ingest]\nmax_buffer_age_ms = 30\n" + "[compaction]\nenabled = false\n";
+  StartServer(config);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::string body;
+  for (int i = 0; i < 100; ++i) {
+    body += "m v=" + std::to_string(i) + "i " + std::to_string(1700000000 + i * 60) + "\n";
+    body += "m v=" + std::to_string(i) + "i " + std::to_string(now - 3600 - i) + "\n";
+  }
+  ASSERT_EQ(client_->Post("/write?db=k&precision=s", body, Auth()).status, 204);
+  ASSERT_EQ(server_->Stop(), 0) << server_->Log();
+  std::filesystem::remove_all(dir_.Sub("data/arc/k/m/2023"));  // the cache lost the old hours
+  StartServer(config);
+  HttpResult r = client_->Post(
+      "/api/v1/retention", R"({"name": "month", "database": "k", "retention_days": 30})", Auth());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id = std::to_string(json::parse(r.body)["id"].get<int64_t>());
+  r = client_->Post("/api/v1/retention/" + id + "/execute",
+                    R"({"dry_run": false, "confirm": true})", Auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["deleted_rows"], 100) << r.body;
+  ASSERT_EQ(server_->Stop(), 0) << server_->Log();
+  EXPECT_EQ(QueryValue("SELECT count(*) || ',' || count(*) FILTER (time < '2025-01-01') FROM '" +
+                       Download("k", "m") + "'"),
+            "100,0")
+      << "only the recent rows are left in the bucket";
+}
+
 // The node id is created once and kept; a configured one must be valid.
 class NodeIdTest : public ServerFixture {};
 

@@ -48,10 +48,12 @@ std::vector<ExpiredHour> ExpiredHours(FileSystem* fs, LiveFileSet* live, const s
 
 }  // namespace
 
-Retention::Retention(int64_t interval_seconds, FileSystem* fs, LiveFileSet* live,
-                     FileSetSwitch* file_switch, RetentionPolicies* policies, std::string root)
+Retention::Retention(int64_t interval_seconds, FileSystem* fs, Storage* storage,
+                     LiveFileSet* live, FileSetSwitch* file_switch, RetentionPolicies* policies,
+                     std::string root)
     : interval_seconds_(interval_seconds),
       fs_(fs),
+      storage_(storage),
       live_(live),
       switch_(file_switch),
       policies_(policies),
@@ -111,6 +113,13 @@ Result<RetentionResult> Retention::Execute(int64_t id, bool dry_run) {
   }
   Status failed;
   for (const std::string& m : measurements) {
+    // Object storage: the bucket may hold expired hours (other nodes' too) the cache lacks.
+    if (Status st = storage_->EnsureLocal(policy->database, m, std::nullopt,
+                                          result.last_expired_hour);
+        !st.ok()) {
+      failed = st;
+      break;
+    }
     // Listed and switched under the jobs lock: no compaction or delete takes these files.
     const FileSetSwitch::JobsLock jobs = switch_->LockJobs();
     for (const ExpiredHour& hour :

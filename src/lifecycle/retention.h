@@ -1,6 +1,7 @@
 // Retention: applies retention policies (lifecycle/retention_policies.h) by removing whole
 // hours past each policy's limit through the FileSetSwitch (docs/lifecycle.md), on a schedule
-// and on demand. Only files on this server's disk (its read cache with S3) are seen.
+// and on demand. With S3 the expired hours of each measurement in the read cache are fetched
+// from the bucket first (every node's files); measurements the cache has never seen are not.
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "storage/duckdb_util.h"
 #include "storage/file_set_switch.h"
 #include "storage/live_files.h"
+#include "storage/storage.h"
 
 namespace arc {
 
@@ -36,8 +38,8 @@ struct RetentionStats {
 class Retention {
  public:
   // Every pointer must outlive the object. `root` is storage.local_path.
-  Retention(int64_t interval_seconds, FileSystem* fs, LiveFileSet* live, FileSetSwitch* file_switch,
-            RetentionPolicies* policies, std::string root);
+  Retention(int64_t interval_seconds, FileSystem* fs, Storage* storage, LiveFileSet* live,
+            FileSetSwitch* file_switch, RetentionPolicies* policies, std::string root);
   ~Retention();  // Stop()
 
   // Opens its DuckDB (footers only) and starts the schedule thread.
@@ -53,6 +55,7 @@ class Retention {
 
   const int64_t interval_seconds_;
   FileSystem* const fs_;
+  Storage* const storage_;
   LiveFileSet* const live_;
   FileSetSwitch* const switch_;
   RetentionPolicies* const policies_;

@@ -187,7 +187,8 @@ Status App::Start() {
   ARC_RETURN_IF_ERROR(policies_->Load());
   if (config_.retention.enabled) {
     retention_ = std::make_unique<Retention>(config_.retention.interval_seconds,
-                                             DefaultFileSystem(), &live_files_, file_switch_.get(),
+                                             DefaultFileSystem(), storage_.get(), &live_files_,
+                                             file_switch_.get(),
                                              policies_.get(), config_.storage.local_path);
     ARC_RETURN_IF_ERROR(retention_->Start());
   }
