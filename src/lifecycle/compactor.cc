@@ -102,9 +102,11 @@ Result<int> Compactor::RunCycle(const std::optional<std::string>& database, bool
   for (const Partition& p : due) {
     if (stopping_) break;
     const CompactionJob job = CompactPartition(p);
-    if (!job.error.empty()) {
+    // The next timer cycle looks again at a partition that failed, or that was left in
+    // several files (runs split for memory leave outputs the next cycle may merge).
+    if (!job.error.empty() || job.files_out > 1) {
       std::lock_guard<std::mutex> lock(mu_);
-      noted_.insert({p.database, p.measurement, p.hour});  // the next timer cycle retries it
+      noted_.insert({p.database, p.measurement, p.hour});
     }
     Record(job);
     if (job.error.empty() && job.files_out > 0) ++done;
