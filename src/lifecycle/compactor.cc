@@ -203,19 +203,14 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
   // Object storage: this node's files are in the read cache; fetch anything it lacks.
   if (Status st = storage_->EnsureLocal(p.database, p.measurement, p.hour, p.hour); !st.ok())
     return fail(st);
-  Result<std::vector<DirEntry>> entries = fs_->ListDir(JoinPath(root_, p.dir));
+  Result<std::vector<DirEntry>> entries = SwitchableFiles(fs_, *live_, root_, p.dir);
   if (!entries.ok()) return fail(entries.status());
   std::vector<PartitionFile> files;
+  // Settling files may still be withdrawn or turn out orphans; retired ones are going. Only
+  // this node's files: an hour holds at most one compacted file per node, and two servers
+  // never merge the same file.
   for (const DirEntry& e : *entries) {
-    const std::string rel = p.dir + "/" + e.name;
-    // Settling files may still be withdrawn or turn out orphans; retired ones are going.
-    // Only this node's files: an hour holds at most one compacted file per node, and two
-    // servers never merge the same file.
-    if (e.is_dir || e.is_symlink || !IsParquetFileName(e.name) || live_->IsSettling(rel) ||
-        live_->IsRetired(rel) || !storage_->IsLocalNodeFile(e.name)) {
-      continue;
-    }
-    files.push_back({e.name, e.size});
+    if (storage_->IsLocalNodeFile(e.name)) files.push_back({e.name, e.size});
   }
   const std::vector<PartitionFile> candidates =
       CompactionCandidates(std::move(files), config_.target_file_size, config_.min_files);

@@ -72,18 +72,14 @@ Result<std::vector<std::string>> Deleter::MissingColumns(const std::vector<std::
 Result<Deleter::HourMatches> Deleter::Match(const std::string& dir, const DeletePredicate& p) {
   HourMatches h;
   h.dir = dir;
-  ARC_ASSIGN_OR_RETURN(const std::vector<DirEntry> entries, fs_->ListDir(JoinPath(root_, dir)));
+  ARC_ASSIGN_OR_RETURN(const std::vector<DirEntry> entries,
+                       SwitchableFiles(fs_, *live_, root_, dir));
   std::vector<std::string> absolute;
+  // Settling files are being recorded by the flusher (the flush before the delete waited for
+  // every row acknowledged earlier); retired ones are being switched away.
   for (const DirEntry& e : entries) {
-    const std::string rel = dir + "/" + e.name;
-    // Settling files are being recorded by the flusher (the flush before the delete waited
-    // for every row acknowledged earlier); retired ones are being switched away.
-    if (e.is_dir || e.is_symlink || !IsParquetFileName(e.name) || live_->IsSettling(rel) ||
-        live_->IsRetired(rel)) {
-      continue;
-    }
-    h.files.push_back(rel);
-    absolute.push_back(JoinPath(root_, rel));
+    h.files.push_back(dir + "/" + e.name);
+    absolute.push_back(JoinPath(root_, h.files.back()));
   }
   if (h.files.empty()) return h;
   ARC_ASSIGN_OR_RETURN(h.missing, MissingColumns(absolute, p));

@@ -29,16 +29,11 @@ std::vector<ExpiredHour> ExpiredHours(FileSystem* fs, LiveFileSet* live, const s
     if (hour > last_hour) break;  // oldest first
     ExpiredHour e;
     e.dir = HourDirectory(db, m, hour);
-    Result<std::vector<DirEntry>> entries = fs->ListDir(JoinPath(root, e.dir));
-    if (!entries.ok()) continue;
-    for (const DirEntry& f : *entries) {
-      const std::string rel = e.dir + "/" + f.name;
-      // A settling file is still being recorded as written: the next run takes it.
-      if (f.is_dir || f.is_symlink || !IsParquetFileName(f.name) || live->IsSettling(rel) ||
-          live->IsRetired(rel)) {
-        continue;
-      }
-      e.files.push_back(rel);
+    // A settling file is still being recorded as written: the next run takes it.
+    Result<std::vector<DirEntry>> files = SwitchableFiles(fs, *live, root, e.dir);
+    if (!files.ok()) continue;
+    for (const DirEntry& f : *files) {
+      e.files.push_back(e.dir + "/" + f.name);
       e.bytes += f.size;
     }
     if (!e.files.empty()) out.push_back(std::move(e));

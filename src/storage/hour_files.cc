@@ -92,4 +92,19 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
   return out;
 }
 
+Result<std::vector<DirEntry>> SwitchableFiles(FileSystem* fs, const LiveFileSet& live,
+                                              const std::string& root, const std::string& dir) {
+  ARC_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, fs->ListDir(JoinPath(root, dir)));
+  std::vector<DirEntry> out;
+  for (DirEntry& e : entries) {
+    const std::string rel = dir + "/" + e.name;
+    if (e.is_dir || e.is_symlink || !IsParquetFileName(e.name) || live.IsSettling(rel) ||
+        live.IsRetired(rel)) {
+      continue;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 }  // namespace arc

@@ -33,6 +33,12 @@ std::vector<int64_t> ListHours(FileSystem* fs, const std::string& root, const st
 bool MeasurementFolderExists(FileSystem* fs, const std::string& root, const std::string& db,
                              const std::string& measurement);
 
+// The data files of hour folder `dir` (relative to `root`) that a file-set switch may take:
+// regular Parquet files neither settling (still being recorded by the flusher) nor retired
+// (another switch has them). The listing's error when `dir` cannot be listed. Thread-safe.
+Result<std::vector<DirEntry>> SwitchableFiles(FileSystem* fs, const LiveFileSet& live,
+                                      const std::string& root, const std::string& dir);
+
 // `root` is storage.local_path. Symbolic links are never followed. Files `live` (may be null)
 // has retired are skipped. Readers get these names, never patterns: a pattern evaluated later
 // would also match a file-set switch's outputs while its inputs are still there.
