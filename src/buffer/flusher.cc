@@ -183,6 +183,15 @@ bool Flusher::PopReady(Pending* out, std::unique_lock<std::mutex>* lock) {
   }
 }
 
+void Flusher::ListUnpublished(std::set<std::pair<std::string, std::string>>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto add = [&](const FlushJob& j) {
+    for (const FlushPart& p : j.parts) out->emplace(p.target.database, p.target.measurement);
+  };
+  for (const Pending& p : queue_) add(p.job);
+  for (const FlushJob* j : in_flight_jobs_) add(*j);
+}
+
 bool Flusher::HasUnpublished(const std::string& db, const std::string& m) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto match = [&](const FlushJob& j) {

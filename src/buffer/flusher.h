@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -92,6 +93,8 @@ class Flusher {
   void CopyUnpublished(const std::string& db, const std::string& measurement,
                        std::vector<Batch>* out) const;
   bool HasUnpublished(const std::string& db, const std::string& measurement) const;
+  // Adds (db, measurement) of every part not yet published to `out`. Thread-safe.
+  void ListUnpublished(std::set<std::pair<std::string, std::string>>* out) const;
 
  private:
   struct Pending {

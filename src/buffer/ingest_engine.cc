@@ -241,6 +241,13 @@ bool IngestEngine::HasBuffered(const std::string& db, const std::string& m) cons
   return flusher_->HasUnpublished(db, m);
 }
 
+std::set<std::pair<std::string, std::string>> IngestEngine::BufferedTables() const {
+  std::set<std::pair<std::string, std::string>> out;
+  for (const auto& w : workers_) w->ListBuffered(&out);
+  flusher_->ListUnpublished(&out);
+  return out;
+}
+
 bool IngestEngine::FlushAll(std::chrono::milliseconds timeout) {
   for (auto& w : workers_) w->FlushOlderThan(INT64_MAX);
   return flusher_->DrainFor(timeout);

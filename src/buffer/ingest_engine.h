@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -92,6 +93,8 @@ class IngestEngine {
                 std::vector<std::vector<Batch>>* out) const;
   // True when (db, measurement) has rows in memory. Thread-safe.
   bool HasBuffered(const std::string& db, const std::string& measurement) const;
+  // Every (db, measurement) with rows in memory, sorted. Thread-safe.
+  std::set<std::pair<std::string, std::string>> BufferedTables() const;
 
   bool wal_enabled() const { return wal_ != nullptr; }
   // The live-file set (and view lock) this engine moves rows and files under.

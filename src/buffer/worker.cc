@@ -184,6 +184,15 @@ bool Worker::HasBuffered(const std::string& db, const std::string& m) const {
   return it != buffers_.end() && !it->second.empty();
 }
 
+void Worker::ListBuffered(std::set<std::pair<std::string, std::string>>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [key, buffer] : buffers_) {
+    if (buffer.empty()) continue;
+    const size_t sep = key.find('\0');
+    out->emplace(key.substr(0, sep), key.substr(sep + 1));
+  }
+}
+
 void Worker::CopyBuffered(const std::string& db, const std::string& m,
                           std::vector<Batch>* out) const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -57,6 +58,8 @@ class Worker {
   Status health() const;
   int64_t buffered_rows() const;
   bool HasBuffered(const std::string& db, const std::string& measurement) const;
+  // Adds (db, measurement) of every non-empty buffer to `out`. Thread-safe.
+  void ListBuffered(std::set<std::pair<std::string, std::string>>* out) const;
   // Copies the buffered batches of (db, measurement). Thread-safe.
   void CopyBuffered(const std::string& db, const std::string& measurement,
                     std::vector<Batch>* out) const;

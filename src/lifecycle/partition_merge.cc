@@ -1,5 +1,7 @@
 #include "lifecycle/partition_merge.h"
 
+#include "storage/parquet_writer.h"
+
 #include <algorithm>
 #include <set>
 #include <sstream>
@@ -18,21 +20,10 @@ std::string Join(const std::vector<std::string>& parts, const std::string& sep) 
 }  // namespace
 
 Result<std::vector<std::string>> QueryFirstColumn(DuckConnection* conn, const std::string& sql) {
-  duckdb_result r;
-  if (duckdb_query(conn->handle(), sql.c_str(), &r) != DuckDBSuccess) {
-    Status st =
-        StatusFromDuckError(duckdb_result_error_type(&r), StripStackTrace(duckdb_result_error(&r)));
-    duckdb_destroy_result(&r);
-    return st;
-  }
+  ARC_ASSIGN_OR_RETURN(const DuckRows rows, QueryRows(conn, sql));
   std::vector<std::string> out;
-  const idx_t rows = duckdb_row_count(&r);
-  for (idx_t i = 0; i < rows; ++i) {
-    char* v = duckdb_value_varchar(&r, 0, i);
-    out.emplace_back(v != nullptr ? v : "");
-    duckdb_free(v);
-  }
-  duckdb_destroy_result(&r);
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(row.empty() ? "" : row[0]);
   return out;
 }
 
@@ -50,17 +41,7 @@ Result<uint64_t> WriteMergedFile(DuckConnection* conn, const std::vector<std::st
                                  const MergeFilter& filter, const std::string& output,
                                  int64_t row_group_size) {
   const std::string list = QuoteList(inputs);
-  ARC_ASSIGN_OR_RETURN(
-      const std::vector<std::string> tag_lists,
-      QueryFirstColumn(conn, "SELECT DISTINCT decode(value) FROM parquet_kv_metadata(" + list +
-                                 ") WHERE decode(key) = 'arc:tags'"));
-  std::set<std::string> tags;
-  for (const std::string& l : tag_lists) {
-    std::stringstream ss(l);
-    for (std::string t; std::getline(ss, t, ',');) {
-      if (!t.empty()) tags.insert(t);
-    }
-  }
+  ARC_ASSIGN_OR_RETURN(const std::set<std::string> tags, ReadTagNames(conn, inputs));
   std::string order, tag_list;
   for (const std::string& t : tags) {
     order += QuoteIdentifier(t) + ", ";

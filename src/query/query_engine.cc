@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -18,6 +20,7 @@
 #include "query/worker_protocol.h"
 #include "storage/flush_view.h"
 #include "storage/hour_files.h"
+#include "storage/parquet_writer.h"
 #include "storage/partition_layout.h"
 
 namespace arc {
@@ -301,6 +304,74 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql
   return std::make_unique<QueryResult>(std::move(lease),
                                        parsed.value("columns", std::vector<std::string>{}),
                                        parsed.value("rows", int64_t{0}));
+}
+
+std::vector<std::string> QueryEngine::Databases() {
+  std::set<std::string> names;
+  Result<std::vector<DirEntry>> entries = DefaultFileSystem()->ListDir(root_);
+  for (const DirEntry& e : entries.ok() ? *entries : std::vector<DirEntry>{}) {
+    if (e.is_dir && !e.is_symlink && ValidateDatabaseName(e.name).ok()) names.insert(e.name);
+  }
+  for (const auto& [db, m] : ingest_->BufferedTables()) names.insert(db);
+  return {names.begin(), names.end()};
+}
+
+std::vector<std::string> QueryEngine::MeasurementNames(const std::string& db) {
+  std::set<std::string> names;
+  if (!ValidateDatabaseName(db).ok()) return {};
+  Result<std::vector<DirEntry>> entries = DefaultFileSystem()->ListDir(JoinPath(root_, db));
+  for (const DirEntry& e : entries.ok() ? *entries : std::vector<DirEntry>{}) {
+    if (e.is_dir && !e.is_symlink && ValidateMeasurementName(e.name).ok()) names.insert(e.name);
+  }
+  for (const auto& [d, m] : ingest_->BufferedTables()) {
+    if (d == db) names.insert(m);
+  }
+  return {names.begin(), names.end()};
+}
+
+Result<std::vector<QueryEngine::Column>> QueryEngine::Describe(const std::string& db,
+                                                               const std::string& m) {
+  if (!IsMeasurement(db, m)) return std::vector<Column>{};
+  std::vector<std::vector<Batch>> memory;
+  HourFiles files;
+  LiveFileSet* live = ingest_->live_files();
+  LiveFileSet::Pin pin;
+  ingest_->Snapshot({{db, m}}, [&] {
+    pin = live->PinNow();
+    files = ListHourFiles(DefaultFileSystem(), root_, db, m, std::nullopt, std::nullopt, live);
+  }, &memory);
+  std::map<std::string, Column> columns;
+  std::set<std::string> tags;
+  if (!files.files.empty()) {
+    ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
+    const std::string list = QuoteList(files.files);
+    ARC_ASSIGN_OR_RETURN(const DuckRows described,
+                         QueryRows(conn.get(), "SELECT column_name, column_type FROM (DESCRIBE SELECT * "
+                                               "FROM read_parquet(" + list + ", union_by_name = true))"));
+    for (const auto& row : described) columns[row[0]] = Column{row[0], row[1], false};
+    ARC_ASSIGN_OR_RETURN(tags, ReadTagNames(conn.get(), files.files));
+  }
+  for (const Batch& b : memory.empty() ? std::vector<Batch>{} : memory[0]) {
+    for (const arc::Column& c : b.columns) {
+      static const char* const kTypes[] = {"BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN"};
+      auto [it, added] = columns.emplace(c.name(), Column{c.name(), kTypes[static_cast<int>(c.type())], false});
+      // A column that is an integer somewhere and a float elsewhere reads as DOUBLE.
+      if (!added && it->second.type == "BIGINT" && c.type() == ColumnType::kDouble) it->second.type = "DOUBLE";
+      if (c.is_tag()) tags.insert(c.name());
+    }
+  }
+  std::vector<Column> out;
+  for (auto& [name, c] : columns) {
+    if (name == "time") continue;
+    c.is_tag = tags.count(name) > 0;
+    out.push_back(c);
+  }
+  return out;
+}
+
+Status QueryEngine::CreateDatabase(const std::string& db) {
+  ARC_RETURN_IF_ERROR(ValidateDatabaseName(db));
+  return DefaultFileSystem()->CreateDirs(JoinPath(root_, db));
 }
 
 Result<std::string> QueryEngine::Measurements() {

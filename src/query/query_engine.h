@@ -65,6 +65,24 @@ class QueryEngine {
   // "files", "buffered_rows"}]}]} as JSON text. Thread-safe.
   Result<std::string> Measurements();
 
+  // The catalogue, for InfluxQL's SHOW statements and planning. Thread-safe.
+  struct Column {
+    std::string name;
+    std::string type;  // DuckDB's type name: BIGINT, DOUBLE, VARCHAR, BOOLEAN
+    bool is_tag = false;
+  };
+  // Database folders under storage.local_path plus databases with rows in memory, sorted.
+  std::vector<std::string> Databases();
+  // Measurements of `db` (folders and rows in memory), sorted.
+  std::vector<std::string> MeasurementNames(const std::string& db);
+  // The columns of db.m over every live file and the rows in memory, "time" excluded, sorted
+  // by name; empty when the measurement does not exist. Tags are the columns any file's
+  // "arc:tags" footer entry or any buffered batch names as tags.
+  Result<std::vector<Column>> Describe(const std::string& db, const std::string& m);
+  // Creates the database's folder, so it is listed before any data arrives. InvalidArgument
+  // for a bad name.
+  Status CreateDatabase(const std::string& db);
+
   const std::string& root() const { return root_; }
 
  private:

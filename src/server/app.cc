@@ -225,6 +225,9 @@ Status App::Start() {
   queries_ =
       std::make_unique<QueryHandler>(query_engine_.get(), query_executor_.get(),
                                      std::chrono::seconds(config_.server.body_timeout_seconds));
+  influx_catalog_ = std::make_unique<influxql::EngineCatalog>(query_engine_.get(), deleter_.get());
+  influx_queries_ = std::make_unique<InfluxQueryHandler>(influx_catalog_.get(), query_executor_.get(),
+                                                         tokens_.get(), config_.query.max_rows);
   quarantine_ = std::make_unique<QuarantineHandler>(engine_.get());
   compaction_ = std::make_unique<CompactionHandler>(compactor_.get());
   retention_handler_ = std::make_unique<RetentionHandler>(policies_.get(), retention_.get(),
@@ -234,7 +237,7 @@ Status App::Start() {
   limits.max_payload_size = config_.server.max_payload_size;
   router_ = std::make_unique<Router>(writes_.get(), wal_.get(), queries_.get(), quarantine_.get(),
                                      compaction_.get(), retention_handler_.get(),
-                                     delete_handler_.get(), tokens_.get(),
+                                     delete_handler_.get(), influx_queries_.get(), tokens_.get(),
                                      engine_.get(), limits);
   HttpServer::Options opts;
   opts.host = config_.server.host;

@@ -9,7 +9,9 @@
 #include "common/config.h"
 #include "common/executor.h"
 #include "lifecycle/compactor.h"
+#include "influxql/engine_catalog.h"
 #include "lifecycle/deleter.h"
+#include "server/influx_query_handler.h"
 #include "lifecycle/retention.h"
 #include "lifecycle/retention_policies.h"
 #include "query/query_engine.h"
@@ -73,6 +75,8 @@ class App {
   std::unique_ptr<WalHandler> wal_;
   std::unique_ptr<QueryEngine> query_engine_;
   std::unique_ptr<QueryHandler> queries_;
+  std::unique_ptr<influxql::EngineCatalog> influx_catalog_;
+  std::unique_ptr<InfluxQueryHandler> influx_queries_;
   std::unique_ptr<QuarantineHandler> quarantine_;
   std::unique_ptr<CompactionHandler> compaction_;
   std::unique_ptr<RetentionHandler> retention_handler_;

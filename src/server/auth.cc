@@ -1,5 +1,8 @@
 #include "server/auth.h"
 
+#include <optional>
+#include <string_view>
+
 namespace arc {
 namespace {
 
@@ -17,12 +20,43 @@ std::string Trim(std::string_view s) {
   return std::string(s);
 }
 
+// Standard base64 (RFC 4648 §4, padding optional); nullopt on any other character.
+std::optional<std::string> DecodeBase64(std::string_view in) {
+  static const std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    const size_t v = kAlphabet.find(c);
+    if (v == std::string_view::npos) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// "Basic base64(user:password)" → the password (InfluxDB 1.x clients, Grafana, Telegraf).
+// The user name is not checked: the password is the token.
+std::string BasicPassword(std::string_view credentials) {
+  const std::optional<std::string> decoded = DecodeBase64(Trim(credentials));
+  if (!decoded) return "";
+  const size_t colon = decoded->find(':');
+  return colon == std::string::npos ? "" : decoded->substr(colon + 1);
+}
+
 }  // namespace
 
 std::string ExtractToken(const HttpRequest& request, bool allow_query_token) {
   const std::string_view auth = request.Header("authorization");
   if (StartsWithIgnoringCase(auth, "bearer ")) return Trim(auth.substr(7));
   if (StartsWithIgnoringCase(auth, "token ")) return Trim(auth.substr(6));
+  if (StartsWithIgnoringCase(auth, "basic ")) return BasicPassword(auth.substr(6));
   const std::string_view key = request.Header("x-api-key");
   if (!key.empty()) return Trim(key);
   if (allow_query_token) {

@@ -9,7 +9,7 @@
 namespace arc {
 
 // The token from, in order: "Authorization: Bearer t", "Authorization: Token t",
-// "x-api-key: t", and — only when `allow_query_token` (InfluxDB 1.x endpoints, whose
+// "Authorization: Basic base64(user:t)" (the user name is ignored), "x-api-key: t", and — only when `allow_query_token` (InfluxDB 1.x endpoints, whose
 // clients send it so) — the query parameter "?p=t". Empty when none.
 std::string ExtractToken(const HttpRequest& request, bool allow_query_token);
 

@@ -25,6 +25,17 @@ TEST(AuthTest, TokenFromEverySource) {
   EXPECT_EQ(ExtractToken(With("", ""), true), "");
 }
 
+TEST(AuthTest, BasicAuthPasswordIsTheToken) {
+  // base64("grafana:arc_tok") and base64("u:p:with:colons"), as python3-influxdb sends them.
+  EXPECT_EQ(ExtractToken(With("authorization", "Basic Z3JhZmFuYTphcmNfdG9r"), false), "arc_tok");
+  EXPECT_EQ(ExtractToken(With("authorization", "basic dTpwOndpdGg6Y29sb25z"), false),
+            "p:with:colons");
+  EXPECT_EQ(ExtractToken(With("authorization", "Basic OnRvaw=="), false), "tok") << "no user";
+  EXPECT_EQ(ExtractToken(With("authorization", "Basic bm9jb2xvbg=="), false), "")
+      << "no colon: no password";
+  EXPECT_EQ(ExtractToken(With("authorization", "Basic !!!"), false), "") << "not base64";
+}
+
 TEST(AuthTest, PermissionsAndErrors) {
   test::TempDir dir;
   std::string admin;

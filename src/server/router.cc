@@ -40,7 +40,8 @@ bool Matches(const Router::Route& r, const std::string& path) {
 
 Router::Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
                QuarantineHandler* quarantine, CompactionHandler* compaction,
-               RetentionHandler* retention, DeleteHandler* deletes, TokenStore* tokens,
+               RetentionHandler* retention, DeleteHandler* deletes,
+               InfluxQueryHandler* influx, TokenStore* tokens,
                const IngestEngine* engine, Limits limits)
     : writes_(writes),
       wal_(wal),
@@ -49,6 +50,7 @@ Router::Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
       compaction_(compaction),
       retention_(retention),
       deletes_(deletes),
+      influx_(influx),
       engine_(engine),
       tokens_(tokens),
       limits_(limits) {
@@ -92,6 +94,17 @@ void Router::AddRoutes() {
                      [this](HttpRequest&&, HttpServer::Responder respond) {
                        queries_->Measurements(std::move(respond));
                      }});
+  // InfluxQL (InfluxDB 1.x /query): read access; CREATE/DROP statements check admin inside.
+  for (const char* method : {"GET", "POST"}) {
+    routes_.push_back({method, "/query", false, Access::kRead, true, limits_.max_query_body,
+                       "the query body limit",
+                       [this](HttpRequest&& r, HttpServer::Responder respond) {
+                         influx_->Query(std::move(r), std::move(respond));
+                       }});
+  }
+  // InfluxDB 1.x clients (the influx CLI, Grafana, Telegraf) probe /ping; public like /health.
+  routes_.push_back({"GET", "/ping", false, Access::kPublic, false, 0, "",
+                     sync([](const HttpRequest& r) { return Ping(r); })});
   routes_.push_back({"GET", "/health", false, Access::kPublic, false, 0, "",
                      sync([this](const HttpRequest&) { return Health(); })});
   routes_.push_back({"GET", "/ready", false, Access::kPublic, false, 0, "",
@@ -210,6 +223,15 @@ void Router::Handle(HttpRequest&& request, HttpServer::Responder respond_raw) {
     respond_raw(std::move(r));
   };
   route->handle(std::move(request), std::move(respond));
+}
+
+HttpResponse Router::Ping(const HttpRequest& request) {
+  const std::optional<std::string> verbose = request.Query("verbose");
+  HttpResponse r = verbose && (*verbose == "true" || *verbose == "1")
+                       ? Json(200, {{"version", kInfluxCompatVersion}})
+                       : NoContent();
+  AddInfluxHeaders(&r);
+  return r;
 }
 
 HttpResponse Router::Health() const {

@@ -16,6 +16,7 @@
 #include "server/delete_handler.h"
 #include "server/http_server.h"
 #include "server/http_types.h"
+#include "server/influx_query_handler.h"
 #include "server/metrics.h"
 #include "server/quarantine_handler.h"
 #include "server/retention_handler.h"
@@ -35,7 +36,8 @@ class Router {
   // `tokens` is null when auth is disabled. Every pointer must outlive the router.
   Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
          QuarantineHandler* quarantine, CompactionHandler* compaction, RetentionHandler* retention,
-         DeleteHandler* deletes, TokenStore* tokens, const IngestEngine* engine, Limits limits);
+         DeleteHandler* deletes, InfluxQueryHandler* influx, TokenStore* tokens,
+         const IngestEngine* engine, Limits limits);
 
   // Judges a request by its head (HttpServer::HeadCheck). Thread-safe.
   HttpServer::HeadDecision Head(const HttpRequest& head) const;
@@ -63,6 +65,8 @@ class Router {
   void AddRoutes();
   // The route for (method, path), or the error answer: 404 (no such path) / 405 (wrong method).
   const Route* Find(const std::string& method, const std::string& path, HttpResponse* error) const;
+  // GET|HEAD /ping: 204, or 200 {"version"} with ?verbose=true; InfluxDB's headers.
+  static HttpResponse Ping(const HttpRequest& request);
   HttpResponse Health() const;
   HttpResponse Ready() const;
   HttpResponse Metrics() const;
@@ -75,6 +79,7 @@ class Router {
   CompactionHandler* const compaction_;
   RetentionHandler* const retention_;
   DeleteHandler* const deletes_;
+  InfluxQueryHandler* const influx_;
   const IngestEngine* const engine_;
   TokenStore* const tokens_;
   const Limits limits_;

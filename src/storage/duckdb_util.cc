@@ -57,6 +57,31 @@ Status DuckConnection::Execute(const std::string& sql) {
   return out;
 }
 
+Result<DuckRows> QueryRows(DuckConnection* conn, const std::string& sql) {
+  duckdb_result r;
+  if (duckdb_query(conn->handle(), sql.c_str(), &r) != DuckDBSuccess) {
+    Status st =
+        StatusFromDuckError(duckdb_result_error_type(&r), StripStackTrace(duckdb_result_error(&r)));
+    duckdb_destroy_result(&r);
+    return st;
+  }
+  DuckRows out;
+  const idx_t rows = duckdb_row_count(&r);
+  const idx_t cols = duckdb_column_count(&r);
+  out.reserve(rows);
+  for (idx_t i = 0; i < rows; ++i) {
+    std::vector<std::string> row;
+    for (idx_t c = 0; c < cols; ++c) {
+      char* v = duckdb_value_varchar(&r, c, i);
+      row.emplace_back(v != nullptr ? v : "");
+      duckdb_free(v);
+    }
+    out.push_back(std::move(row));
+  }
+  duckdb_destroy_result(&r);
+  return out;
+}
+
 std::string StripStackTrace(std::string message) {
   for (const char* marker : {"\n\nStack Trace", "\nStack Trace"}) {
     const size_t at = message.find(marker);

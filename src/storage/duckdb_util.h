@@ -63,6 +63,10 @@ bool DuckErrorInvalidates(duckdb_error_type type);
 // DuckDB's message without the stack trace that internal errors carry.
 std::string StripStackTrace(std::string message);
 
+// Runs a query and returns every row as text (NULL as ""). Errors as StatusFromDuckError.
+using DuckRows = std::vector<std::vector<std::string>>;
+Result<DuckRows> QueryRows(DuckConnection* conn, const std::string& sql);
+
 // "name" with embedded quotes doubled.
 std::string QuoteIdentifier(std::string_view name);
 // 'text' with embedded quotes doubled.

@@ -2,12 +2,29 @@
 
 #include <atomic>
 #include <memory>
+#include <sstream>
 
 #include "common/logging.h"
 #include "storage/flush_scan.h"
 #include "storage/partition_layout.h"
 
 namespace arc {
+
+Result<std::set<std::string>> ReadTagNames(DuckConnection* conn,
+                                           const std::vector<std::string>& files) {
+  std::set<std::string> tags;
+  if (files.empty()) return tags;
+  ARC_ASSIGN_OR_RETURN(const DuckRows lists,
+                       QueryRows(conn, "SELECT DISTINCT decode(value) FROM parquet_kv_metadata(" +
+                                           QuoteList(files) + ") WHERE decode(key) = 'arc:tags'"));
+  for (const auto& row : lists) {
+    std::stringstream ss(row[0]);
+    for (std::string t; std::getline(ss, t, ',');) {
+      if (!t.empty()) tags.insert(t);
+    }
+  }
+  return tags;
+}
 namespace {
 
 // DuckDB's COPY option spelling of a compression.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@
 #include "storage/storage.h"
 
 namespace arc {
+
+// The tag columns the "arc:tags" footer entries of `files` name (union over the files).
+Result<std::set<std::string>> ReadTagNames(DuckConnection* conn,
+                                           const std::vector<std::string>& files);
 
 // Where a set of batches goes: the measurement's hour folders, as <stem>.parquet
 // (storage/partition_layout.h names the stems).

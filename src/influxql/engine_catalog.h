@@ -1,0 +1,30 @@
+// EngineCatalog: the Catalog over the real engine — names and schemas from the QueryEngine's
+// catalogue, rows through QueryEngine::Run (the /api/v1/query path: snapshot of files plus
+// rows in memory, hour pruning, the worker sandbox and limits), DROP MEASUREMENT through the
+// Deleter (the delete API's exactly-once rewrite).
+#pragma once
+
+#include "influxql/catalog.h"
+#include "lifecycle/deleter.h"
+#include "query/query_engine.h"
+
+namespace arc::influxql {
+
+class EngineCatalog final : public Catalog {
+ public:
+  // `engine` must outlive the catalog; `deleter` may be null (deletes disabled). Thread-safe.
+  EngineCatalog(QueryEngine* engine, Deleter* deleter) : engine_(engine), deleter_(deleter) {}
+
+  std::vector<std::string> Databases() override { return engine_->Databases(); }
+  std::vector<std::string> Measurements(const std::string& db) override;
+  Result<MeasurementSchema> Schema(const std::string& db, const std::string& m) override;
+  Result<std::vector<Row>> Select(const std::string& sql, const std::string& db) override;
+  Status CreateDatabase(const std::string& db) override;
+  Status DropMeasurement(const std::string& db, const std::string& m) override;
+
+ private:
+  QueryEngine* const engine_;
+  Deleter* const deleter_;
+};
+
+}  // namespace arc::influxql

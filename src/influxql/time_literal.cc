@@ -1,0 +1,121 @@
+#include "influxql/time_literal.h"
+
+#include <cstdio>
+
+namespace arc::influxql {
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+bool Digits(std::string_view s, size_t at, size_t n, int* out) {
+  if (at + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = at; i < at + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+Result<int64_t> ParseTimeLiteral(std::string_view text) {
+  const auto bad = [&] {
+    return Status::InvalidArgument("invalid time literal '" + std::string(text.substr(0, 64)) +
+                                   "': expected RFC 3339 (2006-01-02T15:04:05Z)");
+  };
+  int y, mo, d, h = 0, mi = 0, s = 0;
+  if (!Digits(text, 0, 4, &y) || text.size() < 10 || text[4] != '-' || !Digits(text, 5, 2, &mo) ||
+      text[7] != '-' || !Digits(text, 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31) {
+    return bad();
+  }
+  size_t i = 10;
+  int64_t frac_ns = 0;
+  int64_t offset_s = 0;
+  if (i < text.size()) {
+    if (text[i] != 'T' && text[i] != ' ') return bad();
+    if (!Digits(text, i + 1, 2, &h) || text.size() < i + 9 || text[i + 3] != ':' ||
+        !Digits(text, i + 4, 2, &mi) || text[i + 6] != ':' || !Digits(text, i + 7, 2, &s) ||
+        h > 23 || mi > 59 || s > 60) {
+      return bad();
+    }
+    i += 9;
+    if (i < text.size() && text[i] == '.') {
+      ++i;
+      int64_t scale = 100000000;
+      const size_t start = i;
+      while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+        frac_ns += (text[i] - '0') * scale;
+        scale /= 10;
+        ++i;
+      }
+      if (i == start) return bad();
+    }
+    if (i < text.size()) {
+      if (text[i] == 'Z' && i + 1 == text.size()) {
+        ++i;
+      } else if ((text[i] == '+' || text[i] == '-') && text.size() == i + 6 && text[i + 3] == ':') {
+        int oh, om;
+        if (!Digits(text, i + 1, 2, &oh) || !Digits(text, i + 4, 2, &om)) return bad();
+        offset_s = (oh * 3600 + om * 60) * (text[i] == '+' ? 1 : -1);
+        i += 6;
+      } else {
+        return bad();
+      }
+    }
+  }
+  const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const int64_t secs = days * 86400 + h * 3600 + mi * 60 + s - offset_s;
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(secs, int64_t{1000000000}, &ns) ||
+      __builtin_add_overflow(ns, frac_ns, &ns)) {
+    return Status::InvalidArgument("time literal '" + std::string(text) + "' is out of range");
+  }
+  return ns;
+}
+
+std::string FormatRfc3339(int64_t ns) {
+  const int64_t secs = FloorDiv(ns, 1000000000);
+  int64_t frac = ns - secs * 1000000000;
+  const int64_t days = FloorDiv(secs, 86400);
+  const int64_t rem = secs - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  char buf[64];
+  int n = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                        static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
+                        static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  std::string out(buf, static_cast<size_t>(n));
+  if (frac != 0) {
+    char f[16];
+    std::snprintf(f, sizeof(f), "%09lld", static_cast<long long>(frac));
+    std::string digits = f;
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    out += "." + digits;
+  }
+  return out + "Z";
+}
+
+}  // namespace arc::influxql
