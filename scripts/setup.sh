@@ -9,6 +9,7 @@ APT_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates c
   nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev prometheus
   libcurl4-openssl-dev awscli
+  influxdb influxdb-client python3-influxdb libre2-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 
 missing=()

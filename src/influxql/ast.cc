@@ -1,5 +1,6 @@
 #include "influxql/ast.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace arc::influxql {
@@ -34,6 +35,7 @@ ExprPtr Expr::Clone() const {
   e->text = text;
   e->cast = cast;
   e->op = op;
+  e->height = height;
   for (const ExprPtr& a : args) e->args.push_back(a->Clone());
   return e;
 }
@@ -85,6 +87,7 @@ ExprPtr MakeBinary(BinaryOp op, ExprPtr lhs, ExprPtr rhs) {
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kBinary;
   e->op = op;
+  e->height = 1 + std::max(lhs->height, rhs->height);
   e->args.push_back(std::move(lhs));
   e->args.push_back(std::move(rhs));
   return e;

@@ -30,6 +30,7 @@ struct Expr {
   bool boolean = false;      // kBool
   std::string text;          // kString, kIdent, kRegex, kParam; kCall: the name, lower case
   IdentCast cast = IdentCast::kNone;
+  int height = 1;            // 1 + the tallest argument (the parser bounds it)
   BinaryOp op = BinaryOp::kAdd;
   std::vector<ExprPtr> args;  // kCall: arguments; kBinary: {lhs, rhs}; kUnaryMinus: {x}
 

@@ -156,7 +156,10 @@ Result<int64_t> EvalTime(const Expr& e, int64_t now_ns) {
   switch (e.kind) {
     case ExprKind::kString: return ParseTimeLiteral(e.text);
     case ExprKind::kInteger: case ExprKind::kDuration: return e.integer;
-    case ExprKind::kNumber: return static_cast<int64_t>(e.number);
+    case ExprKind::kNumber:
+      if (!(e.number > -9.2e18 && e.number < 9.2e18))
+        return Status::InvalidArgument("time out of range: " + e.ToString());
+      return static_cast<int64_t>(e.number);
     case ExprKind::kCall:
       if (e.text == "now" && e.args.empty()) return now_ns;
       break;

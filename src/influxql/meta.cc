@@ -1,10 +1,11 @@
 // SHOW statements: the catalogue in InfluxDB's shapes.
 #include <algorithm>
-#include <regex>
+#include <functional>
 #include <set>
 
 #include "influxql/condition.h"
 #include "influxql/executor.h"
+#include "influxql/name_regex.h"
 #include "storage/duckdb_util.h"
 
 namespace arc::influxql {
@@ -17,11 +18,9 @@ bool Matches(const std::string& text, BinaryOp op, const std::vector<std::string
     case BinaryOp::kNeq:
       return std::find(values.begin(), values.end(), text) == values.end();
     case BinaryOp::kEqRegex: case BinaryOp::kNeqRegex: {
-      bool found = false;
-      try {
-        found = std::regex_search(text, std::regex(values[0]));
-      } catch (const std::regex_error&) {
-      }
+      // RE2: linear time (ExecuteShow checked the pattern compiles).
+      Result<NameRegex> re = NameRegex::Compile(values[0]);
+      const bool found = re.ok() && re->Matches(text);
       return op == BinaryOp::kEqRegex ? found : !found;
     }
     default:
@@ -112,63 +111,63 @@ Result<std::vector<Series>> ShowMeasurements(const ShowStatement& s, const ExecO
   return std::vector<Series>{OneColumn("measurements", "name", std::move(rows))};
 }
 
-Result<std::vector<Series>> ShowTagKeys(const ShowStatement& s, const ExecOptions& o, Catalog* catalog) {
+using RowsOf = std::function<Result<std::vector<Row>>(const std::string& db, const std::string& m,
+                                                     const MeasurementSchema& schema)>;
+
+// One series per measurement of the SHOW's database (FROM's, or all), named after it, with
+// `columns` and the rows `rows_of` gives (LIMIT/OFFSET per series; no rows, no series).
+Result<std::vector<Series>> PerMeasurement(const ShowStatement& s, const ExecOptions& o, Catalog* catalog,
+                                           const std::vector<std::string>& columns, const RowsOf& rows_of) {
   const std::string db = Database(s, o);
   ARC_RETURN_IF_ERROR(NeedDatabase(db, catalog));
   std::vector<Series> out;
   for (const std::string& m : FromMeasurements(s, db, catalog)) {
     ARC_ASSIGN_OR_RETURN(const MeasurementSchema schema, catalog->Schema(db, m));
-    std::vector<Row> rows;
-    for (const std::string& t : schema.tags) rows.push_back({Value(t)});
+    ARC_ASSIGN_OR_RETURN(std::vector<Row> rows, rows_of(db, m, schema));
     ApplyLimit(&rows, s.limit, s.offset);
-    if (!rows.empty()) out.push_back(OneColumn(m, "tagKey", std::move(rows)));
+    if (rows.empty()) continue;
+    Series series = OneColumn(m, columns[0], std::move(rows));
+    series.columns = columns;
+    out.push_back(std::move(series));
   }
   return out;
+}
+
+Result<std::vector<Series>> ShowTagKeys(const ShowStatement& s, const ExecOptions& o, Catalog* catalog) {
+  return PerMeasurement(s, o, catalog, {"tagKey"},
+                        [](const std::string&, const std::string&, const MeasurementSchema& schema) {
+                          std::vector<Row> rows;
+                          for (const std::string& t : schema.tags) rows.push_back({Value(t)});
+                          return Result<std::vector<Row>>(std::move(rows));
+                        });
 }
 
 Result<std::vector<Series>> ShowFieldKeys(const ShowStatement& s, const ExecOptions& o, Catalog* catalog) {
-  const std::string db = Database(s, o);
-  ARC_RETURN_IF_ERROR(NeedDatabase(db, catalog));
-  std::vector<Series> out;
-  for (const std::string& m : FromMeasurements(s, db, catalog)) {
-    ARC_ASSIGN_OR_RETURN(const MeasurementSchema schema, catalog->Schema(db, m));
-    std::vector<Row> rows;
-    for (const FieldInfo& f : schema.fields) rows.push_back({Value(f.name), Value(FieldTypeName(f.type))});
-    ApplyLimit(&rows, s.limit, s.offset);
-    if (rows.empty()) continue;
-    Series series = OneColumn(m, "fieldKey", std::move(rows));
-    series.columns.push_back("fieldType");
-    out.push_back(std::move(series));
-  }
-  return out;
+  return PerMeasurement(s, o, catalog, {"fieldKey", "fieldType"},
+                        [](const std::string&, const std::string&, const MeasurementSchema& schema) {
+                          std::vector<Row> rows;
+                          for (const FieldInfo& f : schema.fields)
+                            rows.push_back({Value(f.name), Value(FieldTypeName(f.type))});
+                          return Result<std::vector<Row>>(std::move(rows));
+                        });
 }
 
 Result<std::vector<Series>> ShowTagValues(const ShowStatement& s, const ExecOptions& o, Catalog* catalog) {
-  const std::string db = Database(s, o);
-  ARC_RETURN_IF_ERROR(NeedDatabase(db, catalog));
-  std::vector<Series> out;
-  for (const std::string& m : FromMeasurements(s, db, catalog)) {
-    ARC_ASSIGN_OR_RETURN(const MeasurementSchema schema, catalog->Schema(db, m));
-    std::vector<std::string> keys;
-    for (const std::string& t : schema.tags) {
-      if (Matches(t, *s.key_op, s.keys)) keys.push_back(t);
-    }
-    if (keys.empty()) continue;
-    ARC_ASSIGN_OR_RETURN(const std::string where, WhereSql(s, schema, o));
-    std::string sql;
-    for (const std::string& k : keys) {
-      sql += std::string(sql.empty() ? "" : " UNION ") + "SELECT DISTINCT " + QuoteLiteral(k) + " AS key, " +
-             QuoteIdentifier(k) + " AS value FROM " + QuoteIdentifier(db) + "." + QuoteIdentifier(m) +
-             " WHERE " + QuoteIdentifier(k) + " IS NOT NULL" + (where.empty() ? "" : " AND " + where);
-    }
-    ARC_ASSIGN_OR_RETURN(std::vector<Row> rows, catalog->Select(sql + " ORDER BY key, value", db));
-    ApplyLimit(&rows, s.limit, s.offset);
-    if (rows.empty()) continue;
-    Series series = OneColumn(m, "key", std::move(rows));
-    series.columns.push_back("value");
-    out.push_back(std::move(series));
-  }
-  return out;
+  return PerMeasurement(
+      s, o, catalog, {"key", "value"},
+      [&](const std::string& db, const std::string& m, const MeasurementSchema& schema) -> Result<std::vector<Row>> {
+        std::string sql;
+        ARC_ASSIGN_OR_RETURN(const std::string where, WhereSql(s, schema, o));
+        for (const std::string& k : schema.tags) {
+          if (!Matches(k, *s.key_op, s.keys)) continue;
+          sql += std::string(sql.empty() ? "" : " UNION ") + "SELECT DISTINCT " + QuoteLiteral(k) +
+                 " AS key, " + QuoteIdentifier(k) + " AS value FROM " + QuoteIdentifier(db) + "." +
+                 QuoteIdentifier(m) + " WHERE " + QuoteIdentifier(k) + " IS NOT NULL" +
+                 (where.empty() ? "" : " AND " + where);
+        }
+        if (sql.empty()) return std::vector<Row>{};
+        return catalog->Select(sql + " ORDER BY key, value", db);
+      });
 }
 
 Result<std::vector<Series>> ShowSeries(const ShowStatement& s, const ExecOptions& o, Catalog* catalog) {
@@ -207,6 +206,14 @@ Result<std::vector<Series>> ShowSeries(const ShowStatement& s, const ExecOptions
 }  // namespace
 
 Result<std::vector<Series>> ExecuteShow(const ShowStatement& s, const ExecOptions& o, Catalog* catalog) {
+  // A pattern RE2 refuses is the statement's error, not a silent "matches nothing".
+  for (const Source& src : s.sources) {
+    if (src.regex) ARC_RETURN_IF_ERROR(NameRegex::Compile(*src.regex).status());
+  }
+  if (s.measurement_op == BinaryOp::kEqRegex || s.measurement_op == BinaryOp::kNeqRegex)
+    ARC_RETURN_IF_ERROR(NameRegex::Compile(s.measurement_value).status());
+  if ((s.key_op == BinaryOp::kEqRegex || s.key_op == BinaryOp::kNeqRegex) && !s.keys.empty())
+    ARC_RETURN_IF_ERROR(NameRegex::Compile(s.keys[0]).status());
   switch (s.kind) {
     case ShowKind::kDatabases: {
       std::vector<Row> rows;

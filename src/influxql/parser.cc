@@ -63,10 +63,37 @@ class Parser {
   bool ParsePrimary(ExprPtr* out);
   bool ParseRegex(std::string* pattern);
 
+  // Nesting (parentheses, unary minus, subqueries) and expression height are bounded, so a
+  // hostile query cannot overflow the stack here or in the recursive walks of the tree.
+  bool Enter();
+  void Leave() { --depth_; }
+  bool CheckHeight(const ExprPtr& e);
+
   Lexer lexer_;
   Token cur_;
   Status error_;
+  int depth_ = 0;
 };
+
+constexpr int kMaxNesting = 100;
+constexpr int kMaxHeight = 200;
+
+int Height(const Expr& e) {
+  int h = 0;
+  for (const ExprPtr& a : e.args) h = std::max(h, a->height);
+  return h + 1;
+}
+
+bool Parser::Enter() {
+  if (++depth_ <= kMaxNesting) return true;
+  return Fail("at most " + std::to_string(kMaxNesting) + " levels of nesting");
+}
+
+bool Parser::CheckHeight(const ExprPtr& e) {
+  e->height = Height(*e);
+  if (e->height <= kMaxHeight) return true;
+  return Fail("an expression of at most " + std::to_string(kMaxHeight) + " operators in a chain");
+}
 
 bool Parser::Advance() {
   Result<Token> t = lexer_.Next();
@@ -226,9 +253,10 @@ bool Parser::ParseSources(std::vector<Source>* sources, bool allow_subquery) {
 // m | "db"."rp"."m" | db..m | /re/ | "db"."rp"./re/ | (SELECT ...)
 bool Parser::ParseSource(Source* src, bool allow_subquery) {
   if (cur_.type == Tok::kLParen && allow_subquery) {
-    if (!Advance() || !ExpectKeyword("select")) return false;
+    if (!Enter() || !Advance() || !ExpectKeyword("select")) return false;
     src->subquery = std::make_shared<SelectStatement>();
     if (!ParseSelect(src->subquery.get())) return false;
+    Leave();
     return Expect(Tok::kRParen, ")");
   }
   std::vector<std::string> parts;
@@ -511,6 +539,7 @@ bool Parser::ParseOr(ExprPtr* out) {
     ExprPtr rhs;
     if (!ParseAnd(&rhs)) return false;
     *out = MakeBinary(BinaryOp::kOr, std::move(*out), std::move(rhs));
+    if (!CheckHeight(*out)) return false;
   }
   return true;
 }
@@ -521,6 +550,7 @@ bool Parser::ParseAnd(ExprPtr* out) {
     ExprPtr rhs;
     if (!ParseComparison(&rhs)) return false;
     *out = MakeBinary(BinaryOp::kAnd, std::move(*out), std::move(rhs));
+    if (!CheckHeight(*out)) return false;
   }
   return true;
 }
@@ -550,6 +580,7 @@ bool Parser::ParseComparison(ExprPtr* out) {
       return false;
     }
     *out = MakeBinary(op, std::move(*out), std::move(rhs));
+    if (!CheckHeight(*out)) return false;
   }
 }
 
@@ -568,6 +599,7 @@ bool Parser::ParseAdditive(ExprPtr* out) {
     ExprPtr rhs;
     if (!ParseMultiplicative(&rhs)) return false;
     *out = MakeBinary(op, std::move(*out), std::move(rhs));
+    if (!CheckHeight(*out)) return false;
   }
 }
 
@@ -586,14 +618,16 @@ bool Parser::ParseMultiplicative(ExprPtr* out) {
     ExprPtr rhs;
     if (!ParseUnary(&rhs)) return false;
     *out = MakeBinary(op, std::move(*out), std::move(rhs));
+    if (!CheckHeight(*out)) return false;
   }
 }
 
 bool Parser::ParseUnary(ExprPtr* out) {
   if (cur_.type == Tok::kMinus) {
-    if (!Advance()) return false;
+    if (!Enter() || !Advance()) return false;
     ExprPtr x;
     if (!ParseUnary(&x)) return false;
+    Leave();
     // Fold literals: "-5" is the number -5, "-1h" a negative duration.
     if (x->kind == ExprKind::kInteger || x->kind == ExprKind::kDuration) {
       x->integer = -x->integer;
@@ -608,7 +642,7 @@ bool Parser::ParseUnary(ExprPtr* out) {
     *out = std::make_unique<Expr>();
     (*out)->kind = ExprKind::kUnaryMinus;
     (*out)->args.push_back(std::move(x));
-    return true;
+    return CheckHeight(*out);
   }
   if (cur_.type == Tok::kPlus && !Advance()) return false;
   return ParsePrimary(out);
@@ -641,7 +675,9 @@ bool Parser::ParsePrimary(ExprPtr* out) {
       e->kind = ExprKind::kWildcard;
       break;
     case Tok::kLParen: {
+      if (!Enter()) return false;
       if (!Advance() || !ParseExpr(out)) return false;
+      Leave();
       return Expect(Tok::kRParen, ")");
     }
     case Tok::kIdent: {
@@ -657,7 +693,7 @@ bool Parser::ParsePrimary(ExprPtr* out) {
       if (!quoted && cur_.type == Tok::kLParen) {  // a call
         e->kind = ExprKind::kCall;
         e->text = lower;
-        if (!Advance()) return false;
+        if (!Enter() || !Advance()) return false;
         if (!Accept(Tok::kRParen)) {
           for (;;) {
             ExprPtr arg;
@@ -673,8 +709,9 @@ bool Parser::ParsePrimary(ExprPtr* out) {
           }
           if (!Expect(Tok::kRParen, ")")) return false;
         }
+        Leave();
         *out = std::move(e);
-        return true;
+        return CheckHeight(*out);
       }
       e->kind = ExprKind::kIdent;
       if (Accept(Tok::kDoubleColon)) {

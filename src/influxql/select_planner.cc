@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 #include <set>
 
+#include "influxql/name_regex.h"
 #include "influxql/time_literal.h"
 #include "storage/duckdb_util.h"
 
@@ -282,12 +282,26 @@ struct ExpandedField {
   std::string name;
 };
 
+// Unanchored RE2 match (a pattern RE2 refuses matches nothing; the planner reports it first).
 bool MatchesRegex(const std::string& text, const std::string& pattern) {
-  try {
-    return std::regex_search(text, std::regex(pattern));
-  } catch (const std::regex_error&) {
-    return false;
+  Result<NameRegex> re = NameRegex::Compile(pattern);
+  return re.ok() && re->Matches(text);
+}
+
+// InvalidArgument for the first /regex/ of the statement RE2 cannot compile.
+Status CheckRegexes(const SelectStatement& s) {
+  std::vector<std::string> patterns = s.group_tag_regexes;
+  for (const Source& src : s.sources) {
+    if (src.regex) patterns.push_back(*src.regex);
   }
+  for (const Field& f : s.fields) {
+    if (f.expr->kind == ExprKind::kRegex) patterns.push_back(f.expr->text);
+    for (const ExprPtr& a : f.expr->args) {
+      if (a->kind == ExprKind::kRegex) patterns.push_back(a->text);
+    }
+  }
+  for (const std::string& p : patterns) ARC_RETURN_IF_ERROR(NameRegex::Compile(p).status());
+  return Status::OK();
 }
 
 // Expands `*`, `*::field`, `*::tag` (raw) and f(*) / f(/re/) (aggregates) for one measurement.
@@ -580,7 +594,9 @@ Result<MeasurementQuery> PlanMeasurement(const SelectStatement& s, const SelectP
       const std::string rn = "row_number() OVER (PARTITION BY " + part + " ORDER BY time" +
                              (plan.descending ? " DESC" : "") + ")";
       sql += " QUALIFY " + rn + " > " + std::to_string(plan.offset);
-      if (plan.limit > 0) sql += " AND " + rn + " <= " + std::to_string(plan.offset + plan.limit);
+      int64_t last = 0;
+      if (__builtin_add_overflow(plan.offset, plan.limit, &last)) last = INT64_MAX;
+      if (plan.limit > 0) sql += " AND " + rn + " <= " + std::to_string(last);
     }
     sql += " ORDER BY " + order + "__b" + (plan.descending ? " DESC" : "");
     if (limited && q.group_tags.empty()) {
@@ -618,6 +634,7 @@ Result<SelectPlan> PlanSelect(const SelectStatement& s, const std::string& db, i
   if (!s.into.empty()) return Status::InvalidArgument("SELECT INTO is not supported");
   if (s.tz && *s.tz != "UTC" && *s.tz != "Etc/UTC")
     return Status::InvalidArgument("tz('" + *s.tz + "') is not supported (only UTC)");
+  ARC_RETURN_IF_ERROR(CheckRegexes(s));
   SelectPlan plan;
   plan.now_ns = now_ns;
   ExprPtr cond;
@@ -657,9 +674,13 @@ Result<SelectPlan> PlanSelect(const SelectStatement& s, const std::string& db, i
     // derivative/difference/elapsed over buckets need the bucket before the first one, a
     // moving average its window: InfluxDB reads them and answers from the first bucket on.
     const int64_t back = LookBackBuckets(s);
+    int64_t span = 0, from = 0;
     if (back > 0) {
+      if (__builtin_mul_overflow(back, *plan.interval_ns, &span) ||
+          __builtin_sub_overflow(*plan.range.min_ns, span, &from))
+        return Status::InvalidArgument("the transformation's window reaches before the earliest time");
       plan.answer_from_ns = plan.range.min_ns;
-      plan.range.min_ns = *plan.range.min_ns - back * *plan.interval_ns;
+      plan.range.min_ns = from;
     }
   }
   if (plan.range.empty()) return plan;

@@ -82,8 +82,11 @@ std::vector<Point> FinishList(const PlannedColumn& c, size_t col, const Point& b
   switch (c.list) {
     case ListAggregate::kPercentile: {
       std::stable_sort(pts.begin(), pts.end(), [](const ListPoint& a, const ListPoint& b) { return ValueLess(a.v, b.v); });
-      const int64_t i = static_cast<int64_t>(std::floor(static_cast<double>(pts.size()) * c.list_arg / 100.0 + 0.5)) - 1;
-      if (i < 0 || i >= static_cast<int64_t>(pts.size())) {  // no such rank: null
+      // Nearest rank, as InfluxDB: floor(n * p / 100 + 0.5) - 1 (compared as a double first:
+      // p may be anything a client writes).
+      const double rank = std::floor(static_cast<double>(pts.size()) * c.list_arg / 100.0 + 0.5) - 1;
+      const int64_t i = rank >= 0 && rank < static_cast<double>(pts.size()) ? static_cast<int64_t>(rank) : -1;
+      if (i < 0) {  // no such rank: null
         with(Value(), base.time_ns);
         break;
       }
@@ -128,7 +131,7 @@ std::vector<Point> FinishList(const PlannedColumn& c, size_t col, const Point& b
         if (ValueLess(a.v, b.v) || ValueLess(b.v, a.v)) return top ? ValueLess(b.v, a.v) : ValueLess(a.v, b.v);
         return a.t_ns < b.t_ns;
       });
-      pts.resize(std::min(pts.size(), static_cast<size_t>(c.list_arg)));
+      if (c.list_arg < static_cast<double>(pts.size())) pts.resize(static_cast<size_t>(c.list_arg));
       // Without GROUP BY time the points keep their times, in time order; in a bucket they
       // take the bucket's start and stay in rank order.
       if (!interval)
@@ -182,7 +185,9 @@ std::vector<Point> Fill(const SelectPlan& plan, const std::vector<PlannedColumn>
   const int64_t iv = *plan.interval_ns;
   std::vector<Point> out;
   size_t next = 0;
-  for (int64_t t = first_ns; t <= last_ns; t += iv) {
+  const int64_t buckets = static_cast<int64_t>(((__int128)last_ns - first_ns) / iv + 1);
+  for (int64_t k = 0; k < buckets; ++k) {
+    const int64_t t = first_ns + k * iv;  // fits: first_ns + (buckets - 1) * iv <= last_ns
     if (next < points.size() && points[next].time_ns == t) {
       // Several points in one bucket (list aggregates): keep them all.
       while (next < points.size() && points[next].time_ns == t) out.push_back(std::move(points[next++]));
@@ -285,9 +290,11 @@ std::vector<Point> ApplyTransform(const PlannedColumn& c, size_t col, const std:
   return out;
 }
 
+// The start of t's bucket (128-bit: t may be anywhere in int64's range).
 int64_t BucketOf(const SelectPlan& plan, int64_t t) {
-  const int64_t iv = *plan.interval_ns;
-  return t - (((t - plan.offset_ns) % iv) + iv) % iv;
+  const __int128 iv = *plan.interval_ns;
+  const __int128 start = t - ((((__int128)t - plan.offset_ns) % iv) + iv) % iv;
+  return start < INT64_MIN ? INT64_MIN : static_cast<int64_t>(start);
 }
 
 struct Group {
@@ -385,7 +392,7 @@ Result<std::vector<Series>> BuildSeries(const SelectPlan& plan, const std::vecto
     for (Group& g : grouped[i]) {
       std::vector<Point> points = std::move(g.points);
       if (fill) {
-        const int64_t buckets = (last_bucket - first_bucket) / *plan.interval_ns + 1;
+        const __int128 buckets = ((__int128)last_bucket - first_bucket) / *plan.interval_ns + 1;
         if (buckets > max_points || total + buckets > max_points)
           return Status::InvalidArgument("the answer would hold more than " + std::to_string(max_points) +
                                          " points (GROUP BY time buckets); narrow the time range or widen the interval");

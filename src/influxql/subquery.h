@@ -13,7 +13,9 @@
 
 namespace arc::influxql {
 
-inline constexpr size_t kMaxSubqueryRows = 100000;
+// The inner answer travels as SQL text that the server parses (json_serialize_sql): kept
+// small so a subquery cannot grow the server's own memory much.
+inline constexpr size_t kMaxSubqueryRows = 10000;
 
 // One measurement's part of an inner answer, as the outer statement's source.
 struct SubqueryTable {
