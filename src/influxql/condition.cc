@@ -1,5 +1,7 @@
 #include "influxql/condition.h"
 
+#include <algorithm>
+#include <climits>
 #include <cstdio>
 
 #include "influxql/time_literal.h"
@@ -182,7 +184,12 @@ Result<int64_t> EvalTime(const Expr& e, int64_t now_ns) {
 
 Status SplitTimeRange(const Expr* where, int64_t now_ns, TimeRange* range, ExprPtr* rest) {
   if (where == nullptr) return Status::OK();
-  return Split(where, now_ns, range, rest);
+  ARC_RETURN_IF_ERROR(Split(where, now_ns, range, rest));
+  // InfluxDB's time range (1677-09-21 .. 2262-04-11): later arithmetic never overflows.
+  constexpr int64_t kMin = INT64_MIN + 2, kMax = INT64_MAX - 1;
+  if (range->min_ns) range->min_ns = std::clamp(*range->min_ns, kMin, kMax);
+  if (range->max_ns) range->max_ns = std::clamp(*range->max_ns, kMin, kMax);
+  return Status::OK();
 }
 
 Result<std::string> ConditionSql(const Expr& cond, const MeasurementSchema& schema) {
@@ -205,12 +212,19 @@ std::string TimestampSql(int64_t us) {
 }  // namespace
 
 std::string TimeRangeSql(const TimeRange& range) {
-  // Stored times are microseconds: time >= ns rounds up, time <= ns rounds down.
+  // Stored times are microseconds: time >= ns rounds up, time <= ns rounds down. Bounds are
+  // kept within the µs times int64 nanoseconds hold (as stored times are, ingest/validate.h),
+  // so TimestampSql's us * 1000 cannot overflow; a bound past them matches nothing.
+  constexpr int64_t kMinUs = INT64_MIN / 1000, kMaxUs = INT64_MAX / 1000;
   std::string sql;
-  if (range.min_ns) sql += "time >= " + TimestampSql(-FloorDiv(-*range.min_ns, 1000));
+  if (range.min_ns) {
+    const int64_t us = FloorDiv(*range.min_ns, 1000) + (*range.min_ns % 1000 != 0);
+    sql += us > kMaxUs ? "false" : "time >= " + TimestampSql(std::max(us, kMinUs));
+  }
   if (range.max_ns) {
-    sql += std::string(sql.empty() ? "" : " AND ") + "time <= " +
-           TimestampSql(FloorDiv(*range.max_ns, 1000));
+    const int64_t us = FloorDiv(*range.max_ns, 1000);
+    sql += std::string(sql.empty() ? "" : " AND ") +
+           (us < kMinUs ? "false" : "time <= " + TimestampSql(std::min(us, kMaxUs)));
   }
   return sql;
 }

@@ -49,12 +49,12 @@ Result<std::vector<Series>> RunSelect(const SelectStatement& s, const ExecOption
 }
 
 Status RunCreate(const CreateDatabaseStatement& s, const ExecOptions& o, Catalog* catalog) {
-  if (!o.may_write) return Status::PermissionDenied("CREATE DATABASE needs a token with the admin permission");
+  if (!o.may_write) return Status::PermissionDenied("CREATE DATABASE needs a POST with an admin token");
   return catalog->CreateDatabase(s.name);
 }
 
 Status RunDrop(const DropStatement& s, const ExecOptions& o, Catalog* catalog) {
-  if (!o.may_write) return Status::PermissionDenied("DROP needs a token with the admin permission");
+  if (!o.may_write) return Status::PermissionDenied("DROP needs a POST with an admin token");
   if (s.kind == DropKind::kMeasurement) {
     if (o.database.empty()) return Status::InvalidArgument("database name required");
     return catalog->DropMeasurement(o.database, s.name);

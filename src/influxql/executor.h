@@ -1,6 +1,6 @@
 // Executor: runs parsed InfluxQL statements against a Catalog and collects InfluxDB-shaped
-// results. Each statement gets its own result; a failed statement carries its error and the
-// next ones still run.
+// results. Each statement gets its own result; the first failed statement carries its error
+// and, as in InfluxDB, the ones after it are not run.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,7 @@ struct ExecOptions {
   std::string database;       // the request's db (may be empty)
   std::string retention_policy;  // the request's rp: "" or "autogen" (Arc has one policy)
   int64_t now_ns = 0;         // now() for every statement of the request
-  bool may_write = false;     // CREATE DATABASE / DROP need the admin permission
+  bool may_write = false;     // CREATE DATABASE / DROP: a POST with an admin token
   int64_t max_points = 1000000;
 };
 

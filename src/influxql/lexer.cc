@@ -64,16 +64,18 @@ Result<int64_t> ParseDuration(std::string_view text) {
 }
 
 Result<Token> Lexer::Next() {
-  while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
-  // Comments: "-- to end of line" and "/* ... */".
-  if (text_.substr(pos_, 2) == "--") {
-    while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
-    return Next();
-  }
-  if (text_.substr(pos_, 2) == "/*") {
-    const size_t end = text_.find("*/", pos_ + 2);
-    pos_ = end == std::string_view::npos ? text_.size() : end + 2;
-    return Next();
+  // Spaces and comments ("-- to end of line", "/* ... */"), in a loop: a body of a million
+  // comments must not be a million stack frames.
+  for (;;) {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+    if (text_.substr(pos_, 2) == "--") {
+      while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+    } else if (text_.substr(pos_, 2) == "/*") {
+      const size_t end = text_.find("*/", pos_ + 2);
+      pos_ = end == std::string_view::npos ? text_.size() : end + 2;
+    } else {
+      break;
+    }
   }
   Token t;
   t.pos = pos_;

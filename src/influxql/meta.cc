@@ -28,8 +28,13 @@ bool Matches(const std::string& text, BinaryOp op, const std::vector<std::string
   }
 }
 
+// ON db, else a FROM source's "db"..m, else the request's db.
 std::string Database(const ShowStatement& s, const ExecOptions& o) {
-  return s.database.empty() ? o.database : s.database;
+  if (!s.database.empty()) return s.database;
+  for (const Source& src : s.sources) {
+    if (!src.database.empty()) return src.database;
+  }
+  return o.database;
 }
 
 Status NeedDatabase(const std::string& db, Catalog* catalog) {
@@ -134,15 +139,32 @@ Result<std::vector<Series>> PerMeasurement(const ShowStatement& s, const ExecOpt
 }
 
 Result<std::vector<Series>> ShowTagKeys(const ShowStatement& s, const ExecOptions& o, Catalog* catalog) {
-  return PerMeasurement(s, o, catalog, {"tagKey"},
-                        [](const std::string&, const std::string&, const MeasurementSchema& schema) {
-                          std::vector<Row> rows;
-                          for (const std::string& t : schema.tags) rows.push_back({Value(t)});
-                          return Result<std::vector<Row>>(std::move(rows));
-                        });
+  return PerMeasurement(
+      s, o, catalog, {"tagKey"},
+      [&](const std::string& db, const std::string& m, const MeasurementSchema& schema) -> Result<std::vector<Row>> {
+        std::vector<Row> rows;
+        if (!s.where) {
+          for (const std::string& t : schema.tags) rows.push_back({Value(t)});
+          return rows;
+        }
+        // With WHERE: the keys that some matching point has.
+        if (schema.tags.empty()) return rows;
+        ARC_ASSIGN_OR_RETURN(const std::string where, WhereSql(s, schema, o));
+        std::string counts;
+        for (const std::string& t : schema.tags) counts += (counts.empty() ? "" : ", ") + ("count(" + QuoteIdentifier(t) + ")");
+        ARC_ASSIGN_OR_RETURN(const std::vector<Row> seen,
+                             catalog->Select("SELECT " + counts + " FROM " + QuoteIdentifier(db) + "." +
+                                                 QuoteIdentifier(m) + " WHERE " + where, db));
+        for (size_t i = 0; i < schema.tags.size(); ++i) {
+          if (!seen.empty() && seen[0].size() > i && seen[0][i].is_number() && seen[0][i].get<int64_t>() > 0)
+            rows.push_back({Value(schema.tags[i])});
+        }
+        return rows;
+      });
 }
 
 Result<std::vector<Series>> ShowFieldKeys(const ShowStatement& s, const ExecOptions& o, Catalog* catalog) {
+  if (s.where) return Status::InvalidArgument("SHOW FIELD KEYS does not take a WHERE clause");
   return PerMeasurement(s, o, catalog, {"fieldKey", "fieldType"},
                         [](const std::string&, const std::string&, const MeasurementSchema& schema) {
                           std::vector<Row> rows;
@@ -179,7 +201,10 @@ Result<std::vector<Series>> ShowSeries(const ShowStatement& s, const ExecOptions
     if (schema.empty()) continue;
     ARC_ASSIGN_OR_RETURN(const std::string where, WhereSql(s, schema, o));
     if (schema.tags.empty()) {
-      keys.push_back(Escape(m, true));
+      ARC_ASSIGN_OR_RETURN(const std::vector<Row> any,
+                           catalog->Select("SELECT 1 FROM " + QuoteIdentifier(db) + "." + QuoteIdentifier(m) +
+                                               (where.empty() ? "" : " WHERE " + where) + " LIMIT 1", db));
+      if (!any.empty()) keys.push_back(Escape(m, true));
       continue;
     }
     std::string cols;

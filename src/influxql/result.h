@@ -17,7 +17,7 @@ using Row = std::vector<Value>;
 struct Series {
   std::string name;
   std::vector<std::pair<std::string, std::string>> tags;  // sorted by key; omitted when empty
-  bool has_tags = false;     // "tags" is written even when every value is ""
+  bool has_tags = false;     // grouped by tags (so "tags" is written, even with values "")
   std::vector<std::string> columns;
   std::vector<Row> values;
   bool has_time() const { return !columns.empty() && columns[0] == "time"; }
@@ -26,7 +26,7 @@ struct Series {
 struct StatementResult {
   int statement_id = 0;
   std::vector<Series> series;
-  std::string error;  // set: the statement failed (the others still run)
+  std::string error;  // set: the statement failed (and the ones after it did not run)
 };
 
 }  // namespace arc::influxql

@@ -177,7 +177,11 @@ std::string GoFloat(double v) {
   const bool exponent = a != 0 && (a < 1e-6 || a >= 1e21);
   const auto r = std::to_chars(buf, buf + sizeof(buf), v,
                                exponent ? std::chars_format::scientific : std::chars_format::fixed);
-  return std::string(buf, r.ptr);
+  std::string out(buf, r.ptr);
+  // Go writes "1e-7" where to_chars writes "1e-07" (encoding/json trims the exponent's zero).
+  const size_t n = out.size();
+  if (n >= 4 && out[n - 4] == 'e' && out[n - 3] == '-' && out[n - 2] == '0') out.erase(n - 2, 1);
+  return out;
 }
 
 std::optional<int64_t> EpochDivisor(const std::optional<std::string>& epoch) {

@@ -222,7 +222,8 @@ Transform TransformOf(const std::string& name) {
   if (name == "non_negative_difference") return Transform::kNonNegativeDifference;
   if (name == "moving_average") return Transform::kMovingAverage;
   if (name == "cumulative_sum") return Transform::kCumulativeSum;
-  return Transform::kElapsed;
+  if (name == "elapsed") return Transform::kElapsed;
+  return Transform::kNone;
 }
 
 std::string ListSql(const std::string& x, const std::vector<std::string>& aux);
@@ -261,7 +262,7 @@ Result<PlannedColumn> ListColumn(const Expr& call, const ColumnContext& ctx) {
       return Status::InvalidArgument("limit (" + n.ToString() + ") in " + f + " function must be at least 1");
   }
   const FieldInfo* info = call.args[0]->kind == ExprKind::kIdent ? ctx.schema->Field(call.args[0]->text) : nullptr;
-  if (info != nullptr && (f == "percentile" || f == "top" || f == "bottom") &&
+  if (info != nullptr && (f == "percentile" || f == "top" || f == "bottom" || f == "integral") &&
       (info->type == FieldType::kString || info->type == FieldType::kBoolean))
     return Status::InvalidArgument("unsupported " + f + " iterator type for " + FieldTypeName(info->type) + " field");
   c.sql = ListSql(x, {});
@@ -480,8 +481,11 @@ Status PlanSelectorColumns(const std::vector<ExpandedField>& fields, size_t sele
   const std::string x = ctx.schema->Field(arg.text) ? Quote(arg.text) : "NULL";
   if (sel.list == ListAggregate::kNone) {
     const std::string key = SelectorKeySql(call, x, ctx.schema->Field(arg.text));
+    // arg_min_null: the selected point's value even when it is null (plain arg_min would skip
+    // that point and take another's); only points that have the selector's field compete.
     for (size_t k = 0; k < sel.aux_columns.size(); ++k)
-      q->columns[sel.aux_columns[k]].sql = "arg_min(" + aux_sql[k] + ", " + key + ")";
+      q->columns[sel.aux_columns[k]].sql =
+          "arg_min_null(" + aux_sql[k] + ", " + key + ") FILTER (WHERE " + x + " IS NOT NULL)";
     return Status::OK();
   }
   for (size_t k = 0; k < sel.aux_columns.size(); ++k) q->columns[sel.aux_columns[k]].sql = "NULL";
@@ -544,7 +548,8 @@ Result<MeasurementQuery> PlanMeasurement(const SelectStatement& s, const SelectP
       lone->args.size() == 1 && lone->args[0]->kind == ExprKind::kIdent && schema.Field(lone->args[0]->text)) {
     const Expr& arg = *lone->args[0];
     selector_time = "arg_min(epoch_us(time), " +
-                    SelectorKeySql(*lone, Quote(arg.text), schema.Field(arg.text)) + ")";
+                    SelectorKeySql(*lone, Quote(arg.text), schema.Field(arg.text)) +
+                    ") FILTER (WHERE " + Quote(arg.text) + " IS NOT NULL)";
     q.selector_time = true;
   }
   // --- SQL ---
@@ -654,9 +659,13 @@ Result<SelectPlan> PlanSelect(const SelectStatement& s, const std::string& db, i
   if (s.interval_ns) {
     if (!plan.aggregate) return Status::InvalidArgument("GROUP BY requires at least one aggregate function");
     if (*s.interval_ns < 1000) return Status::InvalidArgument("GROUP BY time() interval must be at least 1u");
+    // Times are stored in µs: a bucket edge between two µs would put points in no bucket.
+    if (*s.interval_ns % 1000 != 0 || s.offset_ns % 1000 != 0)
+      return Status::InvalidArgument("GROUP BY time() interval and offset must be whole microseconds");
     plan.interval_ns = *s.interval_ns;
     // The offset, normalised to [0, interval) and whole microseconds.
-    plan.offset_ns = ((s.offset_ns % *s.interval_ns) + *s.interval_ns) % *s.interval_ns;
+    const __int128 iv = *s.interval_ns;
+    plan.offset_ns = static_cast<int64_t>(((s.offset_ns % iv) + iv) % iv);
   }
   plan.fill = s.fill;
   if (s.fill_value) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 
 #include "influxql/time_literal.h"
@@ -17,7 +18,8 @@ struct Point {
 using TagValues = std::vector<std::string>;
 
 int64_t AsInt(const Value& v) { return v.is_number_float() ? static_cast<int64_t>(v.get<double>()) : v.get<int64_t>(); }
-double AsDouble(const Value& v) { return v.get<double>(); }
+// Never throws: a cell that is not a number reads as 0 (callers check is_number first).
+double AsDouble(const Value& v) { return v.is_number() ? v.get<double>() : 0.0; }
 
 // Orders values as InfluxDB sorts a field's points: numbers by value, strings and booleans
 // by their natural order.
@@ -170,18 +172,21 @@ std::vector<Point> FinishList(const PlannedColumn& c, size_t col, const Point& b
   return out;
 }
 
+// InfluxDB's linear fill: y = m·t + b in floating point (integers truncated back, as its
+// linearInteger does; a result outside int64 is null rather than undefined).
 Value Interpolate(const Value& a, const Value& b, int64_t ta, int64_t tb, int64_t t) {
+  const double m = (AsDouble(b) - AsDouble(a)) / (static_cast<double>(tb) - static_cast<double>(ta));
+  const double y = m * static_cast<double>(t) + (AsDouble(a) - m * static_cast<double>(ta));
   if (a.is_number_integer() && b.is_number_integer()) {
-    const int64_t ya = a.get<int64_t>(), yb = b.get<int64_t>();
-    return Value(ya + (yb - ya) * (t - ta) / (tb - ta));
+    if (!(y > -9.2e18 && y < 9.2e18)) return Value();
+    return Value(static_cast<int64_t>(y));
   }
-  const double ya = AsDouble(a), yb = AsDouble(b);
-  return Value(ya + (yb - ya) * static_cast<double>(t - ta) / static_cast<double>(tb - ta));
+  return Value(y);
 }
 
-// Fills the empty buckets of one series and the null cells of its rows.
-std::vector<Point> Fill(const SelectPlan& plan, const std::vector<PlannedColumn>& cols,
-                        std::vector<Point> points, int64_t first_ns, int64_t last_ns) {
+// Adds the empty buckets of one series between first_ns and last_ns (ascending).
+std::vector<Point> AddEmptyBuckets(const SelectPlan& plan, const std::vector<PlannedColumn>& cols,
+                                   std::vector<Point> points, int64_t first_ns, int64_t last_ns) {
   const int64_t iv = *plan.interval_ns;
   std::vector<Point> out;
   size_t next = 0;
@@ -198,7 +203,14 @@ std::vector<Point> Fill(const SelectPlan& plan, const std::vector<PlannedColumn>
     for (const PlannedColumn& c : cols) empty.values.push_back(c.zero_when_empty && plan.fill == FillMode::kNull ? Value(0) : Value());
     out.push_back(std::move(empty));
   }
-  for (size_t c = 0; c < cols.size(); ++c) {
+  return out;
+}
+
+// Fills null cells in output order (fill(previous) under ORDER BY time DESC carries the later
+// bucket's value, as InfluxDB's fill iterator does).
+void FillValues(const SelectPlan& plan, size_t ncols, std::vector<Point>* points) {
+  std::vector<Point>& out = *points;
+  for (size_t c = 0; c < ncols; ++c) {
     if (plan.fill == FillMode::kValue) {
       for (Point& p : out) {
         if (p.values[c].is_null()) p.values[c] = plan.fill_value;
@@ -221,7 +233,6 @@ std::vector<Point> Fill(const SelectPlan& plan, const std::vector<PlannedColumn>
       }
     }
   }
-  return out;
 }
 
 Value Subtract(const Value& a, const Value& b) {
@@ -234,7 +245,8 @@ bool Negative(const Value& v) { return v.is_number() && AsDouble(v) < 0; }
 std::vector<Point> ApplyTransform(const PlannedColumn& c, size_t col, const std::vector<Point>& in) {
   std::vector<Point> out;
   const Point* prev = nullptr;
-  std::vector<Value> window;
+  std::deque<double> window;  // moving_average: the last N values and their running sum
+  double window_sum = 0;
   Value sum;
   for (const Point& p : in) {
     const Value& v = p.values[col];
@@ -244,8 +256,9 @@ std::vector<Point> ApplyTransform(const PlannedColumn& c, size_t col, const std:
     switch (c.transform) {
       case Transform::kDerivative: case Transform::kNonNegativeDerivative:
         if (prev != nullptr && p.time_ns != prev->time_ns) {
-          const double d = (AsDouble(v) - AsDouble(prev->values[col])) /
-                           (static_cast<double>(p.time_ns - prev->time_ns) / static_cast<double>(c.transform_arg));
+          // In output order; under DESC InfluxDB negates the elapsed time, so it is a magnitude.
+          const double elapsed = std::fabs(static_cast<double>(p.time_ns) - static_cast<double>(prev->time_ns));
+          const double d = (AsDouble(v) - AsDouble(prev->values[col])) / (elapsed / static_cast<double>(c.transform_arg));
           o.values[col] = Value(d);
           emit = !(c.transform == Transform::kNonNegativeDerivative && d < 0);
         }
@@ -258,17 +271,21 @@ std::vector<Point> ApplyTransform(const PlannedColumn& c, size_t col, const std:
         break;
       case Transform::kElapsed:
         if (prev != nullptr) {
-          o.values[col] = Value((p.time_ns - prev->time_ns) / c.transform_arg);
+          o.values[col] = Value(static_cast<int64_t>(
+              std::fabs(static_cast<double>(p.time_ns) - static_cast<double>(prev->time_ns)) /
+              static_cast<double>(c.transform_arg)));
           emit = true;
         }
         break;
       case Transform::kMovingAverage: {
-        window.push_back(v);
-        if (static_cast<int64_t>(window.size()) > c.transform_arg) window.erase(window.begin());
+        window.push_back(AsDouble(v));
+        window_sum += window.back();
+        if (static_cast<int64_t>(window.size()) > c.transform_arg) {
+          window_sum -= window.front();
+          window.pop_front();
+        }
         if (static_cast<int64_t>(window.size()) == c.transform_arg) {
-          double s = 0;
-          for (const Value& w : window) s += AsDouble(w);
-          o.values[col] = Value(s / static_cast<double>(window.size()));
+          o.values[col] = Value(window_sum / static_cast<double>(window.size()));
           emit = true;
         }
         break;
@@ -312,7 +329,8 @@ std::vector<Group> GroupRows(const SelectPlan& plan, const MeasurementQuery& q, 
     for (size_t i = 0; i < ntags; ++i) tags.push_back(r[1 + i].is_string() ? r[1 + i].get<std::string>() : "");
     Point p;
     const int64_t b = r[0].is_number() ? AsInt(r[0]) : 0;
-    if (!plan.aggregate || plan.interval_ns) p.time_ns = b * 1000;
+    // A bucket may start before the first nanosecond int64 holds: it starts there (as BucketOf).
+    if (!plan.aggregate || plan.interval_ns) p.time_ns = b < INT64_MIN / 1000 ? INT64_MIN : b * 1000;
     else if (q.selector_time && r.size() > 1 + ntags + ncols && r[1 + ntags + ncols].is_number())
       p.time_ns = AsInt(r[1 + ntags + ncols]) * 1000;
     else p.time_ns = plan.range.min_ns.value_or(0);
@@ -396,20 +414,19 @@ Result<std::vector<Series>> BuildSeries(const SelectPlan& plan, const std::vecto
         if (buckets > max_points || total + buckets > max_points)
           return Status::InvalidArgument("the answer would hold more than " + std::to_string(max_points) +
                                          " points (GROUP BY time buckets); narrow the time range or widen the interval");
-        points = Fill(plan, q.columns, std::move(points), first_bucket, last_bucket);
+        points = AddEmptyBuckets(plan, q.columns, std::move(points), first_bucket, last_bucket);
       }
+      // From here on, output order: raw rows come DESC from SQL, buckets are turned round.
+      if (plan.descending && plan.aggregate) std::reverse(points.begin(), points.end());
+      if (fill) FillValues(plan, q.columns.size(), &points);
       for (size_t c = 0; c < q.columns.size(); ++c) {
-        if (q.columns[c].transform == Transform::kNone) continue;
-        if (plan.descending && !plan.aggregate) std::reverse(points.begin(), points.end());
-        points = ApplyTransform(q.columns[c], c, points);
-        if (plan.descending && !plan.aggregate) std::reverse(points.begin(), points.end());
+        if (q.columns[c].transform != Transform::kNone) points = ApplyTransform(q.columns[c], c, points);
       }
       if (plan.answer_from_ns) {
         const int64_t from = BucketOf(plan, *plan.answer_from_ns);
         points.erase(std::remove_if(points.begin(), points.end(), [&](const Point& p) { return p.time_ns < from; }),
                      points.end());
       }
-      if (plan.descending && plan.aggregate) std::reverse(points.begin(), points.end());
       if (!plan.limit_in_sql) {
         const size_t off = std::min(points.size(), static_cast<size_t>(plan.offset));
         points.erase(points.begin(), points.begin() + static_cast<long>(off));

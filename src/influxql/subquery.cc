@@ -1,5 +1,6 @@
 #include "influxql/subquery.h"
 
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -27,7 +28,10 @@ const char* SqlType(FieldType t) {
 }
 
 std::string LiteralOf(const Value& v, FieldType t) {
-  if (v.is_null()) return std::string("CAST(NULL AS ") + SqlType(t) + ")";
+  // A value of another type than its column's (mixed types become float columns) is NULL.
+  const bool numeric = t == FieldType::kInteger || t == FieldType::kFloat;
+  if (v.is_null() || (numeric && !v.is_number()) || (t == FieldType::kInteger && !v.is_number_integer()))
+    return std::string("CAST(NULL AS ") + SqlType(t) + ")";
   switch (t) {
     case FieldType::kString: return v.is_string() ? QuoteLiteral(v.get<std::string>()) : "NULL";
     case FieldType::kBoolean: return v.is_boolean() && v.get<bool>() ? "true" : "false";
@@ -35,7 +39,9 @@ std::string LiteralOf(const Value& v, FieldType t) {
     case FieldType::kFloat: {
       char buf[40];
       std::snprintf(buf, sizeof(buf), "%.17g", v.get<double>());
-      return std::string("CAST(") + buf + " AS DOUBLE)";
+      // nan and inf are no SQL literals: DuckDB casts them from text.
+      return std::isfinite(v.get<double>()) ? std::string("CAST(") + buf + " AS DOUBLE)"
+                                            : std::string("CAST('") + buf + "' AS DOUBLE)";
     }
   }
   return "NULL";
@@ -61,11 +67,11 @@ Result<std::vector<SubqueryTable>> MaterializeSubquery(const std::vector<Series>
       for (size_t c = 1; c < s->columns.size(); ++c) {
         FieldType t = FieldType::kFloat;
         bool known = false;
-        for (const Row& r : s->values) {
+        for (const Row& r : s->values) {  // every value: a column may change type (fill(1.5) of count())
           if (r[c].is_null()) continue;
-          t = TypeOf(r[c]);
+          const FieldType rt = TypeOf(r[c]);
+          t = known && rt != t ? FieldType::kFloat : rt;
           known = true;
-          break;
         }
         auto [it, added] = fields.emplace(s->columns[c], t);
         if (!added && known && it->second != t) it->second = FieldType::kFloat;

@@ -85,6 +85,9 @@ Result<int64_t> ParseTimeLiteral(std::string_view text) {
       }
     }
   }
+  static const int kDaysIn[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > kDaysIn[mo - 1] + (mo == 2 && leap ? 1 : 0)) return bad();
   const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const int64_t secs = days * 86400 + h * 3600 + mi * 60 + s - offset_s;
   int64_t ns = 0;
@@ -97,7 +100,8 @@ Result<int64_t> ParseTimeLiteral(std::string_view text) {
 
 std::string FormatRfc3339(int64_t ns) {
   const int64_t secs = FloorDiv(ns, 1000000000);
-  int64_t frac = ns - secs * 1000000000;
+  int64_t frac = ns % 1000000000;  // not ns - secs * 1e9: that overflows before 1677-09-21T00:12:44Z
+  if (frac < 0) frac += 1000000000;
   const int64_t days = FloorDiv(secs, 86400);
   const int64_t rem = secs - days * 86400;
   int64_t y;

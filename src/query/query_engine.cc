@@ -320,8 +320,11 @@ std::vector<std::string> QueryEngine::MeasurementNames(const std::string& db) {
   std::set<std::string> names;
   if (!ValidateDatabaseName(db).ok()) return {};
   Result<std::vector<DirEntry>> entries = DefaultFileSystem()->ListDir(JoinPath(root_, db));
+  // A folder whose files were all deleted (DROP MEASUREMENT) is no longer a measurement.
   for (const DirEntry& e : entries.ok() ? *entries : std::vector<DirEntry>{}) {
-    if (e.is_dir && !e.is_symlink && ValidateMeasurementName(e.name).ok()) names.insert(e.name);
+    if (e.is_dir && !e.is_symlink && ValidateMeasurementName(e.name).ok() &&
+        HasDataFile(DefaultFileSystem(), root_, db, e.name, ingest_->live_files()))
+      names.insert(e.name);
   }
   for (const auto& [d, m] : ingest_->BufferedTables()) {
     if (d == db) names.insert(m);

@@ -10,9 +10,17 @@
 namespace arc {
 namespace {
 
+// The message without control characters: it quotes the client's text, and a CR/LF in a
+// header would split the response.
+std::string HeaderSafe(const std::string& message) {
+  std::string out;
+  for (char c : message.substr(0, 512)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+  return out;
+}
+
 HttpResponse InfluxError(int status, const std::string& message) {
   HttpResponse r = JsonError(status, message);
-  r.headers.emplace_back("X-Influxdb-Error", message.substr(0, 512));
+  r.headers.emplace_back("X-Influxdb-Error", HeaderSafe(message));
   AddInfluxHeaders(&r);
   return r;
 }
@@ -52,7 +60,16 @@ void AddInfluxHeaders(HttpResponse* r) {
 void InfluxQueryHandler::Query(HttpRequest&& request, std::function<void(HttpResponse)> respond) {
   auto shared = std::make_shared<HttpRequest>(std::move(request));
   auto reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
-  if (executor_->TrySubmit([this, shared, reply] { (*reply)(Run(*shared)); })) return;
+  auto run = [this, shared, reply] {
+    HttpResponse r;
+    try {
+      r = Run(*shared);
+    } catch (const std::exception& e) {  // a bug must cost one answer, never the process
+      r = InfluxError(500, std::string("internal error: ") + e.what());
+    }
+    (*reply)(std::move(r));
+  };
+  if (executor_->TrySubmit(std::move(run))) return;
   HttpResponse busy = InfluxError(429, "too many queries running and waiting; retry later");
   busy.headers.emplace_back("Retry-After", "1");
   (*reply)(std::move(busy));
@@ -79,7 +96,9 @@ HttpResponse InfluxQueryHandler::Run(const HttpRequest& request) {
   options.now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  options.may_write = Authorize(tokens_, request, Permission::kAdmin, true).ok();
+  // CREATE and DROP need an admin token and a POST (a GET, or a link, never changes data).
+  options.may_write =
+      request.method == "POST" && Authorize(tokens_, request, Permission::kAdmin, true).ok();
   options.max_points = max_points_;
   const std::vector<influxql::StatementResult> results =
       influxql::Execute(*statements, options, catalog_);

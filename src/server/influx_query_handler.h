@@ -1,7 +1,8 @@
 // InfluxQueryHandler: InfluxDB 1.x's GET|POST /query — InfluxQL (influxql/) over the same
 // engine as /api/v1/query, answered in InfluxDB's JSON or CSV. Parameters come from the URL
-// and, for POST, from a form body: q, db, rp (accepted), epoch, pretty, chunked (answered
-// unchunked). Statements run on the query executor; when it is full the answer is 429.
+// and, for POST, from a form body: q, db, rp ("autogen"), epoch, pretty, chunked, chunk_size.
+// CREATE/DROP need a POST and an admin token. Statements run on the query executor; when it
+// is full the answer is 429.
 #pragma once
 
 #include <functional>

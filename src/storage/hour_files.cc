@@ -1,6 +1,7 @@
 #include "storage/hour_files.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "storage/partition_layout.h"
 
@@ -51,29 +52,33 @@ bool MeasurementFolderExists(FileSystem* fs, const std::string& root, const std:
   return true;
 }
 
-HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::string& db,
-                        const std::string& measurement, std::optional<int64_t> min_hour,
-                        std::optional<int64_t> max_hour, const LiveFileSet* live) {
-  HourFiles out;
+namespace {
+
+// Calls `visit(hour, names)` for each hour folder of the layout, oldest first (newest first
+// with `newest_first`), with its data files (absolute paths, sorted; retired files left out)
+// until `visit` returns false.
+void ForEachHour(FileSystem* fs, const std::string& root, const std::string& db,
+                 const std::string& measurement, const LiveFileSet* live, bool newest_first,
+                 const std::function<bool(int64_t hour, std::vector<std::string> names)>& visit) {
   const std::string base = JoinPath(root, MeasurementDirectory(db, measurement));
-  if (!MeasurementFolderExists(fs, root, db, measurement)) return out;
-  for (const std::string& y : ListFolders(fs, base)) {
-    for (const std::string& mo : ListFolders(fs, JoinPath(base, y))) {
-      for (const std::string& d : ListFolders(fs, base + "/" + y + "/" + mo)) {
-        for (const std::string& h : ListFolders(fs, base + "/" + y + "/" + mo + "/" + d)) {
+  if (!MeasurementFolderExists(fs, root, db, measurement)) return;
+  auto folders = [&](const std::string& dir) {
+    std::vector<std::string> names = ListFolders(fs, dir);
+    if (newest_first) std::reverse(names.begin(), names.end());
+    return names;
+  };
+  for (const std::string& y : folders(base)) {
+    for (const std::string& mo : folders(JoinPath(base, y))) {
+      for (const std::string& d : folders(base + "/" + y + "/" + mo)) {
+        for (const std::string& h : folders(base + "/" + y + "/" + mo + "/" + d)) {
           const std::string dir = base + "/" + y + "/" + mo + "/" + d + "/" + h;
           const std::optional<int64_t> parsed = ParseHourFolder(y, mo, d, h);
           if (!parsed) continue;  // not a folder of the layout: never read
-          const int64_t hour = *parsed;
-          const bool in_range =
-              (!min_hour || hour >= *min_hour) && (!max_hour || hour <= *max_hour);
-          ++out.hours_total;
           Result<std::vector<DirEntry>> files = fs->ListDir(dir);
-          if (!files.ok()) continue;
           std::vector<std::string> names;
           const std::string relative_dir =
               MeasurementDirectory(db, measurement) + "/" + y + "/" + mo + "/" + d + "/" + h + "/";
-          for (const DirEntry& f : *files) {
+          for (const DirEntry& f : files.ok() ? *files : std::vector<DirEntry>{}) {
             // A retired file's rows are in a switch's outputs already.
             if (live != nullptr && live->IsRetired(relative_dir + f.name)) continue;
             if (!f.is_dir && !f.is_symlink && IsParquetFileName(f.name)) {
@@ -81,15 +86,41 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
             }
           }
           std::sort(names.begin(), names.end());
-          if (!names.empty() && out.any_file.empty()) out.any_file = names.front();
-          if (!in_range) continue;
-          ++out.hours_read;
-          out.files.insert(out.files.end(), names.begin(), names.end());
+          if (!visit(*parsed, std::move(names))) return;
         }
       }
     }
   }
+}
+
+}  // namespace
+
+HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::string& db,
+                        const std::string& measurement, std::optional<int64_t> min_hour,
+                        std::optional<int64_t> max_hour, const LiveFileSet* live) {
+  HourFiles out;
+  ForEachHour(fs, root, db, measurement, live, false, [&](int64_t hour, std::vector<std::string> names) {
+    const bool in_range = (!min_hour || hour >= *min_hour) && (!max_hour || hour <= *max_hour);
+    ++out.hours_total;
+    if (!names.empty() && out.any_file.empty()) out.any_file = names.front();
+    if (in_range) {
+      ++out.hours_read;
+      out.files.insert(out.files.end(), names.begin(), names.end());
+    }
+    return true;
+  });
   return out;
+}
+
+bool HasDataFile(FileSystem* fs, const std::string& root, const std::string& db,
+                 const std::string& measurement, const LiveFileSet* live) {
+  bool found = false;
+  // Newest first: retention empties the oldest hours, recent ones hold files.
+  ForEachHour(fs, root, db, measurement, live, true, [&](int64_t, std::vector<std::string> names) {
+    found = !names.empty();
+    return !found;
+  });
+  return found;
 }
 
 Result<std::vector<DirEntry>> SwitchableFiles(FileSystem* fs, const LiveFileSet& live,

@@ -47,4 +47,9 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
                         const std::string& measurement, std::optional<int64_t> min_hour,
                         std::optional<int64_t> max_hour, const LiveFileSet* live = nullptr);
 
+// True when the measurement has at least one data file (stops at the first). A measurement
+// whose rows were all deleted keeps its empty folders and answers false. Thread-safe.
+bool HasDataFile(FileSystem* fs, const std::string& root, const std::string& db,
+                 const std::string& measurement, const LiveFileSet* live = nullptr);
+
 }  // namespace arc

@@ -90,3 +90,25 @@ TEST_F(HourFilesTest, RetiredFilesAreNotListed) {
 
 }  // namespace
 }  // namespace arc
+
+namespace arc {
+namespace {
+
+// Regression: after DROP MEASUREMENT deleted every file, SHOW MEASUREMENTS still listed the
+// measurement because its empty hour folders remained.
+TEST(HasDataFileTest, EmptyHourFoldersAreNoData) {
+  test::TempDir root;
+  const std::string empty = root.Sub(HourDirectory("db", "cpu", 472222));
+  std::filesystem::create_directories(empty);
+  EXPECT_FALSE(HasDataFile(DefaultFileSystem(), root.path(), "db", "cpu"));
+  EXPECT_FALSE(HasDataFile(DefaultFileSystem(), root.path(), "db", "nope"));
+  test::WriteTextFile(empty + "/a.parquet.tmp", "PAR1");
+  EXPECT_FALSE(HasDataFile(DefaultFileSystem(), root.path(), "db", "cpu")) << "not a data file";
+  const std::string older = root.Sub(HourDirectory("db", "cpu", 472000));
+  std::filesystem::create_directories(older);
+  test::WriteTextFile(older + "/a.parquet", "PAR1");
+  EXPECT_TRUE(HasDataFile(DefaultFileSystem(), root.path(), "db", "cpu"));
+}
+
+}  // namespace
+}  // namespace arc

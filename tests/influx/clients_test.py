@@ -740,6 +740,35 @@ def csv_accept_header():
     expect(got == want, "CSV GROUP BY:\n%s\nwant:\n%s" % (body.decode(), "\n".join(want)))
 
 
+@check
+def drop_measurement_and_admin_statements():
+    """DROP MEASUREMENT removes every row (through the delete API's rewrite) and the measurement
+    from SHOW MEASUREMENTS; a read-only token may query but not CREATE or DROP."""
+    if T.reference:
+        return  # Arc's tokens: InfluxDB's users work differently
+    write_lp("dropdb", ["gone,host=a v=1 1700000000", "gone,host=b v=2 1700003600",
+                        "kept,host=a v=3 1700000000"])
+    status, _, body = procs.http("POST", T.url + "/api/v1/auth/tokens", body=json.dumps(
+        {"name": "reader", "permissions": ["read"]}), headers={
+        "Authorization": "Bearer " + T.token, "Content-Type": "application/json"}, timeout=10)
+    expect(status == 201, "creating a read token -> %s: %s" % (status, short(body)))
+    reader = json.loads(body)["token"]
+    for q in ("DROP MEASUREMENT gone", "CREATE DATABASE nope"):
+        _, _, body = influx_query(q, db="dropdb", password=reader, method="POST")
+        err = json.loads(body)["results"][0].get("error", "")
+        expect("admin" in err, "%s with a read token: want an error naming admin, got %s" % (q, short(body)))
+    res = influx_json("SELECT count(v) FROM gone", db="dropdb", password=reader)
+    expect(res["series"][0]["values"][0][1] == 2, "read token SELECT: %s" % res)
+    influx_json("DROP MEASUREMENT gone", db="dropdb", method="POST")
+    expect("series" not in influx_json("SELECT * FROM gone", db="dropdb"), "rows of gone remain")
+    expect(arc_sql_count("dropdb", "kept") == 1, "kept lost rows")
+    names = [v[0] for v in influx_json("SHOW MEASUREMENTS", db="dropdb")["series"][0]["values"]]
+    expect(names == ["kept"], "SHOW MEASUREMENTS after DROP: %s" % names)
+    _, _, body = influx_query("DROP MEASUREMENT gone", db="dropdb", method="POST")
+    expect("not found" in json.loads(body)["results"][0].get("error", ""),
+           "dropping it again: %s" % short(body))
+
+
 # ---------------------------------------------------------------------------------------------
 # runner
 
