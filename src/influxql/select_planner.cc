@@ -679,18 +679,19 @@ Result<SelectPlan> PlanSelect(const SelectStatement& s, const std::string& db, i
   plan.soffset = s.soffset;
   plan.limit_in_sql = !plan.aggregate && !HasTransform(s);
   if (plan.interval_ns && !plan.range.max_ns) plan.range.max_ns = now_ns;
-  if (plan.interval_ns && plan.range.min_ns) {
-    // derivative/difference/elapsed over buckets need the bucket before the first one, a
-    // moving average its window: InfluxDB reads them and answers from the first bucket on.
-    const int64_t back = LookBackBuckets(s);
-    int64_t span = 0, from = 0;
-    if (back > 0) {
-      if (__builtin_mul_overflow(back, *plan.interval_ns, &span) ||
-          __builtin_sub_overflow(*plan.range.min_ns, span, &from))
-        return Status::InvalidArgument("the transformation's window reaches before the earliest time");
-      plan.answer_from_ns = plan.range.min_ns;
-      plan.range.min_ns = from;
-    }
+  // derivative/difference/elapsed over buckets need the bucket before the first one (in
+  // output order: after the last one under DESC), a moving average its window: InfluxDB reads
+  // them and answers from the first bucket of the range on.
+  const int64_t back = plan.interval_ns ? LookBackBuckets(s) : 0;
+  std::optional<int64_t>& edge = plan.descending ? plan.range.max_ns : plan.range.min_ns;
+  if (back > 0 && edge) {
+    int64_t span = 0, moved = 0;
+    if (__builtin_mul_overflow(back, *plan.interval_ns, &span) ||
+        (plan.descending ? __builtin_add_overflow(*edge, span, &moved)
+                         : __builtin_sub_overflow(*edge, span, &moved)))
+      return Status::InvalidArgument("the transformation's window reaches past the time range");
+    (plan.descending ? plan.answer_until_ns : plan.answer_from_ns) = edge;
+    edge = moved;
   }
   if (plan.range.empty()) return plan;
   if (subquery != nullptr) {

@@ -60,7 +60,8 @@ struct SelectPlan {
   int64_t limit = 0, offset = 0, slimit = 0, soffset = 0;
   bool limit_in_sql = false;            // raw queries without transformations
   bool union_columns = false;           // SELECT * over measurements: one column set
-  std::optional<int64_t> answer_from_ns;  // points before it were read only for a transform
+  std::optional<int64_t> answer_from_ns;   // points before it were read only for a transform
+  std::optional<int64_t> answer_until_ns;  // (DESC) points after its bucket likewise
   std::vector<MeasurementQuery> queries;
 };
 

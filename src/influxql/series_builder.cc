@@ -422,9 +422,11 @@ Result<std::vector<Series>> BuildSeries(const SelectPlan& plan, const std::vecto
       for (size_t c = 0; c < q.columns.size(); ++c) {
         if (q.columns[c].transform != Transform::kNone) points = ApplyTransform(q.columns[c], c, points);
       }
-      if (plan.answer_from_ns) {
-        const int64_t from = BucketOf(plan, *plan.answer_from_ns);
-        points.erase(std::remove_if(points.begin(), points.end(), [&](const Point& p) { return p.time_ns < from; }),
+      if (plan.answer_from_ns || plan.answer_until_ns) {
+        const int64_t from = plan.answer_from_ns ? BucketOf(plan, *plan.answer_from_ns) : INT64_MIN;
+        const int64_t until = plan.answer_until_ns ? BucketOf(plan, *plan.answer_until_ns) : INT64_MAX;
+        points.erase(std::remove_if(points.begin(), points.end(),
+                                    [&](const Point& p) { return p.time_ns < from || p.time_ns > until; }),
                      points.end());
       }
       if (!plan.limit_in_sql) {
@@ -453,6 +455,8 @@ Result<std::vector<Series>> BuildSeries(const SelectPlan& plan, const std::vecto
     }
   }
   if (plan.union_columns) AlignColumns(&out);
+  // ORDER BY time DESC also turns the series round (InfluxDB walks series keys descending).
+  if (plan.descending) std::reverse(out.begin(), out.end());
   const size_t soff = std::min(out.size(), static_cast<size_t>(plan.soffset));
   out.erase(out.begin(), out.begin() + static_cast<long>(soff));
   if (plan.slimit > 0 && out.size() > static_cast<size_t>(plan.slimit)) out.resize(static_cast<size_t>(plan.slimit));
