@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 
 SECONDS_PER_TARGET=${ARC_FUZZ_SECONDS:-20}
 BUILD=build-fuzz
-ALL=(line_protocol_fuzz msgpack_fuzz decompress_fuzz segment_reader_fuzz request_screen_fuzz sql_rewrite_fuzz)
+ALL=(line_protocol_fuzz msgpack_fuzz decompress_fuzz segment_reader_fuzz request_screen_fuzz sql_rewrite_fuzz
+  influxql_fuzz)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL[@]}"); fi
 
 start=$(date +%s)
