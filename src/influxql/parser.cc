@@ -533,26 +533,35 @@ bool Parser::ParseDrop(std::vector<Statement>* out) {
   return true;
 }
 
+// AND and OR are associative: a long list (Grafana's host = 'a' OR host = 'b' OR ...)
+// becomes a balanced tree, log2(n) high, instead of a chain the height limit would refuse.
+ExprPtr Balanced(BinaryOp op, std::vector<ExprPtr>* terms, size_t from, size_t to) {
+  if (to - from == 1) return std::move((*terms)[from]);
+  const size_t mid = from + (to - from) / 2;
+  ExprPtr lhs = Balanced(op, terms, from, mid);
+  return MakeBinary(op, std::move(lhs), Balanced(op, terms, mid, to));
+}
+
 bool Parser::ParseOr(ExprPtr* out) {
-  if (!ParseAnd(out)) return false;
+  std::vector<ExprPtr> terms(1);
+  if (!ParseAnd(&terms[0])) return false;
   while (AcceptKeyword("or")) {
-    ExprPtr rhs;
-    if (!ParseAnd(&rhs)) return false;
-    *out = MakeBinary(BinaryOp::kOr, std::move(*out), std::move(rhs));
-    if (!CheckHeight(*out)) return false;
+    terms.emplace_back();
+    if (!ParseAnd(&terms.back())) return false;
   }
-  return true;
+  *out = Balanced(BinaryOp::kOr, &terms, 0, terms.size());
+  return CheckHeight(*out);
 }
 
 bool Parser::ParseAnd(ExprPtr* out) {
-  if (!ParseComparison(out)) return false;
+  std::vector<ExprPtr> terms(1);
+  if (!ParseComparison(&terms[0])) return false;
   while (AcceptKeyword("and")) {
-    ExprPtr rhs;
-    if (!ParseComparison(&rhs)) return false;
-    *out = MakeBinary(BinaryOp::kAnd, std::move(*out), std::move(rhs));
-    if (!CheckHeight(*out)) return false;
+    terms.emplace_back();
+    if (!ParseComparison(&terms.back())) return false;
   }
-  return true;
+  *out = Balanced(BinaryOp::kAnd, &terms, 0, terms.size());
+  return CheckHeight(*out);
 }
 
 bool Parser::ParseComparison(ExprPtr* out) {
