@@ -126,6 +126,7 @@ class FuzzCatalog final : public Catalog {
   }
   Status CreateDatabase(const std::string&) override { return Status::OK(); }
   Status DropMeasurement(const std::string&, const std::string&) override { return Status::OK(); }
+  Status DropDatabase(const std::string&) override { return Status::OK(); }
 
  private:
   // A stored point's time in µs: inside the plan's range (or the hour before now()) and inside

@@ -24,4 +24,9 @@ const FieldInfo* MeasurementSchema::Field(const std::string& name) const {
   return it != fields.end() && it->name == name ? &*it : nullptr;
 }
 
+bool Catalog::HasDatabase(const std::string& db) {
+  const std::vector<std::string> dbs = Databases();
+  return std::find(dbs.begin(), dbs.end(), db) != dbs.end();
+}
+
 }  // namespace arc::influxql

@@ -35,6 +35,8 @@ class Catalog {
   // Sorted names. Thread-safe in implementations.
   virtual std::vector<std::string> Databases() = 0;
   virtual std::vector<std::string> Measurements(const std::string& db) = 0;
+  // Whether db is one of Databases(); implementations may answer it more cheaply.
+  virtual bool HasDatabase(const std::string& db);
   // Empty schema when the measurement does not exist.
   virtual Result<MeasurementSchema> Schema(const std::string& db, const std::string& m) = 0;
   // Runs read-only SQL naming measurements as "db"."m" (read-your-writes, hour pruning and
@@ -43,6 +45,8 @@ class Catalog {
   virtual Status CreateDatabase(const std::string& db) = 0;
   // Deletes every row of db.m through the delete API's exactly-once mechanism.
   virtual Status DropMeasurement(const std::string& db, const std::string& m) = 0;
+  // Drops every measurement of db, then forgets that it was created: it is no longer listed.
+  virtual Status DropDatabase(const std::string& db) = 0;
 };
 
 }  // namespace arc::influxql

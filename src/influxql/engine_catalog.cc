@@ -66,4 +66,16 @@ Status EngineCatalog::DropMeasurement(const std::string& db, const std::string& 
   return Status::OK();
 }
 
+Status EngineCatalog::DropDatabase(const std::string& db) {
+  if (deleter_ == nullptr)
+    return Status::InvalidArgument("DROP DATABASE needs deletes enabled ([delete] enabled = true)");
+  ARC_RETURN_IF_ERROR(ValidateDatabaseName(db));
+  if (!engine_->HasDatabase(db)) return Status::OK();  // as InfluxDB: no error
+  for (const std::string& m : engine_->MeasurementNames(db)) {
+    Status st = DropMeasurement(db, m);
+    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+  }
+  return engine_->ForgetDatabase(db);
+}
+
 }  // namespace arc::influxql

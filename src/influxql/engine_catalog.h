@@ -16,11 +16,14 @@ class EngineCatalog final : public Catalog {
   EngineCatalog(QueryEngine* engine, Deleter* deleter) : engine_(engine), deleter_(deleter) {}
 
   std::vector<std::string> Databases() override { return engine_->Databases(); }
+  bool HasDatabase(const std::string& db) override { return engine_->HasDatabase(db); }
   std::vector<std::string> Measurements(const std::string& db) override;
   Result<MeasurementSchema> Schema(const std::string& db, const std::string& m) override;
   Result<std::vector<Row>> Select(const std::string& sql, const std::string& db) override;
   Status CreateDatabase(const std::string& db) override;
   Status DropMeasurement(const std::string& db, const std::string& m) override;
+  // Rows written while the drop runs may survive it (a measurement dropped before they land).
+  Status DropDatabase(const std::string& db) override;
 
  private:
   QueryEngine* const engine_;

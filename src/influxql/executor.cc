@@ -9,10 +9,6 @@
 namespace arc::influxql {
 namespace {
 
-bool DatabaseExists(Catalog* catalog, const std::string& db) {
-  const std::vector<std::string> dbs = catalog->Databases();
-  return std::find(dbs.begin(), dbs.end(), db) != dbs.end();
-}
 
 Result<std::vector<Series>> RunSelect(const SelectStatement& s, const ExecOptions& o, Catalog* catalog,
                                       int depth = 0) {
@@ -22,7 +18,7 @@ Result<std::vector<Series>> RunSelect(const SelectStatement& s, const ExecOption
     if (!src.database.empty()) db = src.database;
   }
   if (db.empty()) return Status::InvalidArgument("database name required");
-  if (!DatabaseExists(catalog, db)) return Status::InvalidArgument("database not found: " + db);
+  if (!catalog->HasDatabase(db)) return Status::InvalidArgument("database not found: " + db);
   for (const Source& src : s.sources) {
     const std::string& rp = src.retention_policy.empty() ? o.retention_policy : src.retention_policy;
     if (!rp.empty() && rp != "autogen") return Status::InvalidArgument("retention policy not found: " + rp);
@@ -59,11 +55,7 @@ Status RunDrop(const DropStatement& s, const ExecOptions& o, Catalog* catalog) {
     if (o.database.empty()) return Status::InvalidArgument("database name required");
     return catalog->DropMeasurement(o.database, s.name);
   }
-  if (s.kind == DropKind::kDatabase) {
-    return Status::InvalidArgument(
-        "DROP DATABASE is not supported yet: drop its measurements with DROP MEASUREMENT "
-        "(or POST /api/v1/delete)");
-  }
+  if (s.kind == DropKind::kDatabase) return catalog->DropDatabase(s.name);
   return Status::InvalidArgument("DROP " + s.what + " is not supported");
 }
 

@@ -121,8 +121,8 @@ TEST_F(InfluxExecutorTest, CreateAndDropNeedWritePermission) {
   EXPECT_EQ(catalog_.created(), std::vector<std::string>{"newdb"});
   EXPECT_EQ(Error("DROP MEASUREMENT cpu"), "");
   EXPECT_EQ(catalog_.dropped(), std::vector<std::string>{"telegraf.cpu"});
-  EXPECT_EQ(Error("DROP DATABASE telegraf"),
-            "DROP DATABASE is not supported yet: drop its measurements with DROP MEASUREMENT (or POST /api/v1/delete)");
+  EXPECT_EQ(Error("DROP DATABASE telegraf"), "");
+  EXPECT_EQ(catalog_.dropped(), (std::vector<std::string>{"telegraf.cpu", "telegraf"}));
   EXPECT_EQ(Error("DROP SERIES FROM cpu"), "DROP SERIES FROM CPU is not supported by Arc");
 }
 

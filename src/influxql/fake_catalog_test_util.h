@@ -80,6 +80,10 @@ class FakeCatalog final : public Catalog {
     dropped_.push_back(db + "." + m);
     return Status::OK();
   }
+  Status DropDatabase(const std::string& db) override {
+    dropped_.push_back(db);
+    return Status::OK();
+  }
 
   std::string last_db_;
 

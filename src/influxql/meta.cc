@@ -39,9 +39,7 @@ std::string Database(const ShowStatement& s, const ExecOptions& o) {
 
 Status NeedDatabase(const std::string& db, Catalog* catalog) {
   if (db.empty()) return Status::InvalidArgument("database name required");
-  const std::vector<std::string> dbs = catalog->Databases();
-  if (std::find(dbs.begin(), dbs.end(), db) == dbs.end())
-    return Status::InvalidArgument("database not found: " + db);
+  if (!catalog->HasDatabase(db)) return Status::InvalidArgument("database not found: " + db);
   return Status::OK();
 }
 

@@ -309,11 +309,28 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql
 std::vector<std::string> QueryEngine::Databases() {
   std::set<std::string> names;
   Result<std::vector<DirEntry>> entries = DefaultFileSystem()->ListDir(root_);
+  // A database is one CREATE DATABASE recorded, or one with a measurement that has data (a
+  // dropped database keeps its empty folders and is no longer listed).
   for (const DirEntry& e : entries.ok() ? *entries : std::vector<DirEntry>{}) {
-    if (e.is_dir && !e.is_symlink && ValidateDatabaseName(e.name).ok()) names.insert(e.name);
+    if (e.is_dir && !e.is_symlink && HasDatabase(e.name)) names.insert(e.name);
   }
   for (const auto& [db, m] : ingest_->BufferedTables()) names.insert(db);
   return {names.begin(), names.end()};
+}
+
+bool QueryEngine::HasDatabase(const std::string& db) {
+  if (!ValidateDatabaseName(db).ok()) return false;
+  if (DefaultFileSystem()->Exists(JoinPath(root_, DatabaseCreatedMarker(db)))) return true;
+  for (const auto& [d, m] : ingest_->BufferedTables()) {
+    if (d == db) return true;
+  }
+  Result<std::vector<DirEntry>> entries = DefaultFileSystem()->ListDir(JoinPath(root_, db));
+  for (const DirEntry& e : entries.ok() ? *entries : std::vector<DirEntry>{}) {
+    if (e.is_dir && !e.is_symlink && ValidateMeasurementName(e.name).ok() &&
+        HasDataFile(DefaultFileSystem(), root_, db, e.name, ingest_->live_files()))
+      return true;
+  }
+  return false;
 }
 
 std::vector<std::string> QueryEngine::MeasurementNames(const std::string& db) {
@@ -374,7 +391,22 @@ Result<std::vector<QueryEngine::Column>> QueryEngine::Describe(const std::string
 
 Status QueryEngine::CreateDatabase(const std::string& db) {
   ARC_RETURN_IF_ERROR(ValidateDatabaseName(db));
-  return DefaultFileSystem()->CreateDirs(JoinPath(root_, db));
+  FileSystem* fs = DefaultFileSystem();
+  ARC_RETURN_IF_ERROR(fs->CreateDirs(JoinPath(root_, db)));
+  const std::string marker = JoinPath(root_, DatabaseCreatedMarker(db));
+  if (fs->Exists(marker)) return Status::OK();
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, fs->NewWritableFile(marker, false));
+  ARC_RETURN_IF_ERROR(f->Sync(SyncKind::kData));
+  ARC_RETURN_IF_ERROR(f->Close());
+  return fs->SyncDir(JoinPath(root_, db));  // the record survives a crash once answered
+}
+
+Status QueryEngine::ForgetDatabase(const std::string& db) {
+  ARC_RETURN_IF_ERROR(ValidateDatabaseName(db));
+  const std::string marker = JoinPath(root_, DatabaseCreatedMarker(db));
+  if (!DefaultFileSystem()->Exists(marker)) return Status::OK();
+  ARC_RETURN_IF_ERROR(DefaultFileSystem()->Remove(marker));
+  return DefaultFileSystem()->SyncDir(JoinPath(root_, db));
 }
 
 Result<std::string> QueryEngine::Measurements() {

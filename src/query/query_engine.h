@@ -71,17 +71,22 @@ class QueryEngine {
     std::string type;  // DuckDB's type name: BIGINT, DOUBLE, VARCHAR, BOOLEAN
     bool is_tag = false;
   };
-  // Database folders under storage.local_path plus databases with rows in memory, sorted.
+  // Databases created (CREATE DATABASE) or holding data (files or rows in memory), sorted.
   std::vector<std::string> Databases();
+  // Whether db is one of Databases(), stopping at the first sign of it (every SELECT asks).
+  bool HasDatabase(const std::string& db);
   // Measurements of `db` (folders and rows in memory), sorted.
   std::vector<std::string> MeasurementNames(const std::string& db);
   // The columns of db.m over every live file and the rows in memory, "time" excluded, sorted
   // by name; empty when the measurement does not exist. Tags are the columns any file's
   // "arc:tags" footer entry or any buffered batch names as tags.
   Result<std::vector<Column>> Describe(const std::string& db, const std::string& m);
-  // Creates the database's folder, so it is listed before any data arrives. InvalidArgument
-  // for a bad name.
+  // Creates the database's folder and its created-marker (synced), so it is listed before any
+  // data arrives. InvalidArgument for a bad name; the I/O error otherwise.
   Status CreateDatabase(const std::string& db);
+  // Removes the created-marker: once its measurements hold no data the database is no longer
+  // listed (DROP DATABASE deletes their rows first). Synced.
+  Status ForgetDatabase(const std::string& db);
 
   const std::string& root() const { return root_; }
 

@@ -30,6 +30,10 @@ std::string_view NextPart(std::string_view* rest) {
 
 }  // namespace
 
+std::string DatabaseCreatedMarker(std::string_view db) {
+  return std::string(db) + "/.created";
+}
+
 std::string MeasurementDirectory(std::string_view db, std::string_view measurement) {
   return std::string(db) + "/" + std::string(measurement);
 }

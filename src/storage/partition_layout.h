@@ -19,6 +19,9 @@ namespace arc {
 
 // "<db>/<measurement>".
 std::string MeasurementDirectory(std::string_view db, std::string_view measurement);
+// "<db>/.created": CREATE DATABASE's record that the database exists before it has data
+// (relative to storage.local_path; a dot name, so no listing takes it for a measurement).
+std::string DatabaseCreatedMarker(std::string_view db);
 
 // "YYYY/MM/DD/HH" of an hour since the epoch (UTC).
 std::string HourFolder(int64_t hour);

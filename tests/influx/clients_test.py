@@ -767,6 +767,16 @@ def drop_measurement_and_admin_statements():
     _, _, body = influx_query("DROP MEASUREMENT gone", db="dropdb", method="POST")
     expect("not found" in json.loads(body)["results"][0].get("error", ""),
            "dropping it again: %s" % short(body))
+    # DROP DATABASE: every measurement's rows go, and the database leaves SHOW DATABASES, also
+    # one created empty; a GET never drops.
+    influx_json('CREATE DATABASE "emptydb"', method="POST")
+    _, _, body = influx_query("DROP DATABASE dropdb", method="GET")
+    expect("POST" in json.loads(body)["results"][0].get("error", ""), "DROP over GET: %s" % short(body))
+    for db in ("dropdb", "emptydb"):
+        influx_json("DROP DATABASE %s" % db, method="POST")
+    dbs = [v[0] for v in influx_json("SHOW DATABASES")["series"][0].get("values", [])]
+    expect("dropdb" not in dbs and "emptydb" not in dbs, "SHOW DATABASES after DROP: %s" % dbs)
+    expect(arc_sql_count("dropdb", "kept") == 0, "rows of dropdb.kept remain")
 
 
 # ---------------------------------------------------------------------------------------------
