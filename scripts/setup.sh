@@ -9,7 +9,7 @@ APT_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates c
   nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev prometheus
   libcurl4-openssl-dev awscli
-  influxdb influxdb-client python3-influxdb libre2-dev
+  libre2-dev influxdb influxdb-client python3-influxdb
   clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 
 missing=()
@@ -21,9 +21,23 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  # influxdb (the tests' InfluxDB 1.x oracle; they start their own influxd on free ports)
+  # would start a system service on :8086: a policy-rc.d, only while installing and only when
+  # the machine has none, keeps it from starting.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    guard=1
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
+  if [ -n "$guard" ]; then
+    $SUDO rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+  fi
 fi
 
 # DuckDB 1.4.4: libduckdb.so from the node bindings, headers from the duckdb package.
