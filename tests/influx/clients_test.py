@@ -235,6 +235,7 @@ def fixture(fn):
 
 
 CHECKS = []
+SKIPPED = "skipped"  # what a check returns when it does not apply to the server under test
 
 
 def check(fn):
@@ -745,7 +746,7 @@ def drop_measurement_and_admin_statements():
     """DROP MEASUREMENT removes every row (through the delete API's rewrite) and the measurement
     from SHOW MEASUREMENTS; a read-only token may query but not CREATE or DROP."""
     if T.reference:
-        return  # Arc's tokens: InfluxDB's users work differently
+        return SKIPPED  # Arc's tokens: InfluxDB's users work differently
     write_lp("dropdb", ["gone,host=a v=1 1700000000", "gone,host=b v=2 1700003600",
                         "kept,host=a v=3 1700000000"])
     status, _, body = procs.http("POST", T.url + "/api/v1/auth/tokens", body=json.dumps(
@@ -844,7 +845,9 @@ def main():
                 continue
             t = time.time()
             try:
-                fn()
+                if fn() == SKIPPED:
+                    print("SKIP %s (Arc only)" % fn.__name__, flush=True)
+                    continue
                 passed += 1
                 print("PASS %s (%.2fs)" % (fn.__name__, time.time() - t), flush=True)
             except CheckFailed as e:
