@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "influxql/lexer.h"
 
@@ -57,8 +58,7 @@ class Parser {
   bool ParseOr(ExprPtr* out);
   bool ParseAnd(ExprPtr* out);
   bool ParseComparison(ExprPtr* out);
-  bool ParseAdditive(ExprPtr* out);
-  bool ParseMultiplicative(ExprPtr* out);
+  bool ParseArithmetic(ExprPtr* out, int level);
   bool ParseUnary(ExprPtr* out);
   bool ParsePrimary(ExprPtr* out);
   bool ParseRegex(std::string* pattern);
@@ -565,7 +565,7 @@ bool Parser::ParseAnd(ExprPtr* out) {
 }
 
 bool Parser::ParseComparison(ExprPtr* out) {
-  if (!ParseAdditive(out)) return false;
+  if (!ParseArithmetic(out, 0)) return false;
   for (;;) {
     BinaryOp op;
     switch (cur_.type) {
@@ -585,7 +585,7 @@ bool Parser::ParseComparison(ExprPtr* out) {
       rhs = std::make_unique<Expr>();
       rhs->kind = ExprKind::kRegex;
       if (!ParseRegex(&rhs->text)) return false;
-    } else if (!ParseAdditive(&rhs)) {
+    } else if (!ParseArithmetic(&rhs, 0)) {
       return false;
     }
     *out = MakeBinary(op, std::move(*out), std::move(rhs));
@@ -593,40 +593,37 @@ bool Parser::ParseComparison(ExprPtr* out) {
   }
 }
 
-bool Parser::ParseAdditive(ExprPtr* out) {
-  if (!ParseMultiplicative(out)) return false;
-  for (;;) {
-    BinaryOp op;
-    switch (cur_.type) {
-      case Tok::kPlus: op = BinaryOp::kAdd; break;
-      case Tok::kMinus: op = BinaryOp::kSub; break;
-      case Tok::kBitOr: op = BinaryOp::kBitOr; break;
-      case Tok::kBitXor: op = BinaryOp::kBitXor; break;
-      default: return true;
+// The arithmetic operator `t` is at precedence `level` (0: + - | ^, 1: * / % &), if any.
+std::optional<BinaryOp> ArithmeticOp(Tok t, int level) {
+  if (level == 0) {
+    switch (t) {
+      case Tok::kPlus: return BinaryOp::kAdd;
+      case Tok::kMinus: return BinaryOp::kSub;
+      case Tok::kBitOr: return BinaryOp::kBitOr;
+      case Tok::kBitXor: return BinaryOp::kBitXor;
+      default: return std::nullopt;
     }
-    if (!Advance()) return false;
-    ExprPtr rhs;
-    if (!ParseMultiplicative(&rhs)) return false;
-    *out = MakeBinary(op, std::move(*out), std::move(rhs));
-    if (!CheckHeight(*out)) return false;
+  }
+  switch (t) {
+    case Tok::kMul: return BinaryOp::kMul;
+    case Tok::kDiv: return BinaryOp::kDiv;
+    case Tok::kMod: return BinaryOp::kMod;
+    case Tok::kBitAnd: return BinaryOp::kBitAnd;
+    default: return std::nullopt;
   }
 }
 
-bool Parser::ParseMultiplicative(ExprPtr* out) {
-  if (!ParseUnary(out)) return false;
+// Left-associative chains: level 0 of level-1 operands, level 1 of unary operands.
+bool Parser::ParseArithmetic(ExprPtr* out, int level) {
+  auto operand = [&](ExprPtr* e) { return level == 0 ? ParseArithmetic(e, 1) : ParseUnary(e); };
+  if (!operand(out)) return false;
   for (;;) {
-    BinaryOp op;
-    switch (cur_.type) {
-      case Tok::kMul: op = BinaryOp::kMul; break;
-      case Tok::kDiv: op = BinaryOp::kDiv; break;
-      case Tok::kMod: op = BinaryOp::kMod; break;
-      case Tok::kBitAnd: op = BinaryOp::kBitAnd; break;
-      default: return true;
-    }
+    const std::optional<BinaryOp> op = ArithmeticOp(cur_.type, level);
+    if (!op) return true;
     if (!Advance()) return false;
     ExprPtr rhs;
-    if (!ParseUnary(&rhs)) return false;
-    *out = MakeBinary(op, std::move(*out), std::move(rhs));
+    if (!operand(&rhs)) return false;
+    *out = MakeBinary(*op, std::move(*out), std::move(rhs));
     if (!CheckHeight(*out)) return false;
   }
 }

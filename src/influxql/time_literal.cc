@@ -2,30 +2,10 @@
 
 #include <cstdio>
 
+#include "common/time_format.h"
+
 namespace arc::influxql {
 namespace {
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
 
 bool Digits(std::string_view s, size_t at, size_t n, int* out) {
   if (at + n > s.size()) return false;
@@ -88,8 +68,7 @@ Result<int64_t> ParseTimeLiteral(std::string_view text) {
   static const int kDaysIn[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   if (d > kDaysIn[mo - 1] + (mo == 2 && leap ? 1 : 0)) return bad();
-  const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  const int64_t secs = days * 86400 + h * 3600 + mi * 60 + s - offset_s;
+  const int64_t secs = UtcSeconds(y, mo, d, h, mi, s) - offset_s;
   int64_t ns = 0;
   if (__builtin_mul_overflow(secs, int64_t{1000000000}, &ns) ||
       __builtin_add_overflow(ns, frac_ns, &ns)) {
@@ -102,24 +81,15 @@ std::string FormatRfc3339(int64_t ns) {
   const int64_t secs = FloorDiv(ns, 1000000000);
   int64_t frac = ns % 1000000000;  // not ns - secs * 1e9: that overflows before 1677-09-21T00:12:44Z
   if (frac < 0) frac += 1000000000;
-  const int64_t days = FloorDiv(secs, 86400);
-  const int64_t rem = secs - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  char buf[64];
-  int n = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                        static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                        static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
-  std::string out(buf, static_cast<size_t>(n));
+  std::string out = ::arc::FormatRfc3339(secs);  // "...:SSZ" (common/time_format)
   if (frac != 0) {
     char f[16];
     std::snprintf(f, sizeof(f), "%09lld", static_cast<long long>(frac));
     std::string digits = f;
     while (!digits.empty() && digits.back() == '0') digits.pop_back();
-    out += "." + digits;
+    out.insert(out.size() - 1, "." + digits);
   }
-  return out + "Z";
+  return out;
 }
 
 }  // namespace arc::influxql

@@ -72,12 +72,15 @@ def _tail(path, n=40):
         return ""
 
 
-class Influxd:
-    def __init__(self, proc, url, tmpdir, log_path):
+class _Server:
+    """A started server process: its log and how to stop it."""
+
+    def __init__(self, proc, url, tmpdir, log_path, stop_timeout):
         self.proc = proc
         self.url = url
         self.tmpdir = tmpdir
         self.log_path = log_path
+        self.stop_timeout = stop_timeout
 
     def log(self):
         try:
@@ -86,10 +89,15 @@ class Influxd:
         except OSError:
             return ""
 
-    def stop(self):
+    def stop(self, timeout=None):
         if self.proc is not None:
-            _stop_process(self.proc, timeout=20)
+            _stop_process(self.proc, timeout=timeout or self.stop_timeout)
             self.proc = None
+
+
+class Influxd(_Server):
+    def __init__(self, proc, url, tmpdir, log_path):
+        super().__init__(proc, url, tmpdir, log_path, stop_timeout=20)
 
 
 INFLUXD_CONFIG = """\
@@ -188,25 +196,10 @@ def start_influxd(tmpdir, timeout=60):
     raise RuntimeError(last_error)
 
 
-class Arc:
+class Arc(_Server):
     def __init__(self, proc, url, token, tmpdir, log_path):
-        self.proc = proc
-        self.url = url
+        super().__init__(proc, url, tmpdir, log_path, stop_timeout=60)
         self.token = token
-        self.tmpdir = tmpdir
-        self.log_path = log_path
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def stop(self, timeout=60):
-        if self.proc is not None:
-            _stop_process(self.proc, timeout=timeout)
-            self.proc = None
 
 
 ARC_CONFIG = '[server]\nworkers = 2\n[auth]\ntoken_file = "./data/auth/tokens.json"\n'
