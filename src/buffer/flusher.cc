@@ -208,6 +208,21 @@ bool Flusher::HasUnpublished(const std::string& db, const std::string& m) const 
   return false;
 }
 
+void Flusher::UnpublishedColumns(const std::string& db, const std::string& m,
+                                 std::vector<SchemaColumn>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto add = [&](const FlushJob& job) {
+    for (const FlushPart& part : job.parts) {
+      if (part.target.database != db || part.target.measurement != m) continue;
+      for (const Batch& b : part.batches) {
+        for (const Column& c : b.columns) out->push_back({c.name(), c.type(), c.is_tag()});
+      }
+    }
+  };
+  for (const Pending& p : queue_) add(p.job);
+  for (const FlushJob* job : in_flight_jobs_) add(*job);
+}
+
 void Flusher::CopyUnpublished(const std::string& db, const std::string& m,
                               std::vector<Batch>* out) const {
   std::lock_guard<std::mutex> lock(mu_);

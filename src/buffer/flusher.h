@@ -95,6 +95,10 @@ class Flusher {
   bool HasUnpublished(const std::string& db, const std::string& measurement) const;
   // Adds (db, measurement) of every part not yet published to `out`. Thread-safe.
   void ListUnpublished(std::set<std::pair<std::string, std::string>>* out) const;
+  // Appends the columns of (db, measurement)'s parts not yet published (no rows copied).
+  // Thread-safe.
+  void UnpublishedColumns(const std::string& db, const std::string& measurement,
+                          std::vector<SchemaColumn>* out) const;
 
  private:
   struct Pending {

@@ -234,6 +234,15 @@ void IngestEngine::Snapshot(const std::vector<std::pair<std::string, std::string
   }
 }
 
+void IngestEngine::SnapshotColumns(const std::string& db, const std::string& m,
+                                   const std::function<void()>& list_files,
+                                   std::vector<SchemaColumn>* out) const {
+  std::lock_guard<RwLock> hold(*live_->view_lock());  // exclusive: no row moves meanwhile
+  list_files();
+  for (const auto& w : workers_) w->BufferedColumns(db, m, out);
+  flusher_->UnpublishedColumns(db, m, out);
+}
+
 bool IngestEngine::HasBuffered(const std::string& db, const std::string& m) const {
   for (const auto& w : workers_) {
     if (w->HasBuffered(db, m)) return true;

@@ -91,6 +91,12 @@ class IngestEngine {
   void Snapshot(const std::vector<std::pair<std::string, std::string>>& tables,
                 const std::function<void()>& list_files,
                 std::vector<std::vector<Batch>>* out) const;
+  // Snapshot's consistent view for one measurement, for readers of its schema: runs
+  // `list_files` and gives the columns of its rows in memory (duplicates possible), never
+  // copying a row. Thread-safe.
+  void SnapshotColumns(const std::string& db, const std::string& measurement,
+                       const std::function<void()>& list_files,
+                       std::vector<SchemaColumn>* out) const;
   // True when (db, measurement) has rows in memory. Thread-safe.
   bool HasBuffered(const std::string& db, const std::string& measurement) const;
   // Every (db, measurement) with rows in memory, sorted. Thread-safe.

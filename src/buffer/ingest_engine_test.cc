@@ -292,3 +292,29 @@ TEST_F(EngineCrashTest, PoisonedWorkerIsSkippedAndHealthSaysWhy) {
 
 }  // namespace
 }  // namespace arc
+
+namespace arc {
+namespace {
+
+// The catalogue's schema view of rows in memory (InfluxQL plans every SELECT with it): the
+// columns of buffered rows, with types and tags, without copying the rows.
+TEST_F(EngineCrashTest, SnapshotColumnsNamesTheColumnsOfRowsInMemory) {
+  Start();
+  ASSERT_EQ(Write(0, 10).size(), 10u);
+  bool listed = false;
+  std::vector<SchemaColumn> columns;
+  engine_->SnapshotColumns("db", "odd", [&] { listed = true; }, &columns);
+  EXPECT_TRUE(listed);
+  ASSERT_FALSE(columns.empty());
+  for (const SchemaColumn& c : columns) {
+    EXPECT_EQ(c.name, "id");
+    EXPECT_EQ(c.type, ColumnType::kInt64);
+    EXPECT_FALSE(c.is_tag);
+  }
+  columns.clear();
+  engine_->SnapshotColumns("db", "nope", [] {}, &columns);
+  EXPECT_TRUE(columns.empty());
+}
+
+}  // namespace
+}  // namespace arc

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ingest/batch.h"
+#include "storage/flush_view.h"
 
 namespace arc {
 
@@ -25,6 +26,10 @@ class MeasurementBuffer {
   bool empty() const { return rows_ == 0; }
   std::vector<Batch> TakeBatches();
   void CopyBatches(std::vector<Batch>* out) const { out->insert(out->end(), batches_.begin(), batches_.end()); }
+  // Appends the union schema of the buffered batches (no rows copied).
+  void AppendColumns(std::vector<SchemaColumn>* out) const {
+    for (const ColumnInfo& c : schema_) out->push_back({c.name, c.type, c.is_tag});
+  }
   // The LSNs of the batches (empty without a WAL); call before TakeBatches.
   std::vector<uint64_t> TakeLsns();
 

@@ -193,6 +193,13 @@ void Worker::ListBuffered(std::set<std::pair<std::string, std::string>>* out) co
   }
 }
 
+void Worker::BufferedColumns(const std::string& db, const std::string& m,
+                             std::vector<SchemaColumn>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = buffers_.find(db + '\0' + m);
+  if (it != buffers_.end()) it->second.AppendColumns(out);
+}
+
 void Worker::CopyBuffered(const std::string& db, const std::string& m,
                           std::vector<Batch>* out) const {
   std::lock_guard<std::mutex> lock(mu_);

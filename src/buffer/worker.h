@@ -60,6 +60,9 @@ class Worker {
   bool HasBuffered(const std::string& db, const std::string& measurement) const;
   // Adds (db, measurement) of every non-empty buffer to `out`. Thread-safe.
   void ListBuffered(std::set<std::pair<std::string, std::string>>* out) const;
+  // Appends the columns of (db, measurement)'s buffered rows (no rows copied). Thread-safe.
+  void BufferedColumns(const std::string& db, const std::string& measurement,
+                       std::vector<SchemaColumn>* out) const;
   // Copies the buffered batches of (db, measurement). Thread-safe.
   void CopyBuffered(const std::string& db, const std::string& measurement,
                     std::vector<Batch>* out) const;

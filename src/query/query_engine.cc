@@ -352,11 +352,11 @@ std::vector<std::string> QueryEngine::MeasurementNames(const std::string& db) {
 Result<std::vector<QueryEngine::Column>> QueryEngine::Describe(const std::string& db,
                                                                const std::string& m) {
   if (!IsMeasurement(db, m)) return std::vector<Column>{};
-  std::vector<std::vector<Batch>> memory;
+  std::vector<SchemaColumn> memory;  // the columns of rows in memory, no rows copied
   HourFiles files;
   LiveFileSet* live = ingest_->live_files();
   LiveFileSet::Pin pin;
-  ingest_->Snapshot({{db, m}}, [&] {
+  ingest_->SnapshotColumns(db, m, [&] {
     pin = live->PinNow();
     files = ListHourFiles(DefaultFileSystem(), root_, db, m, std::nullopt, std::nullopt, live);
   }, &memory);
@@ -371,14 +371,12 @@ Result<std::vector<QueryEngine::Column>> QueryEngine::Describe(const std::string
     for (const auto& row : described) columns[row[0]] = Column{row[0], row[1], false};
     ARC_ASSIGN_OR_RETURN(tags, ReadTagNames(conn.get(), files.files));
   }
-  for (const Batch& b : memory.empty() ? std::vector<Batch>{} : memory[0]) {
-    for (const arc::Column& c : b.columns) {
-      static const char* const kTypes[] = {"BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN"};
-      auto [it, added] = columns.emplace(c.name(), Column{c.name(), kTypes[static_cast<int>(c.type())], false});
-      // A column that is an integer somewhere and a float elsewhere reads as DOUBLE.
-      if (!added && it->second.type == "BIGINT" && c.type() == ColumnType::kDouble) it->second.type = "DOUBLE";
-      if (c.is_tag()) tags.insert(c.name());
-    }
+  for (const SchemaColumn& c : memory) {
+    static const char* const kTypes[] = {"BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN"};
+    auto [it, added] = columns.emplace(c.name, Column{c.name, kTypes[static_cast<int>(c.type)], false});
+    // A column that is an integer somewhere and a float elsewhere reads as DOUBLE.
+    if (!added && it->second.type == "BIGINT" && c.type == ColumnType::kDouble) it->second.type = "DOUBLE";
+    if (c.is_tag) tags.insert(c.name);
   }
   std::vector<Column> out;
   for (auto& [name, c] : columns) {
