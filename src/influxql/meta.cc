@@ -19,8 +19,7 @@ bool Matches(const std::string& text, BinaryOp op, const std::vector<std::string
       return std::find(values.begin(), values.end(), text) == values.end();
     case BinaryOp::kEqRegex: case BinaryOp::kNeqRegex: {
       // RE2: linear time (ExecuteShow checked the pattern compiles).
-      Result<NameRegex> re = NameRegex::Compile(values[0]);
-      const bool found = re.ok() && re->Matches(text);
+      const bool found = MatchesName(text, values[0]);
       return op == BinaryOp::kEqRegex ? found : !found;
     }
     default:

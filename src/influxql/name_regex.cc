@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include <memory>
+
 namespace arc::influxql {
 
 Result<NameRegex> NameRegex::Compile(const std::string& pattern) {
@@ -20,5 +22,21 @@ NameRegex& NameRegex::operator=(NameRegex&&) noexcept = default;
 NameRegex::~NameRegex() = default;
 
 bool NameRegex::Matches(std::string_view name) const { return RE2::PartialMatch(name, *re_); }
+
+bool MatchesName(std::string_view name, const std::string& pattern) {
+  struct Cached {
+    std::string pattern;
+    std::unique_ptr<NameRegex> re;  // null: RE2 refused the pattern
+    bool valid = false;
+  };
+  thread_local Cached cached;
+  if (!cached.valid || cached.pattern != pattern) {
+    Result<NameRegex> re = NameRegex::Compile(pattern);
+    cached.re = re.ok() ? std::make_unique<NameRegex>(std::move(*re)) : nullptr;
+    cached.pattern = pattern;
+    cached.valid = true;
+  }
+  return cached.re != nullptr && cached.re->Matches(name);
+}
 
 }  // namespace arc::influxql

@@ -31,4 +31,9 @@ class NameRegex {
   std::unique_ptr<re2::RE2> re_;
 };
 
+// Whether `name` matches `pattern` (unanchored); false when RE2 refuses the pattern (callers
+// check patterns with Compile first, to report them). The last pattern compiled on this thread
+// is kept, so a loop over many names compiles it once. Thread-safe.
+bool MatchesName(std::string_view name, const std::string& pattern);
+
 }  // namespace arc::influxql

@@ -283,11 +283,6 @@ struct ExpandedField {
   std::string name;
 };
 
-// Unanchored RE2 match (a pattern RE2 refuses matches nothing; the planner reports it first).
-bool MatchesRegex(const std::string& text, const std::string& pattern) {
-  Result<NameRegex> re = NameRegex::Compile(pattern);
-  return re.ok() && re->Matches(text);
-}
 
 // InvalidArgument for the first /regex/ of the statement RE2 cannot compile.
 Status CheckRegexes(const SelectStatement& s) {
@@ -316,12 +311,12 @@ Result<std::vector<ExpandedField>> ExpandFields(const SelectStatement& s, const 
       std::vector<std::string> names;
       if (e.cast != IdentCast::kTag) {
         for (const FieldInfo& fi : schema.fields) {
-          if (!regex || MatchesRegex(fi.name, e.text)) names.push_back(fi.name);
+          if (!regex || MatchesName(fi.name, e.text)) names.push_back(fi.name);
         }
       }
       if (e.cast != IdentCast::kField) {
         for (const std::string& t : schema.tags) {
-          if (regex && !MatchesRegex(t, e.text)) continue;
+          if (regex && !MatchesName(t, e.text)) continue;
           if (std::find(group_tags.begin(), group_tags.end(), t) == group_tags.end()) names.push_back(t);
         }
       }
@@ -341,7 +336,7 @@ Result<std::vector<ExpandedField>> ExpandFields(const SelectStatement& s, const 
       const bool numeric_only = e.text != "count" && e.text != "first" && e.text != "last" &&
                                 e.text != "distinct" && e.text != "mode";
       for (const FieldInfo& fi : schema.fields) {
-        if (e.args[0]->kind == ExprKind::kRegex && !MatchesRegex(fi.name, e.args[0]->text)) continue;
+        if (e.args[0]->kind == ExprKind::kRegex && !MatchesName(fi.name, e.args[0]->text)) continue;
         if (numeric_only && fi.type != FieldType::kFloat && fi.type != FieldType::kInteger) continue;
         ExpandedField x;
         x.owned = e.Clone();
@@ -421,7 +416,7 @@ Result<std::vector<std::string>> ResolveSources(const SelectStatement& s, const 
     *database = d;
     if (src.regex) {
       for (const std::string& m : catalog->Measurements(d)) {
-        if (MatchesRegex(m, *src.regex)) names.insert(m);
+        if (MatchesName(m, *src.regex)) names.insert(m);
       }
     } else {
       names.insert(src.measurement);
@@ -505,7 +500,7 @@ Result<MeasurementQuery> PlanMeasurement(const SelectStatement& s, const SelectP
   for (const std::string& t : s.group_tags) q.group_tags.push_back(t);
   for (const std::string& re : s.group_tag_regexes) {
     for (const std::string& t : schema.tags) {
-      if (MatchesRegex(t, re)) q.group_tags.push_back(t);
+      if (MatchesName(t, re)) q.group_tags.push_back(t);
     }
   }
   std::sort(q.group_tags.begin(), q.group_tags.end());
