@@ -9,7 +9,7 @@ APT_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates c
   nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev prometheus
   libcurl4-openssl-dev awscli
-  libre2-dev influxdb influxdb-client python3-influxdb
+  libre2-dev influxdb influxdb-client python3-influxdb flatbuffers-compiler libflatbuffers-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 
 missing=()
@@ -59,6 +59,12 @@ if [ ! -f "$DUCKDB_DIR/.complete-1.4.4" ]; then
   mv "$tmp/x/package/libduckdb.so" "$DUCKDB_DIR/lib/"
   mv "$tmp/x/package/src/duckdb/src/include" "$DUCKDB_DIR/include"
   touch "$DUCKDB_DIR/.complete-1.4.4"
+fi
+
+# The independent Arrow IPC reader of the tests and benchmarks (pinned by tests/arrow/package-lock.json).
+if [ ! -d tests/arrow/node_modules/apache-arrow ]; then
+  echo "setup: installing the Arrow reader (npm ci in tests/arrow)"
+  (cd tests/arrow && npm ci --no-audit --no-fund --silent >/dev/null)
 fi
 
 # The S3-compatible server the tests start (pinned by tests/s3rver/package-lock.json).

@@ -166,6 +166,7 @@ const std::vector<KeySpec>& Keys() {
       {"query", "threads", Int<int>(F(query.threads), 0, 1024)},
       {"query", "max_rows", Int<int64_t>(F(query.max_rows), 1, INT64_MAX)},
       {"query", "max_result_bytes", Bytes(F(query.max_result_bytes))},
+      {"query", "max_arrow_rows", Int<int64_t>(F(query.max_arrow_rows), 0, INT64_MAX)},
       {"query", "max_process_memory", Bytes(F(query.max_process_memory))},
       {"query", "max_concurrent", Int<int>(F(query.max_concurrent), 1, 256)},
       {"query", "max_queued", Int<int>(F(query.max_queued), 0, 100000)},

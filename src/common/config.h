@@ -69,7 +69,8 @@ struct QueryConfig {
   std::string memory_limit = "1GB";             // DuckDB memory_limit for queries
   int threads = 0;                              // DuckDB threads for queries; 0 = cores
   int64_t max_rows = 1000000;                   // rows a response may hold
-  uint64_t max_result_bytes = 256ull << 20;     // JSON a response may hold
+  uint64_t max_result_bytes = 256ull << 20;     // JSON a response may hold; one Arrow batch
+  int64_t max_arrow_rows = 100000000;           // rows an Arrow answer may stream; 0 = no limit
   uint64_t max_process_memory = 0;              // a query worker's address space; 0 = memory_limit
                                                 //   + 512 MiB + 16 MiB/thread + 2 × max_result_bytes
   int max_concurrent = 2;                       // queries running at once (worker processes)

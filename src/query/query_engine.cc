@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <poll.h>
 #include <map>
 #include <mutex>
 #include <set>
@@ -60,18 +61,46 @@ std::string AbsolutePath(const std::string& path) {
 }  // namespace
 
 QueryResult::QueryResult(QueryWorkerPool::Lease lease, std::vector<std::string> columns,
-                         int64_t rows)
-    : lease_(std::move(lease)), columns_(std::move(columns)), rows_(rows) {}
+                         int64_t rows, ResultFormat format, Clock::time_point deadline,
+                         uint64_t max_piece_bytes)
+    : lease_(std::move(lease)),
+      columns_(std::move(columns)),
+      rows_(rows),
+      format_(format),
+      deadline_(deadline),
+      max_piece_bytes_(max_piece_bytes) {}
 
 QueryResult::~QueryResult() {
   if (!done_) lease_.MarkBroken();  // pieces still in the socket: not reusable
 }
 
+// A JSON result is complete in the worker: its pieces only wait for the socket. An Arrow
+// query is still running, so its worker gets the deadline a JSON query gets in Execute.
+Status QueryResult::AwaitWorker() {
+  if (format_ != ResultFormat::kArrow) return Status::OK();
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+    struct pollfd p {
+      lease_.fd(), POLLIN, 0
+    };
+    const int n = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), INT_MAX)))
+                                   : 0;
+    if (n > 0) return Status::OK();
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError(std::string("poll: ") + std::strerror(errno));
+    lease_.Kill();
+    lease_.MarkBroken();
+    done_ = true;
+    return Status::InvalidArgument("query exceeded query.timeout_seconds and was stopped");
+  }
+}
+
 Result<std::optional<std::string>> QueryResult::NextPiece() {
   if (done_) return std::optional<std::string>();
+  ARC_RETURN_IF_ERROR(AwaitWorker());
   WorkerMessage type;
   std::string payload;
-  Status st = ReadWorkerMessage(lease_.fd(), &type, &payload, 64ull << 20);
+  Status st = ReadWorkerMessage(lease_.fd(), &type, &payload, max_piece_bytes_);
   if (!st.ok()) {
     lease_.MarkBroken();
     done_ = true;
@@ -80,6 +109,10 @@ Result<std::optional<std::string>> QueryResult::NextPiece() {
   if (type == WorkerMessage::kEnd) {
     done_ = true;
     return std::optional<std::string>();
+  }
+  if (type == WorkerMessage::kError && format_ == ResultFormat::kArrow) {
+    done_ = true;  // the stream failed part way; the worker is in step for the next query
+    return Status::InvalidArgument(payload);
   }
   if (type != WorkerMessage::kData) {
     lease_.MarkBroken();
@@ -114,6 +147,7 @@ Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(const Config& config, Ing
                 2 * config.query.max_result_bytes;
   setup.max_rows = config.query.max_rows;
   setup.max_result_bytes = config.query.max_result_bytes;
+  setup.max_arrow_rows = config.query.max_arrow_rows;
   engine->workers_ = std::make_unique<QueryWorkerPool>(setup, config.query.max_concurrent);
   ARC_RETURN_IF_ERROR(engine->workers_->Start());
   return engine;
@@ -156,7 +190,8 @@ bool QueryEngine::IsMeasurement(const std::string& db, const std::string& m) {
 }
 
 Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
-                                                      const std::string& default_db) {
+                                                      const std::string& default_db,
+                                                      ResultFormat format) {
   const auto start = Clock::now();
   ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
   const auto [explain, body] = SplitExplain(sql);
@@ -238,16 +273,19 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
   // Only a single SELECT survives json_serialize_sql, and the SQL sent is what
   // json_deserialize_sql made of it (or the original when it names no measurement); the
   // worker still refuses any statement that is not a SELECT or an EXPLAIN.
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<QueryResult> result, Execute(explain + spliced, tables));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<QueryResult> result, Execute(explain + spliced, tables, format));
   result->files_read = files_read;
   result->execution_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return result;
 }
 
 Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql,
-                                                          const std::vector<std::string>& tables) {
+                                                          const std::vector<std::string>& tables,
+                                                          ResultFormat format) {
   ARC_ASSIGN_OR_RETURN(QueryWorkerPool::Lease lease, workers_->Acquire());
-  const nlohmann::json header = {{"sql", sql}, {"tables", tables.size()}};
+  const auto deadline = Clock::now() + std::chrono::seconds(config_.query.timeout_seconds);
+  const bool arrow = format == ResultFormat::kArrow;
+  const nlohmann::json header = {{"sql", sql}, {"tables", tables.size()}, {"format", arrow ? "arrow" : "json"}};
   const std::string h = header.dump();
   std::string payload(4, '\0');
   const uint32_t hlen = static_cast<uint32_t>(h.size());
@@ -301,9 +339,11 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql
     lease.MarkBroken();
     return Status::Internal("query worker sent an unreadable header");
   }
+  // An Arrow batch may be as large as query.max_result_bytes; JSON pieces are 256 KiB.
+  const uint64_t max_piece = arrow ? config_.query.max_result_bytes + (2 << 20) : 64ull << 20;
   return std::make_unique<QueryResult>(std::move(lease),
                                        parsed.value("columns", std::vector<std::string>{}),
-                                       parsed.value("rows", int64_t{0}));
+                                       parsed.value("rows", int64_t{0}), format, deadline, max_piece);
 }
 
 std::vector<std::string> QueryEngine::Databases() {

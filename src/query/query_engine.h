@@ -23,24 +23,38 @@
 
 namespace arc {
 
+// How a query's rows come back: JSON text, encoded whole before the first piece, or an Arrow IPC
+// stream (docs/arrow-ipc.md) encoded while the query runs.
+enum class ResultFormat { kJson, kArrow };
+
 // A query's answer, read from its worker piece by piece. Not thread-safe.
 class QueryResult {
  public:
-  QueryResult(QueryWorkerPool::Lease lease, std::vector<std::string> columns, int64_t rows);
+  // `deadline` bounds NextPiece for kArrow, whose query is still running (killed past it).
+  QueryResult(QueryWorkerPool::Lease lease, std::vector<std::string> columns, int64_t rows,
+              ResultFormat format, std::chrono::steady_clock::time_point deadline,
+              uint64_t max_piece_bytes);
   ~QueryResult();  // a result not read to its end leaves the worker out of step: it is replaced
 
   const std::vector<std::string>& columns() const { return columns_; }
-  int64_t rows() const { return rows_; }
+  int64_t rows() const { return rows_; }  // -1 for kArrow: counted as the stream goes
   double execution_ms = 0;   // until the worker had the whole result
   int files_read = 0;
-  // The next piece of the JSON "data" array's text ("[[..],[..]..." in order); nullopt after
-  // the last. Blocks on the worker; IOError when it died.
+  // The next piece of the JSON "data" array's text ("[[..],[..]..." in order) or of the Arrow
+  // IPC stream; nullopt after the last. Blocks on the worker; IOError when it died;
+  // InvalidArgument when an Arrow stream failed part way or passed the deadline.
   Result<std::optional<std::string>> NextPiece();
 
  private:
+  // Waits for the worker's next message until the deadline (kArrow); kills it past that.
+  Status AwaitWorker();
+
   QueryWorkerPool::Lease lease_;
   std::vector<std::string> columns_;
   int64_t rows_;
+  const ResultFormat format_;
+  const std::chrono::steady_clock::time_point deadline_;
+  const uint64_t max_piece_bytes_;
   bool done_ = false;
 };
 
@@ -58,8 +72,10 @@ class QueryEngine {
   // measurement names. InvalidArgument for bad or forbidden SQL, the timeout, a result past
   // query.max_rows or max_result_bytes, and a query that ran out of memory (its worker died),
   // with a message naming the problem and never the server's paths or rewritten SQL.
-  // Blocks until the worker has the whole result. Thread-safe.
-  Result<std::unique_ptr<QueryResult>> Run(const std::string& sql, const std::string& default_db);
+  // kJson blocks until the worker has the whole result; kArrow until its first rows (the
+  // rest streams within query.timeout_seconds). Thread-safe.
+  Result<std::unique_ptr<QueryResult>> Run(const std::string& sql, const std::string& default_db,
+                                           ResultFormat format = ResultFormat::kJson);
 
   // {"databases": [{"name", "measurements": [{"name", "columns": [{"name","type"}], "rows",
   // "files", "buffered_rows"}]}]} as JSON text. Thread-safe.
@@ -94,7 +110,8 @@ class QueryEngine {
   Status OpenDatabase();
   bool IsMeasurement(const std::string& db, const std::string& m);
   // Sends the query to a worker and waits (until the deadline) for its header or error.
-  Result<std::unique_ptr<QueryResult>> Execute(const std::string& sql, const std::vector<std::string>& tables);
+  Result<std::unique_ptr<QueryResult>> Execute(const std::string& sql, const std::vector<std::string>& tables,
+                                               ResultFormat format);
 
   const Config config_;
   IngestEngine* const ingest_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ingest/batch_codec.h"
+#include "query/arrow_result.h"
 #include "query/memory_watch.h"
 #include "query/result_json.h"
 #include "query/streaming_select.h"
@@ -34,6 +35,13 @@ struct WorkerSetup {
   uint64_t address_space_bytes = 0;
   int64_t max_rows = 1000000;
   uint64_t max_result_bytes = 256ull << 20;
+  int64_t max_arrow_rows = 0;
+};
+
+// One query: its SQL and the answer's format.
+struct QueryRequest {
+  std::string sql;
+  bool arrow = false;  // an Arrow IPC stream (docs/arrow-ipc.md) instead of JSON
 };
 
 // The buffered rows of the query in progress, one table per arc_buffered(i) source.
@@ -85,6 +93,7 @@ Result<WorkerSetup> ParseSetup(const std::string& text) {
     s.address_space_bytes = j.at("address_space_bytes").get<uint64_t>();
     s.max_rows = j.at("max_rows").get<int64_t>();
     s.max_result_bytes = j.at("max_result_bytes").get<uint64_t>();
+    s.max_arrow_rows = j.value("max_arrow_rows", int64_t{0});
     return s;
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("query worker setup: ") + e.what());
@@ -137,8 +146,8 @@ Result<std::unique_ptr<DuckDatabase>> OpenDatabase(const WorkerSetup& s) {
   return db;
 }
 
-// Reads a kQuery payload: the SQL and the buffered tables.
-Result<std::string> DecodeQuery(const std::string& payload) {
+// Reads a kQuery payload: the SQL, the answer's format and the buffered tables.
+Result<QueryRequest> DecodeQuery(const std::string& payload) {
   if (payload.size() < 4) return Status::InvalidArgument("short query message");
   uint32_t header_len = 0;
   std::memcpy(&header_len, payload.data(), 4);
@@ -165,7 +174,7 @@ Result<std::string> DecodeQuery(const std::string& payload) {
     t->view = std::make_unique<FlushView>(t->batches);
     g_tables.push_back(std::move(t));
   }
-  return header["sql"].get<std::string>();
+  return QueryRequest{header["sql"].get<std::string>(), header.value("format", "") == "arrow"};
 }
 
 Status SendResult(int fd, const EncodedResult& r) {
@@ -178,24 +187,57 @@ Status SendResult(int fd, const EncodedResult& r) {
   return WriteWorkerMessage(fd, WorkerMessage::kEnd, "");
 }
 
+// Streams a running query's result as Arrow IPC: kHeader once the first rows are there, then
+// kData pieces as they are fetched and kEnd; an error part way is a kError after some kData.
+Status ServeArrow(int fd, const WorkerSetup& setup, duckdb_result* result) {
+  ArrowStreamLimits limits;
+  limits.max_rows = setup.max_arrow_rows;
+  limits.max_batch_bytes = setup.max_result_bytes;
+  std::vector<std::string> columns;
+  for (idx_t i = 0; i < duckdb_column_count(result); ++i) columns.emplace_back(duckdb_column_name(result, i));
+  Status io = Status::OK();  // a failed write to the server: this worker is done
+  const Status st = StreamArrowResult(
+      result, limits,
+      [&] {
+        io = WriteWorkerMessage(fd, WorkerMessage::kHeader, json{{"columns", columns}, {"rows", -1}}.dump());
+        return io;
+      },
+      [&](std::string_view piece) {
+        io = WriteWorkerMessage(fd, WorkerMessage::kData, piece);
+        return io;
+      });
+  const bool fatal = !st.ok() && DuckErrorInvalidates(duckdb_result_error_type(result));
+  duckdb_destroy_result(result);
+  g_tables.clear();
+  ARC_RETURN_IF_ERROR(io);
+  if (st.ok()) return WriteWorkerMessage(fd, WorkerMessage::kEnd, "");
+  ARC_RETURN_IF_ERROR(
+      WriteWorkerMessage(fd, WorkerMessage::kError, SanitizeQueryError(st.message(), setup.root)));
+  if (fatal) return Status::Internal("query database invalidated");
+  return Status::OK();
+}
+
 // Runs one query and answers it (a result or an error message).
 Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::string& payload) {
   auto fail = [&](const std::string& msg) {
     return WriteWorkerMessage(fd, WorkerMessage::kError, SanitizeQueryError(msg, setup.root));
   };
-  Result<std::string> sql = DecodeQuery(payload);
-  if (!sql.ok()) return fail(sql.status().message());
+  Result<QueryRequest> request = DecodeQuery(payload);
+  if (!request.ok()) return fail(request.status().message());
   Result<std::unique_ptr<DuckConnection>> conn = DuckConnection::Open(*db, false);
   if (!conn.ok()) return fail(conn.status().message());
+  const std::string sql =
+      request->arrow ? ArrowCompatibleSql((*conn)->handle(), request->sql) : request->sql;
   duckdb_result result;
   bool fatal = false;
-  if (Status st = RunStreamingSelect((*conn)->handle(), *sql, &result, &fatal); !st.ok()) {
+  if (Status st = RunStreamingSelect((*conn)->handle(), sql, &result, &fatal); !st.ok()) {
     g_tables.clear();
     ARC_RETURN_IF_ERROR(fail(st.message()));
     // The engine invalidated its database: this worker is done; the server starts another.
     if (fatal) return Status::Internal("query database invalidated");
     return Status::OK();
   }
+  if (request->arrow) return ServeArrow(fd, setup, &result);
   Result<EncodedResult> encoded = EncodeResult(&result, setup.max_rows, setup.max_result_bytes);
   // An error part way through the stream can invalidate the database as well.
   fatal = !encoded.ok() && DuckErrorInvalidates(duckdb_result_error_type(&result));

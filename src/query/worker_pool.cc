@@ -84,7 +84,8 @@ Result<std::unique_ptr<QueryWorkerPool::Worker>> QueryWorkerPool::Spawn() {
                               {"threads", setup_.threads},
                               {"address_space_bytes", setup_.address_space_bytes},
                               {"max_rows", setup_.max_rows},
-                              {"max_result_bytes", setup_.max_result_bytes}};
+                              {"max_result_bytes", setup_.max_result_bytes},
+                              {"max_arrow_rows", setup_.max_arrow_rows}};
   Status st = WriteWorkerMessage(w->fd, WorkerMessage::kSetup, cfg.dump());
   if (!st.ok()) {
     w->broken = true;

@@ -26,6 +26,7 @@ struct QueryWorkerSetup {
   uint64_t address_space_bytes = 0;  // RLIMIT_AS of the process
   int64_t max_rows = 1000000;
   uint64_t max_result_bytes = 256ull << 20;
+  int64_t max_arrow_rows = 0;      // 0: no limit
 };
 
 class QueryWorkerPool {

@@ -2,14 +2,18 @@
 // framed messages [u32 type][u64 length][payload], both directions blocking.
 //
 //   server → worker   kSetup   once, JSON: {"root", "spill_dir", "memory_limit", "threads",
-//                              "address_space_bytes", "max_rows", "max_result_bytes"}
-//   server → worker   kQuery   u32 n, JSON {"sql", "tables": n}, then n × (u64 size, bytes):
-//                              each table is the buffered rows of one arc_buffered(i) source,
-//                              as ingest/batch_codec documents
-//   worker → server   kHeader  JSON {"columns": [...], "rows": n}   (the result is complete)
-//                    kData    a piece of the JSON "data" array's text, in order
+//                              "address_space_bytes", "max_rows", "max_result_bytes",
+//                              "max_arrow_rows"}
+//   server → worker   kQuery   u32 n, JSON {"sql", "tables": n, "format": "json"|"arrow"}, then
+//                              n × (u64 size, bytes): each table is the buffered rows of one
+//                              arc_buffered(i) source, as ingest/batch_codec documents
+//   worker → server   kHeader  JSON {"columns": [...], "rows": n}: for JSON the result is
+//                              complete; for Arrow "rows" is -1 and the first rows are fetched
+//                    kData    a piece of the JSON "data" array's text, or of the Arrow IPC
+//                              stream (docs/arrow-ipc.md), in order
 //                    kEnd     empty: the last piece was sent
-//                    kError   the error message (instead of kHeader)
+//                    kError   the error message: instead of kHeader, or (Arrow only) after
+//                              some kData when the stream fails part way; the worker stays usable
 #pragma once
 
 #include <cstdint>

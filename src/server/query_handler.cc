@@ -5,6 +5,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "common/logging.h"
 #include "common/time_format.h"
 
 #include "ingest/names.h"
@@ -37,7 +38,16 @@ void QueryHandler::Submit(std::function<HttpResponse()> work, std::function<void
 void QueryHandler::Query(HttpRequest&& request, std::function<void(HttpResponse)> respond) {
   auto shared = std::make_shared<HttpRequest>(std::move(request));
   auto reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
-  if (executor_->TrySubmit([this, shared, reply] { RunQuery(*shared, std::move(*reply)); })) return;
+  if (executor_->TrySubmit([this, shared, reply] { RunQuery(*shared, ResultFormat::kJson, std::move(*reply)); }))
+    return;
+  (*reply)(Busy());
+}
+
+void QueryHandler::ArrowQuery(HttpRequest&& request, std::function<void(HttpResponse)> respond) {
+  auto shared = std::make_shared<HttpRequest>(std::move(request));
+  auto reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
+  if (executor_->TrySubmit([this, shared, reply] { RunQuery(*shared, ResultFormat::kArrow, std::move(*reply)); }))
+    return;
   (*reply)(Busy());
 }
 
@@ -76,7 +86,8 @@ class QueryBodyStream final : public BodyStream {
   Deliver wanted_;
 };
 
-void QueryHandler::RunQuery(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
+void QueryHandler::RunQuery(const HttpRequest& request, ResultFormat format,
+                            std::function<void(HttpResponse)> respond) {
   std::string sql;
   try {
     const nlohmann::json body = nlohmann::json::parse(request.body);
@@ -87,26 +98,40 @@ void QueryHandler::RunQuery(const HttpRequest& request, std::function<void(HttpR
   std::string db(request.Header("x-arc-database"));
   if (db.empty()) db = "default";
   if (Status st = ValidateDatabaseName(db); !st.ok()) return respond(Failure(400, st.message()));
-  Result<std::unique_ptr<QueryResult>> out = engine_->Run(sql, db);
+  Result<std::unique_ptr<QueryResult>> out = engine_->Run(sql, db, format);
   if (!out.ok()) return respond(Failure(HttpStatusFor(out.status()), out.status().message()));
   QueryResult& result = **out;
+  HttpResponse r;
+  if (format == ResultFormat::kArrow) {
+    r.content_type = "application/vnd.apache.arrow.stream";
+    return Stream(&result, std::move(r), "", [] { return std::string(); }, std::move(respond));
+  }
   char ms[32];
   std::snprintf(ms, sizeof(ms), "%.3f", result.execution_ms);
-  const std::string head = "{\"success\":true,\"columns\":" + nlohmann::json(result.columns()).dump() + ",\"data\":";
+  std::string head = "{\"success\":true,\"columns\":" + nlohmann::json(result.columns()).dump() + ",\"data\":";
   const std::string tail = ",\"row_count\":" + std::to_string(result.rows()) + ",\"execution_time_ms\":" + ms +
                            ",\"files_read\":" + std::to_string(result.files_read) + ",\"timestamp\":\"" +
                            UtcNowRfc3339() + "\"}";
+  Stream(&result, std::move(r), std::move(head), [&] { return tail; }, std::move(respond));
+}
+
+void QueryHandler::Stream(QueryResult* result, HttpResponse response, std::string head,
+                          const std::function<std::string()>& tail,
+                          std::function<void(HttpResponse)> respond) {
   auto stream = std::make_shared<QueryBodyStream>();
-  HttpResponse r;
-  r.stream = stream;
-  respond(std::move(r));
-  std::string pending = head;
+  response.stream = stream;
+  respond(std::move(response));
+  std::string pending = std::move(head);
   for (;;) {
-    Result<std::optional<std::string>> piece = result.NextPiece();
+    Result<std::optional<std::string>> piece = result->NextPiece();
     BodyStream::Deliver deliver = stream->Wait(body_timeout_);
     if (deliver == nullptr) return;  // the client went away or stopped reading
-    if (!piece.ok()) return deliver("", false, true);  // cut: the client sees an incomplete body
-    if (!piece->has_value()) return deliver(pending + tail, true, false);
+    if (!piece.ok()) {
+      // The status line is sent: cut the body so the client sees an incomplete answer.
+      LOG_WARN("query answer cut short: " << piece.status().message());
+      return deliver("", false, true);
+    }
+    if (!piece->has_value()) return deliver(pending + tail(), true, false);
     pending += **piece;
     deliver(std::move(pending), false, false);
     pending.clear();

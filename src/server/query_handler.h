@@ -1,5 +1,6 @@
-// QueryHandler: POST /api/v1/query and GET /api/v1/measurements. Both run on the query
-// executor, never on an io thread; when it is full the answer is 429 with Retry-After.
+// QueryHandler: POST /api/v1/query, POST /api/v1/query/arrow and GET /api/v1/measurements.
+// All run on the query executor, never on an io thread; when it is full the answer is 429
+// with Retry-After.
 #pragma once
 
 #include <chrono>
@@ -22,12 +23,19 @@ class QueryHandler {
   // "timestamp"}; errors {"success": false, "error"} with 400. `respond` runs on an executor
   // thread.
   void Query(HttpRequest&& request, std::function<void(HttpResponse)> respond);
+  // The same request answered as an Arrow IPC stream (docs/arrow-ipc.md); errors before the
+  // first rows are JSON as for Query, a failure part way cuts the body short.
+  void ArrowQuery(HttpRequest&& request, std::function<void(HttpResponse)> respond);
   void Measurements(std::function<void(HttpResponse)> respond);
 
  private:
   // Runs on an executor thread: answers at once with an error, or with a streamed body that
   // this thread then feeds piece by piece.
-  void RunQuery(const HttpRequest& request, std::function<void(HttpResponse)> respond);
+  void RunQuery(const HttpRequest& request, ResultFormat format, std::function<void(HttpResponse)> respond);
+  // Answers with a streamed body: `head`, the result's pieces, then `tail()`; fed by this
+  // thread at the client's pace.
+  void Stream(QueryResult* result, HttpResponse response, std::string head,
+              const std::function<std::string()>& tail, std::function<void(HttpResponse)> respond);
   static HttpResponse Busy();
   // Runs `work` on the executor, or answers 429 when it is full.
   void Submit(std::function<HttpResponse()> work, std::function<void(HttpResponse)> respond);

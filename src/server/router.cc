@@ -90,6 +90,11 @@ void Router::AddRoutes() {
                      [this](HttpRequest&& r, HttpServer::Responder respond) {
                        queries_->Query(std::move(r), std::move(respond));
                      }});
+  routes_.push_back({"POST", "/api/v1/query/arrow", false, Access::kRead, false, limits_.max_query_body,
+                     "the query body limit",
+                     [this](HttpRequest&& r, HttpServer::Responder respond) {
+                       queries_->ArrowQuery(std::move(r), std::move(respond));
+                     }});
   routes_.push_back({"GET", "/api/v1/measurements", false, Access::kRead, false, 0, "",
                      [this](HttpRequest&&, HttpServer::Responder respond) {
                        queries_->Measurements(std::move(respond));

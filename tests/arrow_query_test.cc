@@ -1,0 +1,217 @@
+// POST /api/v1/query/arrow through the real server process, every answer decoded by an
+// independent reader: Apache Arrow's JavaScript library (tests/arrow/read_ipc.mjs, installed by
+// scripts/setup.sh).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "util/raw_socket.h"
+#include "util/server_fixture.h"
+
+namespace arc::test {
+namespace {
+
+using nlohmann::json;
+
+// The resident set of process `pid` in bytes (0 when it cannot be read).
+uint64_t ResidentBytes(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+class ArrowQueryTest : public ServerFixture {
+ protected:
+  HttpResult Arrow(const std::string& sql, const std::string& db = "db1") {
+    return client_->Post("/api/v1/query/arrow", json{{"sql", sql}}.dump(),
+                         Auth({{"x-arc-database", db}, {"Content-Type", "application/json"}}));
+  }
+  HttpResult Json(const std::string& sql, const std::string& db = "db1") {
+    return client_->Post("/api/v1/query", json{{"sql", sql}}.dump(), Auth({{"x-arc-database", db}}));
+  }
+  // What apache-arrow decodes from `body`; {"error": message} when it cannot.
+  json Decode(const std::string& body, bool summary = false) {
+    const std::string path = dir_.Sub("answer.arrow");
+    std::ofstream(path, std::ios::binary) << body;
+    const std::string cmd = std::string("node ") + ARC_SOURCE_DIR + "/tests/arrow/read_ipc.mjs " +
+                            (summary ? "--summary " : "") + path + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+    const int rc = ::pclose(p);
+    if (rc != 0) return json{{"error", out}};
+    return json::parse(out);
+  }
+  void Write(const std::string& lines, const std::string& db = "db1") {
+    HttpResult w = client_->Post("/api/v1/write/line-protocol", lines, Auth({{"x-arc-database", db}}));
+    ASSERT_EQ(w.status, 204) << w.body;
+  }
+};
+
+TEST_F(ArrowQueryTest, EveryTypeAndNullPatternDecodesAsTheJsonAnswerHasIt) {
+  StartServer();
+  // Rows still in memory (read-your-writes) with a field missing from some rows.
+  Write(
+      "cpu,host=a usage=1.5,count=3i,state=\"ok\",up=true 1700000000000000000\n"
+      "cpu,host=b usage=-2.25,state=\"fail\" 1700000001000000000\n"
+      "cpu usage=0,count=-7i,up=false 1700000002123456000\n");
+  const std::string sql = "SELECT time, host, usage, count, state, up FROM cpu ORDER BY time";
+  HttpResult a = Arrow(sql);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.Header("content-type"), "application/vnd.apache.arrow.stream");
+  const json got = Decode(a.body);
+  ASSERT_FALSE(got.contains("error")) << got.dump();
+  const json& f = got["fields"];
+  ASSERT_EQ(f.size(), 6u);
+  EXPECT_EQ(f[0]["type"], "Timestamp<MICROSECOND, UTC>");
+  EXPECT_EQ(f[1]["type"], "Utf8");
+  EXPECT_EQ(f[2]["type"], "Float64");
+  EXPECT_EQ(f[3]["type"], "Int64");
+  EXPECT_EQ(f[4]["type"], "Utf8");
+  EXPECT_EQ(f[5]["type"], "Bool");
+  EXPECT_EQ(got["num_rows"], 3);
+  EXPECT_EQ(got["nulls"], json::parse("[0,1,0,1,1,1]"));
+  // Timestamps: milliseconds since the epoch (the reader's unit), microseconds kept.
+  EXPECT_EQ(got["rows"][0], json::parse(R"([1700000000000, "a", 1.5, "3", "ok", true])"));
+  EXPECT_EQ(got["rows"][1], json::parse(R"([1700000001000, "b", -2.25, null, "fail", null])"));
+  EXPECT_EQ(got["rows"][2], json::parse(R"([1700000002123.456, null, 0, "-7", null, false])"));
+  // The JSON endpoint answers the same rows.
+  HttpResult j = Json(sql);
+  ASSERT_EQ(j.status, 200) << j.body;
+  const json data = json::parse(j.body)["data"];
+  ASSERT_EQ(data.size(), 3u);
+  EXPECT_EQ(data[1][1], "b");
+  EXPECT_EQ(data[1][3], nullptr);
+  EXPECT_EQ(data[2][3], -7);
+}
+
+TEST_F(ArrowQueryTest, NarrowIntegersDatesTimestampUnitsAndCastTypesDecode) {
+  StartServer();
+  HttpResult a = Arrow(
+      "SELECT 1::TINYINT a, 2::UTINYINT b, 3::SMALLINT c, 4::UINTEGER d, 7::UBIGINT e, 1.5::FLOAT f, "
+      "DATE '2024-01-02' g, TIMESTAMP '2024-01-02 03:04:05'::TIMESTAMP_NS h, "
+      "TIMESTAMP '2024-01-02'::TIMESTAMP_S i, TIMESTAMPTZ '2024-01-02 00:00:00+00' j, '\\xAB'::BLOB k, "
+      "sum(x) l, 1.25::DECIMAL(5,2) m, INTERVAL 1 DAY n, [1, 2] o FROM range(3) t(x)");
+  ASSERT_EQ(a.status, 200) << a.body;
+  const json got = Decode(a.body);
+  ASSERT_FALSE(got.contains("error")) << got.dump();
+  std::vector<std::string> types;
+  for (const json& f : got["fields"]) types.push_back(f["type"]);
+  EXPECT_EQ(types, (std::vector<std::string>{"Int8", "Uint8", "Int16", "Uint32", "Uint64", "Float32",
+                                             "Date32<DAY>", "Timestamp<NANOSECOND, UTC>",
+                                             "Timestamp<SECOND, UTC>", "Timestamp<MICROSECOND, UTC>",
+                                             "Binary", "Float64", "Float64", "Utf8", "Utf8"}));
+  EXPECT_EQ(got["rows"][0], json::parse(R"([1, 2, 3, 4, "7", 1.5, 1704153600000, 1704164645000,
+                                           1704153600000, 1704153600000, "ab", 3, 1.25, "1 day", "[1, 2]"])"));
+}
+
+TEST_F(ArrowQueryTest, AnEmptyResultIsAValidStreamOfTheColumns) {
+  StartServer();
+  Write("cpu,host=a usage=1 1700000000000000000\n");
+  HttpResult a = Arrow("SELECT host, usage FROM cpu WHERE usage > 100");
+  ASSERT_EQ(a.status, 200) << a.body;
+  const json got = Decode(a.body);
+  ASSERT_FALSE(got.contains("error")) << got.dump();
+  EXPECT_EQ(got["num_rows"], 0);
+  EXPECT_EQ(got["fields"].size(), 2u);
+}
+
+TEST_F(ArrowQueryTest, ErrorsBeforeTheFirstRowsAreJsonWithTheirStatus) {
+  StartServer();
+  HttpResult bad = Arrow("SELEC 1");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("syntax error"), std::string::npos) << bad.body;
+  EXPECT_EQ(Arrow("DROP TABLE x").status, 400);
+  HttpResult boom = Arrow("SELECT error('boom') FROM range(5)");
+  EXPECT_EQ(boom.status, 400);
+  EXPECT_NE(boom.body.find("boom"), std::string::npos) << boom.body;
+  EXPECT_EQ(client_->Post("/api/v1/query/arrow", R"({"sql": "SELECT 1"})").status, 401);
+  EXPECT_EQ(client_->Post("/api/v1/query/arrow", "not json", Auth()).status, 400);
+  EXPECT_EQ(client_->Get("/api/v1/query/arrow", Auth()).status, 405);
+  // The server still answers.
+  EXPECT_EQ(Arrow("SELECT 1 AS one").status, 200);
+}
+
+TEST_F(ArrowQueryTest, AMillionRowsStreamWithBoundedServerMemory) {
+  StartServer();
+  ASSERT_EQ(Arrow("SELECT range AS i FROM range(10000)").status, 200);  // warm: workers, buffers
+  const uint64_t before = ResidentBytes(server_->pid());
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> peak{before};
+  std::thread sampler([&] {
+    while (!done) {
+      peak = std::max<uint64_t>(peak, ResidentBytes(server_->pid()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  HttpResult a = Arrow(
+      "SELECT range AS i, range * 0.5 AS v, 'host-' || (range % 1000) AS host, "
+      "TIMESTAMP '2024-01-01' + to_microseconds(range) AS time, repeat('x', 40) AS pad "
+      "FROM range(1000000)");
+  done = true;
+  sampler.join();
+  ASSERT_EQ(a.status, 200);
+  // More than the bound: a server that held the answer whole would fail.
+  EXPECT_GT(a.body.size(), 72u << 20);
+  const uint64_t growth = peak - before;
+  EXPECT_LT(growth, 64ull << 20) << "server RSS grew by " << growth / (1 << 20) << " MB";
+  const json got = Decode(a.body, true);
+  ASSERT_FALSE(got.contains("error")) << got.dump();
+  EXPECT_EQ(got["num_rows"], 1000000);
+  EXPECT_GT(got["batches"], 100);  // streamed in batches, not one
+  std::printf("1M-row Arrow answer: %zu bytes, server RSS growth %.1f MB\n", a.body.size(),
+              static_cast<double>(growth) / (1 << 20));
+}
+
+TEST_F(ArrowQueryTest, APastTheRowLimitStreamIsCutNotShortAndTheNextQueryWorks) {
+  StartServer("[query]\nmax_arrow_rows = 5000\n");
+  HttpResult ok = Arrow("SELECT range AS i FROM range(5000)");
+  ASSERT_EQ(ok.status, 200);
+  EXPECT_EQ(Decode(ok.body, true)["num_rows"], 5000);
+  // Past the limit: the status line is out, so the chunked body ends without its last chunk:
+  // the client must see a failure, never a complete-looking short answer.
+  RawConnection raw(server_->port());
+  const std::string body = json{{"sql", "SELECT range AS i FROM range(100000)"}}.dump();
+  ASSERT_TRUE(raw.Send("POST /api/v1/query/arrow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                       std::string(kToken) + "\r\nContent-Length: " + std::to_string(body.size()) +
+                       "\r\n\r\n" + body));
+  const std::string answer = raw.Read(std::chrono::seconds(10));
+  EXPECT_NE(answer.find("200 OK"), std::string::npos) << answer.substr(0, 200);
+  EXPECT_EQ(answer.find("\r\n0\r\n\r\n"), std::string::npos) << "the chunked body must not end properly";
+  EXPECT_TRUE(raw.ClosedWithin(std::chrono::seconds(5)));
+  EXPECT_NE(server_->Log().find("max_arrow_rows"), std::string::npos);
+  EXPECT_EQ(Arrow("SELECT 2 AS two").status, 200);
+}
+
+TEST_F(ArrowQueryTest, AClientThatStopsReadingIsCutAtTheTimeoutAndTheServerCarriesOn) {
+  StartServer("[query]\ntimeout_seconds = 2\n");
+  RawConnection raw(server_->port());
+  const std::string body = json{{"sql", "SELECT range AS i, repeat('x', 100) AS pad FROM range(3000000)"}}.dump();
+  ASSERT_TRUE(raw.Send("POST /api/v1/query/arrow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                       std::string(kToken) + "\r\nContent-Length: " + std::to_string(body.size()) +
+                       "\r\n\r\n" + body));
+  // Read nothing for longer than the timeout: the stream stalls on the socket, the worker is
+  // killed at the deadline and the body is cut.
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  const std::string answer = raw.Read(std::chrono::seconds(10));
+  EXPECT_NE(answer.find("200 OK"), std::string::npos);
+  EXPECT_EQ(answer.find("\r\n0\r\n\r\n"), std::string::npos);
+  EXPECT_NE(server_->Log().find("timeout_seconds"), std::string::npos);
+  HttpResult next = Arrow("SELECT 3 AS three");
+  EXPECT_EQ(next.status, 200);
+  EXPECT_EQ(Decode(next.body)["rows"][0][0], 3);
+}
+
+}  // namespace
+}  // namespace arc::test
