@@ -62,7 +62,8 @@ class QueryEngine {
   Result<std::unique_ptr<QueryResult>> Run(const std::string& sql, const std::string& default_db);
 
   // {"databases": [{"name", "measurements": [{"name", "columns": [{"name","type"}], "rows",
-  // "files", "buffered_rows"}]}]} as JSON text. Thread-safe.
+  // "files", "in_memory"}]}]} as JSON text: every folder, and every measurement with rows in
+  // memory ("rows" counts Parquet rows). Thread-safe.
   Result<std::string> Measurements();
 
   // The catalogue, for InfluxQL's SHOW statements and planning. Thread-safe.
@@ -89,6 +90,8 @@ class QueryEngine {
   Status ForgetDatabase(const std::string& db);
 
   const std::string& root() const { return root_; }
+  // The ingest engine whose rows in memory queries read (the catalogue lists them too).
+  IngestEngine* ingest() const { return ingest_; }
 
  private:
   Status OpenDatabase();

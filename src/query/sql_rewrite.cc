@@ -119,7 +119,11 @@ bool AllowedTableFunction(const std::string& name) {
 }
 
 bool RefusedScalarFunction(const std::string& name) {
-  static const char* const kRefused[] = {"current_setting", "getenv", "getvariable"};
+  // current_query() would show the rewritten SQL (the data directory's paths); the others
+  // name DuckDB's scratch catalogue ("memory", "main"), not Arc's (SHOW DATABASES answers).
+  static const char* const kRefused[] = {"current_setting", "getenv",         "getvariable",
+                                         "current_query",   "current_database", "current_schema",
+                                         "current_schemas", "current_catalog"};
   return std::find(std::begin(kRefused), std::end(kRefused), name) != std::end(kRefused);
 }
 

@@ -8,6 +8,7 @@
 #include "common/time_format.h"
 
 #include "ingest/names.h"
+#include "server/catalog_handler.h"
 
 namespace arc {
 namespace {
@@ -41,14 +42,9 @@ void QueryHandler::Query(HttpRequest&& request, std::function<void(HttpResponse)
   (*reply)(Busy());
 }
 
-void QueryHandler::Measurements(std::function<void(HttpResponse)> respond) {
-  Submit([this] {
-    Result<std::string> body = engine_->Measurements();
-    if (!body.ok()) return ErrorResponse(body.status());
-    HttpResponse r;
-    r.body = *body;
-    return r;
-  }, std::move(respond));
+void QueryHandler::Catalog(std::function<HttpResponse(QueryEngine*)> answer,
+                           std::function<void(HttpResponse)> respond) {
+  Submit([this, answer = std::move(answer)] { return answer(engine_); }, std::move(respond));
 }
 
 // The result's pieces flow from the worker to the client one at a time, driven by the
@@ -87,6 +83,10 @@ void QueryHandler::RunQuery(const HttpRequest& request, std::function<void(HttpR
   std::string db(request.Header("x-arc-database"));
   if (db.empty()) db = "default";
   if (Status st = ValidateDatabaseName(db); !st.ok()) return respond(Failure(400, st.message()));
+  // SHOW / DESCRIBE: Arc's catalogue answers, never DuckDB's (server/catalog_handler.h).
+  Result<std::optional<CatalogStatement>> catalog = ParseCatalogStatement(sql);
+  if (!catalog.ok()) return respond(Failure(400, catalog.status().message()));
+  if (catalog->has_value()) return respond(AnswerCatalogStatement(**catalog, db, engine_));
   Result<std::unique_ptr<QueryResult>> out = engine_->Run(sql, db);
   if (!out.ok()) return respond(Failure(HttpStatusFor(out.status()), out.status().message()));
   QueryResult& result = **out;

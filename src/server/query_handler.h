@@ -1,5 +1,6 @@
-// QueryHandler: POST /api/v1/query and GET /api/v1/measurements. Both run on the query
-// executor, never on an io thread; when it is full the answer is 429 with Retry-After.
+// QueryHandler: POST /api/v1/query and the catalogue (GET /api/v1/measurements, /databases).
+// All run on the query executor, never on an io thread; when it is full the answer is 429
+// with Retry-After.
 #pragma once
 
 #include <chrono>
@@ -22,7 +23,9 @@ class QueryHandler {
   // "timestamp"}; errors {"success": false, "error"} with 400. `respond` runs on an executor
   // thread.
   void Query(HttpRequest&& request, std::function<void(HttpResponse)> respond);
-  void Measurements(std::function<void(HttpResponse)> respond);
+  // Runs `answer` (a catalogue listing, server/catalog_handler.h) on the executor.
+  void Catalog(std::function<HttpResponse(QueryEngine*)> answer,
+               std::function<void(HttpResponse)> respond);
 
  private:
   // Runs on an executor thread: answers at once with an error, or with a streamed body that
