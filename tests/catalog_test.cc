@@ -116,9 +116,10 @@ TEST_F(CatalogTest, BadNamesAndDuckDBCatalogueStatementsAreClear400s) {
   EXPECT_NE(bad.find("invalid database name \"../etc\""), std::string::npos) << bad;
   EXPECT_EQ(Sql("SHOW TABLES FROM ../etc", 400)["success"], false);
   for (const char* sql : {"SHOW SETTINGS", "SHOW cpu", "PRAGMA database_list", "PRAGMA show_tables",
-                          "DESCRIBE SELECT * FROM cpu", "SUMMARIZE cpu", "SHOW DATABASES; SELECT 1",
-                          "SELECT current_database()", "SELECT current_query() FROM cpu",
-                          "SELECT * FROM duckdb_tables()"}) {
+                          "SHOW DATABASES; SELECT 1", "SELECT current_database()",
+                          "SELECT current_query() FROM cpu", "SELECT * FROM duckdb_tables()",
+                          "SELECT * FROM (SHOW DATABASES)", "EXPLAIN SHOW TABLES",
+                          "SELECT * FROM (SHOW ALL TABLES)"}) {
     const json r = Sql(sql, 400, "mem");
     const std::string error = r.value("error", "");
     EXPECT_FALSE(error.empty()) << sql;
@@ -126,6 +127,9 @@ TEST_F(CatalogTest, BadNamesAndDuckDBCatalogueStatementsAreClear400s) {
     EXPECT_EQ(error.find("memory"), std::string::npos) << sql << ": " << error;
     EXPECT_EQ(error.find(dir_.path()), std::string::npos) << sql << ": " << error;
   }
+  // DESCRIBE of a query and SUMMARIZE read only the measurement: DuckDB answers them.
+  EXPECT_EQ(Sql("DESCRIBE SELECT host, usage FROM cpu", 200, "mem")["data"].size(), 2u);
+  EXPECT_EQ(Sql("SUMMARIZE cpu", 200, "mem")["row_count"], 3);
   EXPECT_EQ(GetJson("/api/v1/measurements?database=../x", 400)["error"],
             "invalid database parameter: invalid database name \"../x\": must start with a letter");
   EXPECT_EQ(GetJson("/api/v1/databases/nosuchdb", 404)["error"], "Database 'nosuchdb' not found");

@@ -165,19 +165,18 @@ Result<CatalogStatement> Show(Reader* r) {
   return Status::InvalidArgument("unsupported SHOW statement: " + std::string(kSupported));
 }
 
-// DESCRIBE [TABLE] [db.]measurement; DESCRIBE of a query is refused.
-Result<CatalogStatement> Describe(Reader* r) {
+// DESCRIBE [TABLE] [db.]measurement; nullopt for DESCRIBE of a query, which the SQL path
+// runs (it reads only the measurements the query names).
+Result<std::optional<CatalogStatement>> Describe(Reader* r) {
   ARC_ASSIGN_OR_RETURN(std::optional<Name> name, r->ReadName());
-  if (name && name->parts.size() == 1) {
+  if (name && name->parts.size() == 1 && name->raw == name->parts[0]) {
     std::string upper;
     for (char c : name->parts[0]) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (upper == "TABLE" && name->raw == name->parts[0]) {
+    if (upper == "TABLE") {
       ARC_ASSIGN_OR_RETURN(name, r->ReadName());
     } else if (upper == "SELECT" || upper == "WITH" || upper == "FROM" || upper == "VALUES" ||
                upper.rfind('(', 0) == 0) {
-      return Status::InvalidArgument(
-          "DESCRIBE of a query is not supported: DESCRIBE takes a measurement "
-          "(DESCRIBE cpu or DESCRIBE db.cpu); run the query with LIMIT 0 to see its columns");
+      return std::optional<CatalogStatement>();
     }
   }
   if (!name) return Status::InvalidArgument("DESCRIBE needs a measurement: DESCRIBE [db.]measurement");
@@ -194,7 +193,7 @@ Result<CatalogStatement> Describe(Reader* r) {
   ARC_RETURN_IF_ERROR(ValidateMeasurementName(name->parts.back()));
   s.measurement = name->parts.back();
   ARC_RETURN_IF_ERROR(r->ExpectEnd("DESCRIBE " + name->raw));
-  return s;
+  return std::optional<CatalogStatement>(std::move(s));
 }
 
 }  // namespace
@@ -208,11 +207,8 @@ Result<std::optional<CatalogStatement>> ParseCatalogStatement(std::string_view s
     ARC_ASSIGN_OR_RETURN(CatalogStatement s, Show(&r));
     return std::optional<CatalogStatement>(std::move(s));
   }
-  if (*first == "DESCRIBE" || *first == "DESC") {
-    ARC_ASSIGN_OR_RETURN(CatalogStatement s, Describe(&r));
-    return std::optional<CatalogStatement>(std::move(s));
-  }
-  if (*first == "PRAGMA" || *first == "SUMMARIZE") {
+  if (*first == "DESCRIBE" || *first == "DESC") return Describe(&r);
+  if (*first == "PRAGMA") {
     return Status::InvalidArgument(*first + " is not supported (" + kSupported +
                                    "; anything else is one read-only SELECT)");
   }

@@ -192,6 +192,12 @@ class Rewriter {
       }
     } else if (Get(n, "class") == "FUNCTION" && RefusedScalarFunction(ToLower(Get(n, "function_name")))) {
       error_ = Status::InvalidArgument("function " + Get(n, "function_name") + "() is not allowed");
+    } else if (type == "SHOW_REF" && (!n.contains("query") || n["query"].is_null())) {
+      // SHOW DATABASES / TABLES inside a query would list DuckDB's scratch catalogue; a SHOW_REF
+      // over a query (DESCRIBE SELECT, SUMMARIZE cpu) reads only the measurements it names.
+      error_ = Status::InvalidArgument(
+          "SHOW inside a query is not allowed: SHOW DATABASES and SHOW TABLES [FROM db] "
+          "answer as whole statements");
     }
   }
 
