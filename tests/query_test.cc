@@ -157,7 +157,9 @@ TEST_F(QueryTest, ForbiddenStatementsAreRejected) {
   EXPECT_EQ(Sql("ATTACH 'data/other.db'", 400)["error"], readonly);
   EXPECT_EQ(Sql("INSTALL httpfs", 400)["error"], readonly);
   EXPECT_EQ(Sql("LOAD httpfs", 400)["error"], readonly);
-  EXPECT_EQ(Sql("PRAGMA version", 400)["error"], readonly);
+  // PRAGMA reads DuckDB's catalogue and settings: refused by the catalogue parser, naming
+  // what is supported instead (tests/catalog_test.cc).
+  EXPECT_EQ(Sql("PRAGMA version", 400)["error"].get<std::string>().rfind("PRAGMA is not supported", 0), 0u);
   EXPECT_EQ(Sql("SET threads = 1", 400)["error"], readonly);
   EXPECT_EQ(Sql("SELECT 1; COPY (SELECT 1) TO 'data/arc/y.csv'", 400)["error"], readonly);
   EXPECT_NE(

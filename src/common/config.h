@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/enums.h"
 #include "common/result.h"
@@ -125,12 +126,42 @@ struct Config {
 
 using Environment = std::map<std::string, std::string>;
 
-// Parses TOML text, then applies `env` overrides (ARC_<SECTION>_<KEY> and the seed's WAL_*
-// names). An unknown key or an invalid value is an InvalidArgument naming it.
-Result<Config> ParseConfig(const std::string& toml_text, const Environment& env);
+// Where the values of a loaded configuration came from (for the start-up log).
+struct ConfigOrigin {
+  std::string file;  // the file read; empty when none was (defaults and environment only)
+  // "server.port" → "file" or "env ARC_SERVER_PORT": the last source that set the key.
+  std::map<std::string, std::string> sources;
+  // ARC_* variables that name no key (ARC_AUTH_BOOTSTRAP_TOKEN, typos), sorted.
+  std::vector<std::string> other_arc_variables;
+};
 
-// Reads `path` (missing is fine when `required` is false: defaults apply) and calls ParseConfig.
-Result<Config> LoadConfig(const std::string& path, bool required, const Environment& env);
+// Parses TOML text, then applies `env` overrides (ARC_<SECTION>_<KEY> and the seed's WAL_*
+// names). An unknown key or an invalid value is an InvalidArgument naming it. `origin` (may
+// be null) records which source set each key.
+Result<Config> ParseConfig(const std::string& toml_text, const Environment& env,
+                           ConfigOrigin* origin = nullptr);
+
+// Reads `path` (missing is fine when `required` is false: defaults apply) and calls
+// ParseConfig; `origin->file` is `path` when it was read.
+Result<Config> LoadConfig(const std::string& path, bool required, const Environment& env,
+                          ConfigOrigin* origin = nullptr);
+
+// One configuration key, from the one table in config.cc (which --help prints).
+struct ConfigKeyInfo {
+  std::string name;           // "server.port"
+  std::string env_var;        // "ARC_SERVER_PORT"
+  std::string default_value;  // as arc.conf spells it: "8000", "25MB", "" for an empty string
+  std::string description;    // one line
+  bool secret = false;        // its value is never printed
+  std::string alias_of;       // non-empty for a second spelling of another key
+};
+// Every key in table order. Pure.
+std::vector<ConfigKeyInfo> ConfigKeys();
+
+// "key = value (from <file> | from env VAR)" for each key whose value differs from its
+// default, in table order; secret values (s3 keys, anything named like a token, secret, key
+// or password) as "***". Pure.
+std::vector<std::string> NonDefaultSettings(const Config& config, const ConfigOrigin& origin);
 
 // The process environment as a map.
 Environment ProcessEnvironment();

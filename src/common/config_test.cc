@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 namespace arc {
 namespace {
 
@@ -107,6 +111,81 @@ TEST(ConfigTest, AutomaticValues) {
   EXPECT_GE(c.server.workers, 1);
   EXPECT_GE(c.ingest.flush_workers, 1);
   EXPECT_EQ(c.ingest.max_pending_rows, 4 * c.server.workers * c.ingest.max_buffer_size);
+}
+
+TEST(ConfigTest, KeyTableListsEveryKeyWithDefaultEnvAndDescription) {
+  const std::vector<ConfigKeyInfo> keys = ConfigKeys();
+  std::map<std::string, ConfigKeyInfo> by_name;
+  for (const ConfigKeyInfo& k : keys) {
+    EXPECT_FALSE(k.description.empty()) << k.name;
+    EXPECT_TRUE(by_name.emplace(k.name, k).second) << "listed twice: " << k.name;
+    // Every listed key is accepted by the parser under its name and its env var.
+    const size_t dot = k.name.find('.');
+    ASSERT_NE(dot, std::string::npos);
+    // Every default, written back into arc.conf, is accepted (bare when a number or a bool).
+    const std::string& d = k.default_value;
+    const bool bare = d == "true" || d == "false" ||
+                      (!d.empty() && d.find_first_not_of("0123456789") == std::string::npos);
+    const std::string toml = "[" + k.name.substr(0, dot) + "]\n" + k.name.substr(dot + 1) +
+                             " = " + (bare ? d : "\"" + d + "\"");
+    if (k.name == "query.max_process_memory") continue;  // 0 = computed; only > 0 is accepted
+    Result<Config> c = ParseConfig(toml, {});
+    EXPECT_TRUE(c.ok()) << toml << ": " << c.status().ToString();
+  }
+  EXPECT_EQ(by_name.at("server.port").default_value, "8000");
+  EXPECT_EQ(by_name.at("server.port").env_var, "ARC_SERVER_PORT");
+  EXPECT_EQ(by_name.at("server.max_payload_size").default_value, "25MB");
+  EXPECT_EQ(by_name.at("ingest.compression").default_value, "snappy");
+  EXPECT_EQ(by_name.at("wal.enabled").default_value, "false");
+  EXPECT_EQ(by_name.at("storage.s3_bucket").default_value, "");
+  EXPECT_EQ(by_name.at("wal.directory").alias_of, "wal.dir");
+  EXPECT_TRUE(by_name.at("storage.s3_secret_key").secret);
+  EXPECT_TRUE(by_name.at("storage.s3_access_key").secret);
+  EXPECT_FALSE(by_name.at("auth.token_file").secret) << "a path, not a secret";
+  EXPECT_EQ(by_name.at("log.format").env_var, "ARC_LOG_FORMAT");
+}
+
+TEST(ConfigTest, NonDefaultSettingsNameValueAndSourceAndMaskSecrets) {
+  ConfigOrigin origin;
+  const Environment env = {{"ARC_SERVER_PORT", "9100"},
+                           {"ARC_STORAGE_S3_SECRET_KEY", "hunter2"},
+                           {"ARC_AUTH_BOOTSTRAP_TOKEN", "tok"},
+                           {"WAL_ENABLED", "true"},
+                           {"PATH", "/bin"}};
+  Result<Config> c = ParseConfig(
+      "[server]\nport = 8100\nhost = \"0.0.0.0\"\n[ingest]\nmax_buffer_age_ms = 600000\n"
+      "max_pending_bytes = \"2GB\"\n[wal]\ndirectory = \"/var/wal\"\n",
+      env, &origin);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  origin.file = "/etc/arc.conf";
+  const std::vector<std::string> lines = NonDefaultSettings(*c, origin);
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "server.port = 9100 (from env ARC_SERVER_PORT)",
+                       "storage.s3_secret_key = *** (from env ARC_STORAGE_S3_SECRET_KEY)",
+                       "ingest.max_buffer_age_ms = 600000 (from /etc/arc.conf)",
+                       "ingest.max_pending_bytes = 2GB (from /etc/arc.conf)",
+                       "wal.enabled = true (from env WAL_ENABLED)",
+                       "wal.dir = /var/wal (from /etc/arc.conf)",
+                   }));
+  for (const std::string& l : lines) EXPECT_EQ(l.find("hunter2"), std::string::npos) << l;
+  EXPECT_EQ(origin.other_arc_variables, std::vector<std::string>{"ARC_AUTH_BOOTSTRAP_TOKEN"});
+}
+
+TEST(ConfigTest, NothingDiffersFromDefaults) {
+  ConfigOrigin origin;
+  Result<Config> c = ParseConfig("[server]\nport = 8000\n", {}, &origin);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(NonDefaultSettings(*c, origin).empty()) << "a key set to its default is no change";
+  Result<Config> aws = ParseConfig("", {{"AWS_ACCESS_KEY_ID", "AKIA123"}}, &origin);
+  ASSERT_TRUE(aws.ok());
+  EXPECT_EQ(NonDefaultSettings(*aws, origin),
+            std::vector<std::string>{"storage.s3_access_key = *** (from env AWS_ACCESS_KEY_ID)"});
+}
+
+TEST(ConfigTest, LoadConfigRecordsTheFileRead) {
+  ConfigOrigin none;
+  ASSERT_TRUE(LoadConfig("/nonexistent/arc.conf", false, {}, &none).ok());
+  EXPECT_EQ(none.file, "");
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 // A small thread-safe logger writing lines like the seed's:
 //   2025-10-08 14:30:00 [INFO] WAL recovery started: 4 files
-// or one JSON object per line when the format is json.
+// or one JSON object per line when the format is json:
+//   {"level":"INFO","msg":"WAL recovery started: 4 files","time":"2025-10-08T12:30:00.123Z"}
 #pragma once
 
+#include <cstdint>
 #include <sstream>
 #include <string>
 
@@ -17,6 +19,13 @@ void SetLogFormat(LogFormat format);
 // Writes one line to stderr (atomically with respect to other log calls). Thread-safe.
 void LogLine(LogLevel level, const std::string& message);
 bool LogEnabled(LogLevel level);
+
+// One log line, newline included, for a message logged at `unix_ms` (milliseconds since the
+// epoch). Console: "2026-12-02 17:30:00 [INFO] msg" in local time. JSON: one object
+// {"time": RFC 3339 UTC with milliseconds, e.g. "2026-12-02T16:30:00.123Z", "level", "msg"}
+// on one line, whatever the message holds (quotes, newlines, invalid UTF-8 replaced). Pure.
+std::string FormatLogLine(LogFormat format, LogLevel level, const std::string& message,
+                          int64_t unix_ms);
 
 }  // namespace arc
 

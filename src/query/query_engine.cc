@@ -451,30 +451,42 @@ Result<std::string> QueryEngine::Measurements() {
   using nlohmann::json;
   json dbs = json::array();
   Result<std::vector<DirEntry>> entries = DefaultFileSystem()->ListDir(root_);
-  std::vector<std::string> names;
+  std::set<std::string> names;
   if (entries.ok()) {
     for (const DirEntry& e : *entries) {
-      if (e.is_dir && !e.is_symlink && ValidateDatabaseName(e.name).ok()) names.push_back(e.name);
+      if (e.is_dir && !e.is_symlink && ValidateDatabaseName(e.name).ok()) names.insert(e.name);
     }
   }
-  std::sort(names.begin(), names.end());
+  // Rows not flushed yet are listed too (a database may have no folder before its first flush).
+  const std::set<std::pair<std::string, std::string>> in_memory = ingest_->BufferedTables();
+  for (const auto& [db, m] : in_memory) names.insert(db);
   ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
   for (const std::string& db : names) {
     json measurements = json::array();
     Result<std::vector<DirEntry>> ms = DefaultFileSystem()->ListDir(JoinPath(root_, db));
-    std::vector<std::string> mnames;
+    std::set<std::string> mnames;
     for (const DirEntry& e : ms.ok() ? *ms : std::vector<DirEntry>{}) {
       if (e.is_dir && !e.is_symlink && ValidateMeasurementName(e.name).ok())
-        mnames.push_back(e.name);
+        mnames.insert(e.name);
     }
-    std::sort(mnames.begin(), mnames.end());
+    for (const auto& [d, m] : in_memory) {
+      if (d == db) mnames.insert(m);
+    }
     for (const std::string& m : mnames) {
       // Pinned like a query, so a compaction cannot delete the files while their footers are read.
       LiveFileSet::Pin pin = ingest_->live_files()->PinNow();
       const HourFiles files = ListHourFiles(DefaultFileSystem(), root_, db, m, std::nullopt,
                                             std::nullopt, ingest_->live_files());
-      json entry = {
-          {"name", m}, {"files", files.files.size()}, {"rows", 0}, {"columns", json::array()}};
+      const bool buffered = in_memory.count({db, m}) > 0;
+      json entry = {{"name", m},         {"files", files.files.size()}, {"rows", 0},
+                    {"columns", json::array()}, {"in_memory", buffered}};
+      if (files.files.empty() && buffered) {
+        // Only in memory: the columns of those rows ("rows" counts Parquet rows only).
+        entry["columns"].push_back({{"name", "time"}, {"type", "TIMESTAMP WITH TIME ZONE"}});
+        Result<std::vector<Column>> described = Describe(db, m);
+        for (const Column& c : described.ok() ? *described : std::vector<Column>{})
+          entry["columns"].push_back({{"name", c.name}, {"type", c.type}});
+      }
       if (!files.files.empty()) {
         const std::string list = QuoteList(files.files);
         duckdb_result r;

@@ -78,7 +78,8 @@ class QueryEngine {
                                            ResultFormat format = ResultFormat::kJson);
 
   // {"databases": [{"name", "measurements": [{"name", "columns": [{"name","type"}], "rows",
-  // "files", "buffered_rows"}]}]} as JSON text. Thread-safe.
+  // "files", "in_memory"}]}]} as JSON text: every folder, and every measurement with rows in
+  // memory ("rows" counts Parquet rows). Thread-safe.
   Result<std::string> Measurements();
 
   // The catalogue, for InfluxQL's SHOW statements and planning. Thread-safe.
@@ -105,6 +106,8 @@ class QueryEngine {
   Status ForgetDatabase(const std::string& db);
 
   const std::string& root() const { return root_; }
+  // The ingest engine whose rows in memory queries read (the catalogue lists them too).
+  IngestEngine* ingest() const { return ingest_; }
 
  private:
   Status OpenDatabase();

@@ -119,7 +119,11 @@ bool AllowedTableFunction(const std::string& name) {
 }
 
 bool RefusedScalarFunction(const std::string& name) {
-  static const char* const kRefused[] = {"current_setting", "getenv", "getvariable"};
+  // current_query() would show the rewritten SQL (the data directory's paths); the others
+  // name DuckDB's scratch catalogue ("memory", "main"), not Arc's (SHOW DATABASES answers).
+  static const char* const kRefused[] = {"current_setting", "getenv",         "getvariable",
+                                         "current_query",   "current_database", "current_schema",
+                                         "current_schemas", "current_catalog"};
   return std::find(std::begin(kRefused), std::end(kRefused), name) != std::end(kRefused);
 }
 
@@ -188,6 +192,12 @@ class Rewriter {
       }
     } else if (Get(n, "class") == "FUNCTION" && RefusedScalarFunction(ToLower(Get(n, "function_name")))) {
       error_ = Status::InvalidArgument("function " + Get(n, "function_name") + "() is not allowed");
+    } else if (type == "SHOW_REF" && (!n.contains("query") || n["query"].is_null())) {
+      // SHOW DATABASES / TABLES inside a query would list DuckDB's scratch catalogue; a SHOW_REF
+      // over a query (DESCRIBE SELECT, SUMMARIZE cpu) reads only the measurements it names.
+      error_ = Status::InvalidArgument(
+          "SHOW inside a query is not allowed: SHOW DATABASES and SHOW TABLES [FROM db] "
+          "answer as whole statements");
     }
   }
 

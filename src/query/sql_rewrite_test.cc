@@ -97,6 +97,36 @@ TEST_F(SqlRewriteTest, RejectsWhatIsNotOneSelect) {
   EXPECT_NE(bad.status().message().find("syntax error"), std::string::npos);
 }
 
+// Regression (issue 14): SELECT current_query() FROM cpu answered the rewritten SQL, with
+// the absolute paths of the data directory's files; current_database() answered "memory".
+TEST_F(SqlRewriteTest, RefusesFunctionsThatRevealTheRewriteOrDuckDBsCatalogue) {
+  for (const char* sql : {"SELECT current_query() FROM cpu", "SELECT current_database()",
+                          "SELECT CURRENT_SCHEMA()", "SELECT current_schemas(true)",
+                          "SELECT current_setting('memory_limit')"}) {
+    auto r = Rewrite(sql);
+    ASSERT_FALSE(r.ok()) << sql;
+    EXPECT_NE(r.status().message().find("() is not allowed"), std::string::npos)
+        << sql << ": " << r.status().message();
+  }
+}
+
+// Regression (issue 14): SELECT * FROM (SHOW DATABASES) answered DuckDB's "memory", and
+// EXPLAIN SHOW TABLES its catalogue plan. A SHOW over a query reads only measurements.
+TEST_F(SqlRewriteTest, ShowOfDuckDBsCatalogueInsideAQueryIsRefused) {
+  for (const char* sql : {"SELECT * FROM (SHOW DATABASES)", "SELECT * FROM (SHOW TABLES)",
+                          "SELECT * FROM (SHOW ALL TABLES)", "SHOW TABLES",
+                          "SELECT * FROM cpu WHERE host IN (SELECT name FROM (SHOW TABLES))"}) {
+    auto r = Rewrite(sql);
+    ASSERT_FALSE(r.ok()) << sql;
+    EXPECT_NE(r.status().message().find("SHOW inside a query is not allowed"), std::string::npos)
+        << sql << ": " << r.status().message();
+  }
+  for (const char* sql : {"SELECT * FROM (DESCRIBE cpu)", "SUMMARIZE cpu",
+                          "DESCRIBE SELECT host FROM cpu"}) {
+    EXPECT_TRUE(Rewrite(sql).ok()) << sql << ": " << Rewrite(sql).status().ToString();
+  }
+}
+
 TEST(TimestampLiteralTest, Forms) {
   EXPECT_EQ(*ParseTimestampLiteral("1970-01-01"), 0);
   EXPECT_EQ(*ParseTimestampLiteral("1970-01-01 00:00:01"), 1000000);

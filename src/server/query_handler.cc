@@ -9,6 +9,7 @@
 #include "common/time_format.h"
 
 #include "ingest/names.h"
+#include "server/catalog_handler.h"
 
 namespace arc {
 namespace {
@@ -51,14 +52,9 @@ void QueryHandler::ArrowQuery(HttpRequest&& request, std::function<void(HttpResp
   (*reply)(Busy());
 }
 
-void QueryHandler::Measurements(std::function<void(HttpResponse)> respond) {
-  Submit([this] {
-    Result<std::string> body = engine_->Measurements();
-    if (!body.ok()) return ErrorResponse(body.status());
-    HttpResponse r;
-    r.body = *body;
-    return r;
-  }, std::move(respond));
+void QueryHandler::Catalog(std::function<HttpResponse(QueryEngine*)> answer,
+                           std::function<void(HttpResponse)> respond) {
+  Submit([this, answer = std::move(answer)] { return answer(engine_); }, std::move(respond));
 }
 
 // The result's pieces flow from the worker to the client one at a time, driven by the
@@ -98,6 +94,15 @@ void QueryHandler::RunQuery(const HttpRequest& request, ResultFormat format,
   std::string db(request.Header("x-arc-database"));
   if (db.empty()) db = "default";
   if (Status st = ValidateDatabaseName(db); !st.ok()) return respond(Failure(400, st.message()));
+  // SHOW / DESCRIBE: Arc's catalogue answers, never DuckDB's (server/catalog_handler.h); as
+  // in Arc, only through the JSON endpoint.
+  Result<std::optional<CatalogStatement>> catalog = ParseCatalogStatement(sql);
+  if (!catalog.ok()) return respond(Failure(400, catalog.status().message()));
+  if (catalog->has_value()) {
+    if (format == ResultFormat::kArrow)
+      return respond(Failure(400, "SHOW and DESCRIBE answer on /api/v1/query, not as Arrow"));
+    return respond(AnswerCatalogStatement(**catalog, db, engine_));
+  }
   Result<std::unique_ptr<QueryResult>> out = engine_->Run(sql, db, format);
   if (!out.ok()) return respond(Failure(HttpStatusFor(out.status()), out.status().message()));
   QueryResult& result = **out;

@@ -1,4 +1,5 @@
-// QueryHandler: POST /api/v1/query, POST /api/v1/query/arrow and GET /api/v1/measurements.
+// QueryHandler: POST /api/v1/query, POST /api/v1/query/arrow and the catalogue
+// (GET /api/v1/measurements, /databases).
 // All run on the query executor, never on an io thread; when it is full the answer is 429
 // with Retry-After.
 #pragma once
@@ -26,7 +27,9 @@ class QueryHandler {
   // The same request answered as an Arrow IPC stream (docs/arrow-ipc.md); errors before the
   // first rows are JSON as for Query, a failure part way cuts the body short.
   void ArrowQuery(HttpRequest&& request, std::function<void(HttpResponse)> respond);
-  void Measurements(std::function<void(HttpResponse)> respond);
+  // Runs `answer` (a catalogue listing, server/catalog_handler.h) on the executor.
+  void Catalog(std::function<HttpResponse(QueryEngine*)> answer,
+               std::function<void(HttpResponse)> respond);
 
  private:
   // Runs on an executor thread: answers at once with an error, or with a streamed body that

@@ -4,6 +4,7 @@
 
 #include "common/time_format.h"
 #include "server/auth.h"
+#include "server/catalog_handler.h"
 
 namespace arc {
 namespace {
@@ -95,10 +96,30 @@ void Router::AddRoutes() {
                      [this](HttpRequest&& r, HttpServer::Responder respond) {
                        queries_->ArrowQuery(std::move(r), std::move(respond));
                      }});
+  // The catalogue (server/catalog_handler.h), on the query executor.
+  auto catalog = [this](std::function<HttpResponse(const HttpRequest&, QueryEngine*)> answer) {
+    return [this, answer](HttpRequest&& r, HttpServer::Responder respond) {
+      auto request = std::make_shared<HttpRequest>(std::move(r));
+      queries_->Catalog([answer, request](QueryEngine* e) { return answer(*request, e); },
+                        std::move(respond));
+    };
+  };
+  const std::string dbs = "/api/v1/databases/";
+  auto db_of = [dbs](const HttpRequest& r, size_t suffix) {
+    return r.path.substr(dbs.size(), r.path.size() - dbs.size() - suffix);
+  };
   routes_.push_back({"GET", "/api/v1/measurements", false, Access::kRead, false, 0, "",
-                     [this](HttpRequest&&, HttpServer::Responder respond) {
-                       queries_->Measurements(std::move(respond));
-                     }});
+                     catalog([](const HttpRequest& r, QueryEngine* e) { return ListMeasurements(r, e); })});
+  routes_.push_back({"GET", "/api/v1/databases", false, Access::kRead, false, 0, "",
+                     catalog([](const HttpRequest&, QueryEngine* e) { return ListDatabases(e); })});
+  routes_.push_back({"GET", dbs, true, Access::kRead, false, 0, "",
+                     catalog([db_of](const HttpRequest& r, QueryEngine* e) {
+                       return GetDatabase(db_of(r, 0), e);
+                     })});
+  routes_.push_back({"GET", dbs + "{}/measurements", true, Access::kRead, false, 0, "",
+                     catalog([db_of](const HttpRequest& r, QueryEngine* e) {
+                       return ListDatabaseMeasurements(db_of(r, std::string("/measurements").size()), e);
+                     })});
   // InfluxQL (InfluxDB 1.x /query): read access; CREATE/DROP statements check admin inside.
   for (const char* method : {"GET", "POST"}) {
     routes_.push_back({method, "/query", false, Access::kRead, true, limits_.max_query_body,
