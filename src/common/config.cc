@@ -22,6 +22,7 @@ struct RawValue {
   std::optional<int64_t> integer;
   std::optional<bool> boolean;
   std::optional<double> floating;
+  std::optional<std::vector<std::string>> list;  // TOML arrays of strings
 };
 
 using Setter = std::function<Status(const RawValue&, Config*)>;
@@ -58,6 +59,30 @@ Result<bool> AsBool(const RawValue& v) {
 Result<std::string> AsString(const RawValue& v) {
   if (v.text) return *v.text;
   return Status::InvalidArgument("expected a string");
+}
+
+// A TOML array of strings, or one string of comma-separated items (the environment's form).
+Setter StrList(std::function<std::vector<std::string>*(Config*)> field) {
+  return [field](const RawValue& v, Config* c) -> Status {
+    std::vector<std::string> items;
+    if (v.list) {
+      items = *v.list;
+    } else if (v.text) {
+      size_t start = 0;
+      while (start <= v.text->size()) {
+        const size_t comma = std::min(v.text->find(',', start), v.text->size());
+        std::string item = v.text->substr(start, comma - start);
+        item.erase(0, item.find_first_not_of(" \t"));
+        item.erase(item.find_last_not_of(" \t") + 1);
+        if (!item.empty()) items.push_back(std::move(item));
+        start = comma + 1;
+      }
+    } else {
+      return Status::InvalidArgument("expected a list of strings");
+    }
+    *field(c) = std::move(items);
+    return Status::OK();
+  };
 }
 
 Setter Str(std::function<std::string*(Config*)> field) {
@@ -129,6 +154,9 @@ const std::vector<KeySpec>& Keys() {
       {"server", "body_timeout_seconds", Int<int64_t>(F(server.body_timeout_seconds), 1, 3600)},
       {"server", "shutdown_timeout_seconds",
        Int<int64_t>(F(server.shutdown_timeout_seconds), 1, 86400)},
+      {"server", "tls_cert", Str(F(server.tls_cert))},
+      {"server", "tls_key", Str(F(server.tls_key))},
+      {"server", "cors_origins", StrList(F(server.cors_origins))},
       {"storage", "backend", Enum<StorageBackend>(F(storage.backend))},
       {"storage", "local_path", Str(F(storage.local_path))},
       {"storage", "s3_bucket", Str(F(storage.s3_bucket))},
@@ -207,7 +235,13 @@ Result<RawValue> FromToml(const toml::node& node) {
     v.boolean = *node.value<bool>();
   else if (node.is_floating_point())
     v.floating = *node.value<double>();
-  else
+  else if (const toml::array* array = node.as_array()) {
+    v.list.emplace();
+    for (const toml::node& item : *array) {
+      if (!item.is_string()) return Status::InvalidArgument("expected a list of strings");
+      v.list->push_back(*item.value<std::string>());
+    }
+  } else
     return Status::InvalidArgument("unsupported value type");
   return v;
 }
