@@ -105,7 +105,7 @@ class TransportTest : public ServerFixture {
 // curl --cacert, the InfluxDB Python client (ssl=True, verify_ssl=<cert>) and urllib with an
 // SSLContext each write and read over TLS; without the CA the handshake is refused.
 TEST_F(TransportTest, TlsServesCurlAndPythonClients) {
-  StartTls();
+  StartTls({{"ARC_SERVER_MAX_PAYLOAD_SIZE", "1MB"}});
   EXPECT_NE(server_->Log().find("TLS on"), std::string::npos) << server_->Log();
 
   CurlResult health = Curl("--cacert " + Cert() + " " + Url("/health"));
@@ -164,6 +164,20 @@ except urllib.error.URLError as e:
   // Keep-alive over TLS: many requests on one connection.
   auto client = TlsClient();
   for (int i = 0; i < 20; ++i) ASSERT_EQ(client->Get("/health").status, 200) << i;
+  // Body limits hold over TLS: the 413 comes, the rest of the body is drained, and the next
+  // connection is served.
+  HttpResult big = TlsClient()->Post("/write?db=tls", std::string(2 << 20, 'x'), Auth());
+  EXPECT_EQ(big.status, 413) << big.body;
+  // A streamed answer over TLS, gzipped, decoded by curl.
+  CurlResult streamed = Curl("--compressed --cacert " + Cert() + " " + Bearer() +
+                             " -H 'x-arc-database: pytls' --data-binary '{\"sql\": \"SELECT * FROM m\"}' " +
+                             Url("/api/v1/query"));
+  EXPECT_TRUE(streamed.HasHeader("content-encoding: gzip")) << streamed.headers;
+  EXPECT_EQ(json::parse(streamed.body, nullptr, false)["row_count"], 2000) << streamed.body.substr(0, 200);
+  // Graceful shutdown with TLS connections open.
+  auto idle = TlsClient();
+  EXPECT_EQ(idle->Get("/health").status, 200);
+  EXPECT_EQ(server_->Stop(), 0) << server_->Log();
 }
 
 // A plain HTTP request on the TLS port gets a plain 400 (OpenSSL recognises it); other junk is
