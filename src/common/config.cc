@@ -22,6 +22,7 @@ struct RawValue {
   std::optional<int64_t> integer;
   std::optional<bool> boolean;
   std::optional<double> floating;
+  std::optional<std::vector<std::string>> list;  // TOML arrays of strings
 };
 
 using Setter = std::function<Status(const RawValue&, Config*)>;
@@ -97,6 +98,36 @@ template <typename T>
 T Read(const Field<T>& field, const Config& c) {
   Config copy = c;
   return *field(&copy);
+}
+
+// A TOML array of strings, or one string of comma-separated items (the environment's form);
+// rendered back comma-separated.
+Access StrList(Field<std::vector<std::string>> field) {
+  return {[field](const RawValue& v, Config* c) -> Status {
+            std::vector<std::string> items;
+            if (v.list) {
+              items = *v.list;
+            } else if (v.text) {
+              size_t start = 0;
+              while (start <= v.text->size()) {
+                const size_t comma = std::min(v.text->find(',', start), v.text->size());
+                std::string item = v.text->substr(start, comma - start);
+                item.erase(0, item.find_first_not_of(" \t"));
+                item.erase(item.find_last_not_of(" \t") + 1);
+                if (!item.empty()) items.push_back(std::move(item));
+                start = comma + 1;
+              }
+            } else {
+              return Status::InvalidArgument("expected a list of strings");
+            }
+            *field(c) = std::move(items);
+            return Status::OK();
+          },
+          [field](const Config& c) {
+            std::string out;
+            for (const std::string& item : Read(field, c)) out += (out.empty() ? "" : ",") + item;
+            return out;
+          }};
 }
 
 Access Str(Field<std::string> field) {
@@ -182,6 +213,11 @@ const std::vector<KeySpec>& Keys() {
       {"server", "shutdown_timeout_seconds",
        Int<int64_t>(F(server.shutdown_timeout_seconds), 1, 86400),
        "SIGTERM flushes for at most this long"},
+      {"server", "tls_cert", Str(F(server.tls_cert)),
+       "PEM certificate chain; with tls_key the port speaks HTTPS only"},
+      {"server", "tls_key", Str(F(server.tls_key)), "PEM private key of tls_cert (a path)"},
+      {"server", "cors_origins", StrList(F(server.cors_origins)),
+       "origins allowed by CORS (\"*\": any; env: comma-separated); empty: CORS off"},
       {"storage", "backend", Enum<StorageBackend>(F(storage.backend)),
        "local, s3 or minio (path-style S3)"},
       {"storage", "local_path", Str(F(storage.local_path)),
@@ -300,7 +336,13 @@ Result<RawValue> FromToml(const toml::node& node) {
     v.boolean = *node.value<bool>();
   else if (node.is_floating_point())
     v.floating = *node.value<double>();
-  else
+  else if (const toml::array* array = node.as_array()) {
+    v.list.emplace();
+    for (const toml::node& item : *array) {
+      if (!item.is_string()) return Status::InvalidArgument("expected a list of strings");
+      v.list->push_back(*item.value<std::string>());
+    }
+  } else
     return Status::InvalidArgument("unsupported value type");
   return v;
 }

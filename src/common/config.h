@@ -24,6 +24,10 @@ struct ServerConfig {
   // This server's identity in file names ("<node>_<stem>.parquet"), so that several servers
   // can share one bucket; empty: the id kept in <storage.local_path>/.node_id (created once).
   std::string node_id;
+  // HTTPS only when both are set: PEM certificate chain and its private key (docs/protocol.md).
+  std::string tls_cert, tls_key;
+  // Origins allowed by CORS ("*": any); empty: CORS off. Env: a comma-separated list.
+  std::vector<std::string> cors_origins;
 };
 
 struct StorageConfig {

@@ -188,5 +188,27 @@ TEST(ConfigTest, LoadConfigRecordsTheFileRead) {
   EXPECT_EQ(none.file, "");
 }
 
+// Issue 14: TLS files and CORS origins, from TOML and from the environment.
+TEST(ConfigTest, TransportKeys) {
+  Result<Config> c = ParseConfig(
+      "[server]\ntls_cert = \"/etc/arc/cert.pem\"\ntls_key = \"/etc/arc/key.pem\"\n"
+      "cors_origins = [\"https://a.example\", \"http://b.example:3000\"]\n",
+      {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server.tls_cert, "/etc/arc/cert.pem");
+  EXPECT_EQ(c->server.tls_key, "/etc/arc/key.pem");
+  EXPECT_EQ(c->server.cors_origins,
+            (std::vector<std::string>{"https://a.example", "http://b.example:3000"}));
+  Result<Config> e = ParseConfig("", {{"ARC_SERVER_CORS_ORIGINS", " https://a.example , *,"},
+                                      {"ARC_SERVER_TLS_CERT", "c.pem"}});
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->server.cors_origins, (std::vector<std::string>{"https://a.example", "*"}));
+  EXPECT_EQ(e->server.tls_cert, "c.pem");
+  EXPECT_TRUE(ParseConfig("", {})->server.cors_origins.empty()) << "CORS is off by default";
+  Result<Config> bad = ParseConfig("[server]\ncors_origins = [1, 2]\n", {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("server.cors_origins"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace arc

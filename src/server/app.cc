@@ -10,9 +10,29 @@
 #include <random>
 
 #include "common/logging.h"
+#include "server/tls_context.h"
 #include "storage/partition_layout.h"
 
 namespace arc {
+
+namespace {
+
+// TLS and CORS from [server], checked before anything else starts (a typo in a certificate
+// path must not wait for a WAL replay to be reported).
+Status ConfigureTransport(const ServerConfig& c, HttpServer::Options* opts) {
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return Status::InvalidArgument(c.tls_cert.empty()
+                                       ? "server.tls_key is set but server.tls_cert is not: TLS needs both"
+                                       : "server.tls_cert is set but server.tls_key is not: TLS needs both");
+  }
+  if (!c.tls_cert.empty()) {
+    ARC_ASSIGN_OR_RETURN(opts->tls, LoadServerTls(DefaultFileSystem(), c.tls_cert, c.tls_key));
+  }
+  ARC_ASSIGN_OR_RETURN(opts->cors, CorsPolicy::Make(c.cors_origins));
+  return Status::OK();
+}
+
+}  // namespace
 
 App::App(Config config) : config_(std::move(config)) {}
 
@@ -150,6 +170,8 @@ Status App::OpenStorage() {
 }
 
 Status App::Start() {
+  HttpServer::Options opts;
+  ARC_RETURN_IF_ERROR(ConfigureTransport(config_.server, &opts));
   ARC_RETURN_IF_ERROR(LockDirectories());
   ARC_RETURN_IF_ERROR(ResolveNodeId());
   ARC_RETURN_IF_ERROR(OpenStorage());
@@ -239,7 +261,6 @@ Status App::Start() {
                                      compaction_.get(), retention_handler_.get(),
                                      delete_handler_.get(), influx_queries_.get(), tokens_.get(),
                                      engine_.get(), limits);
-  HttpServer::Options opts;
   opts.host = config_.server.host;
   opts.port = config_.server.port;
   opts.threads = config_.server.workers;
@@ -258,6 +279,16 @@ Status App::Start() {
     Shutdown();
   });
   router_->SetReady(true);
+  if (opts.tls) {
+    LOG_INFO("TLS on: HTTPS only (TLS 1.2+), certificate " << config_.server.tls_cert);
+  } else {
+    LOG_INFO("TLS off: plain HTTP (set server.tls_cert and server.tls_key for HTTPS)");
+  }
+  if (opts.cors.enabled()) {
+    std::string origins;
+    for (const std::string& o : config_.server.cors_origins) origins += (origins.empty() ? "" : ", ") + o;
+    LOG_INFO("CORS on for " << origins);
+  }
   LOG_INFO("arc listening on " << config_.server.host << ":" << server_->port() << " ("
                                << config_.server.workers << " workers, storage "
                                << storage_->Describe() << ", WAL "

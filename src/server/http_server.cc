@@ -2,15 +2,23 @@
 
 #include <sys/resource.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <type_traits>
+#include <utility>
 
 #include "common/logging.h"
+#include "server/answer_encoding.h"
 #include "server/idle_connections.h"
 #include "server/request_screen.h"
 
@@ -62,6 +70,7 @@ struct HttpServer::Impl {
   bool stopped = false;
 
   void Accept();
+  void StartSession(tcp::socket socket);
   void OnAcceptError(const beast::error_code& ec);
   void Refuse(tcp::socket socket);
   // Reserves `n` more bytes of request body against max_inflight_body_bytes.
@@ -77,30 +86,84 @@ struct HttpServer::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: plain (Stream = beast::tcp_stream) or TLS (TlsStream). Timeouts are set on
+// the TCP layer below either.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<Session<Stream>>::weak_from_this;
+
  public:
   Session(tcp::socket socket, HttpServer::Impl* server)
+    requires(!kTls)
       : stream_(std::move(socket)), server_(server), buffer_(kHeadLimit) {}
+  Session(tcp::socket socket, HttpServer::Impl* server)
+    requires(kTls)
+      : stream_(std::move(socket), *server->options.tls), server_(server), buffer_(kHeadLimit) {}
   ~Session() {
     server_->idle.Remove(idle_id_);
     server_->ReleaseBody(reserved_);
     server_->connections.fetch_sub(1);
   }
 
-  void Start() { ReadHead(); }
+  // A TLS connection shakes hands first, within the head's time and as a connection waiting
+  // for a head (so one that never finishes is closed after header_timeout, or evicted).
+  void Start() {
+    WaitForHead();
+    if constexpr (kTls) {
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) return self->OnHandshakeFailed(ec);
+        self->ContinueHead(beast::error_code(), 0);
+      });
+    } else {
+      ContinueHead(beast::error_code(), 0);
+    }
+  }
 
  private:
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
   // Reads until the buffer holds a whole head (up to the empty line). Bytes that arrived
   // earlier (pipelining) are used first; the buffer never grows past kHeadLimit.
   void ReadHead() {
-    stream_.expires_after(server_->options.header_timeout);
+    WaitForHead();
+    ContinueHead(beast::error_code(), 0);
+  }
+
+  void WaitForHead() {
+    // Nothing is known of the next request yet: an answer before its head is parsed (431) is
+    // neither gzipped nor given CORS headers on the strength of the previous request.
+    encoding_ = AnswerEncoding();
+    cors_origin_.reset();
+    tcp_layer().expires_after(server_->options.header_timeout);
     // Waiting for a head: the connection may be closed to make room at the connection cap.
     idle_id_ = server_->idle.Add([weak = weak_from_this(), executor = stream_.get_executor()] {
       asio::post(executor, [weak] {
         if (auto self = weak.lock()) self->Close();
       });
     });
-    ContinueHead(beast::error_code(), 0);
+  }
+
+  // A plain HTTP request on the TLS port gets a plain 400 saying so, as nginx does, instead of
+  // an empty reply; any other failed handshake is just closed.
+  void OnHandshakeFailed(const beast::error_code& ec) {
+    if (ec.category() != asio::error::get_ssl_category() ||
+        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) != SSL_R_HTTP_REQUEST) {
+      return Close();
+    }
+    static const std::string kBody = R"({"error":"this port speaks HTTPS only: use https://"})";
+    static const std::string kPlain =
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        "Content-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+    tcp_layer().expires_after(std::chrono::seconds(5));
+    asio::async_write(tcp_layer(), asio::buffer(kPlain), [self = shared_from_this()](beast::error_code, size_t) {
+      beast::error_code ignored;
+      self->tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->Close();
+    });
   }
 
   void ContinueHead(beast::error_code ec, size_t n) {
@@ -143,6 +206,28 @@ class Session : public std::enable_shared_from_this<Session> {
       request_.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     keep_alive_ = msg.keep_alive();
+    encoding_.gzip = server_->options.gzip_answers && request_.method != "HEAD" &&
+                     AcceptsGzip(request_.Header("accept-encoding"));
+    encoding_.min_bytes = server_->options.gzip_min_bytes;
+    encoding_.level = server_->options.gzip_level;
+    // CORS before routing and authentication: a browser's preflight carries no token.
+    const CorsPolicy& cors = server_->options.cors;
+    if (cors.enabled()) {
+      cors_origin_ = cors.AllowOrigin(request_.Header("origin"));
+      if (CorsPolicy::IsPreflight(request_)) {
+        if (!cors_origin_) {
+          return Finish(JsonError(403, "origin " + std::string(request_.Header("origin")) +
+                                           " is not allowed by server.cors_origins"));
+        }
+        // The answer carries its own CORS headers.
+        const std::string allow = *std::exchange(cors_origin_, std::nullopt);
+        HttpResponse preflight = CorsPolicy::PreflightAnswer(allow);
+        preflight.headers.emplace_back("Vary", "Origin");
+        if (!parser_->is_done()) return Finish(std::move(preflight));  // a body: not read
+        parser_.reset();
+        return Write(std::move(preflight), keep_alive_);
+      }
+    }
     HttpServer::HeadDecision decision = server_->head_check(request_);
     if (decision.reject) return Finish(std::move(*decision.reject));
     if (parser_->is_done()) return Dispatch();  // no body
@@ -181,7 +266,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    stream_.expires_after(server_->options.body_timeout);  // the body must keep moving
+    tcp_layer().expires_after(server_->options.body_timeout);  // the body must keep moving
     http::async_read_some(stream_, buffer_, *parser_,
                           [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
@@ -206,7 +291,10 @@ class Session : public std::enable_shared_from_this<Session> {
     server_->in_flight.fetch_add(1);
     auto self = shared_from_this();
     const bool keep_alive = keep_alive_;
-    HttpServer::Responder respond = [self, keep_alive](HttpResponse resp) {
+    HttpServer::Responder respond = [self, keep_alive, encoding = encoding_](HttpResponse resp) {
+      // Compressed here, on the responding thread (a query worker's, for the large answers),
+      // not on the io thread.
+      EncodeAnswer(encoding, &resp);
       asio::post(self->stream_.get_executor(), [self, keep_alive, resp = std::move(resp)]() mutable {
         self->server_->in_flight.fetch_sub(1);
         self->server_->ReleaseBody(self->reserved_);  // the handler is done with the body
@@ -224,7 +312,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Answers and closes: used for requests refused before their body was read.
-  void Finish(HttpResponse resp) { Write(std::move(resp), false); }
+  void Finish(HttpResponse resp) {
+    EncodeAnswer(encoding_, &resp);  // small error bodies: this adds Vary at most
+    Write(std::move(resp), false);
+  }
 
   void Write(HttpResponse resp, bool keep_alive) {
     if (resp.stream) return WriteStreamed(std::move(resp), keep_alive);
@@ -232,17 +323,30 @@ class Session : public std::enable_shared_from_this<Session> {
     SetHeaders(res.get(), resp, keep_alive);
     res->body() = std::move(resp.body);
     res->prepare_payload();
-    stream_.expires_after(server_->options.body_timeout);
+    tcp_layer().expires_after(server_->options.body_timeout);
     http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
       self->AfterResponse(ec, keep_alive);
     });
   }
 
   template <typename Response>
-  static void SetHeaders(Response* res, const HttpResponse& resp, bool keep_alive) {
+  void SetHeaders(Response* res, const HttpResponse& resp, bool keep_alive) const {
     res->set(http::field::server, "arc");
     if (!resp.content_type.empty()) res->set(http::field::content_type, resp.content_type);
-    for (const auto& [k, v] : resp.headers) res->set(k, v);
+    std::string vary;  // the answer's Vary values and CORS's, in one field
+    auto add_vary = [&vary](std::string_view v) { vary += (vary.empty() ? "" : ", ") + std::string(v); };
+    for (const auto& [k, v] : resp.headers) {
+      if (beast::iequals(k, "vary")) {
+        add_vary(v);
+      } else {
+        res->set(k, v);
+      }
+    }
+    if (cors_origin_) {
+      for (const auto& [k, v] : CorsPolicy::ResponseHeaders(*cors_origin_)) res->set(k, v);
+      add_vary("Origin");
+    }
+    if (!vary.empty()) res->set(http::field::vary, vary);
     res->keep_alive(keep_alive);
   }
 
@@ -259,7 +363,7 @@ class Session : public std::enable_shared_from_this<Session> {
     SetHeaders(res.get(), resp, keep_alive);
     res->chunked(true);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*res);
-    stream_.expires_after(server_->options.body_timeout);
+    tcp_layer().expires_after(server_->options.body_timeout);
     http::async_write_header(stream_, *serializer,
                              [self = shared_from_this(), res, serializer, body = resp.stream,
                               keep_alive](beast::error_code ec, size_t) {
@@ -284,11 +388,11 @@ class Session : public std::enable_shared_from_this<Session> {
     auto after = [self = shared_from_this(), body, last, keep_alive, data](beast::error_code ec, size_t) {
       if (ec) return self->Close();
       if (!last) return self->NextPiece(body, keep_alive);
-      self->stream_.expires_after(self->server_->options.body_timeout);
+      self->tcp_layer().expires_after(self->server_->options.body_timeout);
       asio::async_write(self->stream_, http::make_chunk_last(),
                         [self, keep_alive](beast::error_code ec2, size_t) { self->AfterResponse(ec2, keep_alive); });
     };
-    stream_.expires_after(server_->options.body_timeout);
+    tcp_layer().expires_after(server_->options.body_timeout);
     if (data->empty()) return after(beast::error_code(), 0);
     asio::async_write(stream_, http::make_chunk(asio::buffer(*data)), std::move(after));
   }
@@ -296,10 +400,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // After an early answer (413, 401, 400) the client may still be sending: read and discard
   // what comes (bounded, into a fixed buffer) so that closing does not reset the connection
   // before it reads the answer.
+  // Over TLS the read decrypts and the send side stays open (a TCP half-close would cut the
+  // TLS stream without its close_notify); the client reads its answer and closes.
   void DrainAndClose() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(5));
+    if constexpr (!kTls) {
+      beast::error_code ignored;
+      tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    tcp_layer().expires_after(std::chrono::seconds(5));
     drain_buffer_.resize(64 * 1024);
     stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t n) {
       self->drained_ += n;
@@ -309,11 +417,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_layer().socket().close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer::Impl* server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -325,6 +433,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
   IdleConnections::Id idle_id_ = 0;
+  AnswerEncoding encoding_;                 // the request's gzip choice
+  std::optional<std::string> cors_origin_;  // its Access-Control-Allow-Origin, when allowed
 };
 
 }  // namespace
@@ -341,10 +451,18 @@ void HttpServer::Impl::Accept() {
       connections.fetch_add(1);
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(std::move(socket), this)->Start();
+      StartSession(std::move(socket));
     }
     Accept();
   });
+}
+
+void HttpServer::Impl::StartSession(tcp::socket socket) {
+  if (options.tls) {
+    std::make_shared<Session<TlsStream>>(std::move(socket), this)->Start();
+  } else {
+    std::make_shared<Session<beast::tcp_stream>>(std::move(socket), this)->Start();
+  }
 }
 
 // Out of file descriptors (or another accept failure): wait before trying again, 5 ms
@@ -366,6 +484,11 @@ void HttpServer::Impl::OnAcceptError(const beast::error_code& ec) {
 // Over the connection cap: a short 503 and close, so the client learns why at once instead of
 // waiting in the kernel's backlog, and no session memory is spent.
 void HttpServer::Impl::Refuse(tcp::socket socket) {
+  if (options.tls) {  // a TLS client would not understand a plain 503: just close
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
   static const std::string kBody = R"({"error":"too many connections; retry later"})";
   static const std::string kBusy =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"

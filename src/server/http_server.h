@@ -8,6 +8,9 @@
 //     has waited longest (≥ 1 s) for a request head is closed to make room, and only when
 //     none has, a new one gets 503; a failing accept backs off;
 //   - heads must arrive within header_timeout, and a body must keep moving (body_timeout).
+// Optionally it speaks only TLS (the handshake counts against header_timeout), gzips answers
+// the client accepts gzip for, and answers CORS preflights before routing (docs/protocol.md,
+// "Transport").
 // Handlers run on the io threads and must not block; slow work goes to an executor.
 #pragma once
 
@@ -22,7 +25,12 @@
 #include <vector>
 
 #include "common/result.h"
+#include "server/cors.h"
 #include "server/http_types.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace arc {
 
@@ -50,6 +58,12 @@ class HttpServer {
     int max_connections = 0;                          // 0: RLIMIT_NOFILE minus a reserve
     std::chrono::seconds header_timeout{30};
     std::chrono::seconds body_timeout{60};  // the longest wait for more body bytes
+    // Set: the port speaks only TLS with this context (server/tls_context.h builds it).
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    CorsPolicy cors;                  // default: off
+    bool gzip_answers = true;         // when the client accepts gzip
+    size_t gzip_min_bytes = 1024;     // smaller whole bodies go uncompressed
+    int gzip_level = 1;               // zlib level
   };
 
   HttpServer(Options options, HeadCheck head_check, Handler handler);

@@ -1,11 +1,16 @@
 #include "util/http_client.h"
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
 #include <cstring>
 
 namespace arc::test {
@@ -18,7 +23,37 @@ std::string HttpResult::Header(const std::string& lower_name) const {
 }
 
 HttpClient::HttpClient(int port, std::string host) : port_(port), host_(std::move(host)) {}
-HttpClient::~HttpClient() { Close(); }
+HttpClient::~HttpClient() {
+  Close();
+  if (tls_ctx_ != nullptr) SSL_CTX_free(tls_ctx_);
+}
+
+void HttpClient::UseTls(const std::string& ca_file) {
+  // OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a server that closed would kill the
+  // test with SIGPIPE instead of failing the request.
+  ::signal(SIGPIPE, SIG_IGN);
+  Close();
+  if (tls_ctx_ != nullptr) SSL_CTX_free(tls_ctx_);
+  tls_ctx_ = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_verify(tls_ctx_, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_load_verify_locations(tls_ctx_, ca_file.c_str(), nullptr);
+  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(tls_ctx_);
+  if (X509_VERIFY_PARAM_set1_ip_asc(param, host_.c_str()) != 1) {
+    X509_VERIFY_PARAM_set1_host(param, host_.c_str(), 0);
+  }
+}
+
+long HttpClient::SendSome(const char* data, size_t n) {
+  if (tls_ == nullptr) return ::send(fd_, data, n, MSG_NOSIGNAL);
+  const int r = SSL_write(tls_, data, static_cast<int>(std::min<size_t>(n, 1 << 30)));
+  return r > 0 ? r : -1;
+}
+
+long HttpClient::RecvSome(char* data, size_t n) {
+  if (tls_ == nullptr) return ::recv(fd_, data, n, 0);
+  const int r = SSL_read(tls_, data, static_cast<int>(n));
+  return r > 0 ? r : -1;
+}
 
 bool HttpClient::Connect() {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -35,10 +70,20 @@ bool HttpClient::Connect() {
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   timeval tv{60, 0};
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  if (tls_ctx_ != nullptr) {
+    tls_ = SSL_new(tls_ctx_);
+    SSL_set_fd(tls_, fd_);
+    if (SSL_connect(tls_) != 1) {  // the handshake or the certificate check failed
+      Close();
+      return false;
+    }
+  }
   return true;
 }
 
 void HttpClient::Close() {
+  if (tls_ != nullptr) SSL_free(tls_);  // no close_notify: the tests do not need it
+  tls_ = nullptr;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   buffer_.clear();
@@ -55,7 +100,7 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
     size_t sent = 0;
     bool ok = true;
     while (sent < req.size()) {
-      const ssize_t n = ::send(fd_, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+      const long n = SendSome(req.data() + sent, req.size() - sent);
       if (n <= 0) {
         ok = false;
         break;
@@ -78,7 +123,7 @@ bool HttpClient::ReadResponse(HttpResult* out) {
   char buf[65536];
   size_t header_end;
   while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-    const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    const long n = RecvSome(buf, sizeof(buf));
     if (n <= 0) return false;
     buffer_.append(buf, static_cast<size_t>(n));
   }
@@ -109,7 +154,7 @@ bool HttpClient::ReadResponse(HttpResult* out) {
   }
   auto fill = [&](size_t needed) {
     while (buffer_.size() < needed) {
-      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      const long n = RecvSome(buf, sizeof(buf));
       if (n <= 0) return false;
       buffer_.append(buf, static_cast<size_t>(n));
     }

@@ -80,6 +80,7 @@ bool ServerProcess::Start() {
     }
     if (port_ != 0) {
       HttpClient c(port_);
+      if (!tls_ca_.empty()) c.UseTls(tls_ca_);
       if (c.Get("/ready").status == 200) return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

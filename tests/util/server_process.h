@@ -28,6 +28,8 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   // The RLIMIT_NOFILE the server starts with (from the next Start); 0 keeps the test's own.
   void set_file_limit(int n) { file_limit_ = n; }
+  // The server speaks TLS with the certificate in `ca_file`: Start's readiness probe uses it.
+  void set_tls_ca(std::string ca_file) { tls_ca_ = std::move(ca_file); }
   std::string Log() const;
   const std::string& workdir() const { return workdir_; }
 
@@ -41,6 +43,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   int file_limit_ = 0;
+  std::string tls_ca_;
 };
 
 // The path of the arc binary under test, from $ARC_BINARY.
