@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "buffer/ingest_engine.h"
+#include "common/database_scope.h"
 #include "common/config.h"
 #include "query/worker_pool.h"
 #include "storage/duckdb_util.h"
@@ -59,7 +60,10 @@ class QueryEngine {
   // query.max_rows or max_result_bytes, and a query that ran out of memory (its worker died),
   // with a message naming the problem and never the server's paths or rewritten SQL.
   // Blocks until the worker has the whole result. Thread-safe.
-  Result<std::unique_ptr<QueryResult>> Run(const std::string& sql, const std::string& default_db);
+  // With `scope`, every database the SQL names (measurement or not) must be in it, else
+  // PermissionDenied naming the first that is not (the caller checks `default_db`).
+  Result<std::unique_ptr<QueryResult>> Run(const std::string& sql, const std::string& default_db,
+                                           const DatabaseScope* scope = nullptr);
 
   // {"databases": [{"name", "measurements": [{"name", "columns": [{"name","type"}], "rows",
   // "files", "buffered_rows"}]}]} as JSON text. Thread-safe.

@@ -8,6 +8,7 @@
 #include "common/time_format.h"
 
 #include "ingest/names.h"
+#include "server/auth.h"
 
 namespace arc {
 namespace {
@@ -41,12 +42,22 @@ void QueryHandler::Query(HttpRequest&& request, std::function<void(HttpResponse)
   (*reply)(Busy());
 }
 
-void QueryHandler::Measurements(std::function<void(HttpResponse)> respond) {
-  Submit([this] {
+void QueryHandler::Measurements(DatabaseScope scope, std::function<void(HttpResponse)> respond) {
+  Submit([this, scope = std::move(scope)] {
     Result<std::string> body = engine_->Measurements();
     if (!body.ok()) return ErrorResponse(body.status());
     HttpResponse r;
     r.body = *body;
+    if (!scope.unrestricted()) {
+      // A scoped token sees only its databases.
+      nlohmann::json j = nlohmann::json::parse(r.body);
+      nlohmann::json kept = nlohmann::json::array();
+      for (nlohmann::json& d : j["databases"]) {
+        if (scope.Allows(d.value("name", ""))) kept.push_back(std::move(d));
+      }
+      j["databases"] = std::move(kept);
+      r.body = j.dump();
+    }
     return r;
   }, std::move(respond));
 }
@@ -87,7 +98,9 @@ void QueryHandler::RunQuery(const HttpRequest& request, std::function<void(HttpR
   std::string db(request.Header("x-arc-database"));
   if (db.empty()) db = "default";
   if (Status st = ValidateDatabaseName(db); !st.ok()) return respond(Failure(400, st.message()));
-  Result<std::unique_ptr<QueryResult>> out = engine_->Run(sql, db);
+  const DatabaseScope& scope = ScopeOf(request);
+  if (Status st = scope.Check(db); !st.ok()) return respond(Failure(403, st.message()));
+  Result<std::unique_ptr<QueryResult>> out = engine_->Run(sql, db, &scope);
   if (!out.ok()) return respond(Failure(HttpStatusFor(out.status()), out.status().message()));
   QueryResult& result = **out;
   char ms[32];

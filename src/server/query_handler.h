@@ -22,7 +22,8 @@ class QueryHandler {
   // "timestamp"}; errors {"success": false, "error"} with 400. `respond` runs on an executor
   // thread.
   void Query(HttpRequest&& request, std::function<void(HttpResponse)> respond);
-  void Measurements(std::function<void(HttpResponse)> respond);
+  // The catalogue, listing only the databases `scope` allows.
+  void Measurements(DatabaseScope scope, std::function<void(HttpResponse)> respond);
 
  private:
   // Runs on an executor thread: answers at once with an error, or with a streamed body that
