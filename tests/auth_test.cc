@@ -110,6 +110,15 @@ TEST_F(AuthTest, LifecycleAsArcsPythonClientCallsIt) {
   EXPECT_EQ(client_->Get("/api/v1/auth/verify").status, 401);
   EXPECT_EQ(Body(client_->Get("/api/v1/auth/verify", Bearer("arc_nope")))["valid"], false);
 
+  // update_token: PATCH with the fields to change; the secret stays.
+  HttpResult patched = client_->Request("PATCH", "/api/v1/auth/tokens/" + std::to_string(id),
+                                        R"({"description": "renamed", "permissions": ["read"]})", Auth());
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(Body(patched)["token"]["description"], "renamed");
+  EXPECT_EQ(Write(secret, "/write?db=d"), 403) << "read only now, on the next request";
+  ASSERT_EQ(client_->Request("PATCH", "/api/v1/auth/tokens/" + std::to_string(id),
+                             R"({"permissions": ["read", "write"]})", Auth()).status, 200);
+
   HttpResult rotated = client_->Post("/api/v1/auth/tokens/" + std::to_string(id) + "/rotate", "", Auth());
   ASSERT_EQ(rotated.status, 200) << rotated.body;
   const std::string fresh = Body(rotated)["new_token"].get<std::string>();

@@ -186,6 +186,8 @@ void Router::AddTokenRoutes() {
                      sync([h](const HttpRequest&) { return h->List(); })});
   routes_.push_back({"GET", tokens + "/", true, Access::kAdmin, false, 0, "",
                      sync([h, id_of](const HttpRequest& r) { return h->Get(id_of(r, 0)); })});
+  routes_.push_back({"PATCH", tokens + "/", true, Access::kAdmin, false, kSmallBody, "",
+                     sync([h, id_of](const HttpRequest& r) { return h->Update(id_of(r, 0), r); })});
   routes_.push_back({"DELETE", tokens + "/", true, Access::kAdmin, false, 0, "",
                      sync([h, id_of](const HttpRequest& r) { return h->Delete(id_of(r, 0)); })});
   routes_.push_back({"POST", tokens + "/{}/rotate", true, Access::kAdmin, false, kSmallBody, "",

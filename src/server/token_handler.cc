@@ -89,61 +89,75 @@ Result<int64_t> TokenHandler::ParseExpiresIn(const std::string& text) {
   return total;
 }
 
-Result<TokenSpec> TokenHandler::ParseCreate(const std::string& body, int64_t now) {
+Result<TokenUpdate> TokenHandler::ParseFields(const std::string& body, int64_t now) {
   const json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return Status::InvalidArgument(
         "expected a JSON object {\"name\", \"description\"?, \"permissions\"?, \"databases\"?, "
         "\"expires_in\"?}");
-  TokenSpec spec;
-  bool have_name = false, have_permissions = false;
+  TokenUpdate u;
   for (const auto& [key, v] : j.items()) {
     if (key == "name") {
       if (!v.is_string()) return Status::InvalidArgument("field \"name\" must be a string");
-      spec.name = v.get<std::string>();
-      ARC_RETURN_IF_ERROR(CheckName(spec.name));
-      have_name = true;
+      u.name = v.get<std::string>();
+      ARC_RETURN_IF_ERROR(CheckName(*u.name));
     } else if (key == "description") {
       if (v.is_null()) continue;
       if (!v.is_string()) return Status::InvalidArgument("field \"description\" must be a string");
-      spec.description = v.get<std::string>();
-      if (spec.description.size() > kMaxDescription)
+      u.description = v.get<std::string>();
+      if (u.description->size() > kMaxDescription)
         return Status::InvalidArgument("field \"description\" is longer than 1024 bytes");
     } else if (key == "permissions") {
       ARC_ASSIGN_OR_RETURN(const std::vector<std::string> names, StringArray(v, "permissions"));
+      uint32_t bits = 0;
       for (const std::string& p : names) {
         Result<uint32_t> bit = ParsePermission(p.substr(0, 64));
         if (!bit.ok()) return bit.status().WithContext("field \"permissions\"");
-        spec.permissions |= *bit;
+        bits |= *bit;
       }
-      if (spec.permissions == 0)
-        return Status::InvalidArgument("field \"permissions\" must not be empty");
-      have_permissions = true;
+      if (bits == 0) return Status::InvalidArgument("field \"permissions\" must not be empty");
+      u.permissions = bits;
     } else if (key == "databases") {
-      ARC_ASSIGN_OR_RETURN(spec.databases, StringArray(v, "databases"));
-      if (spec.databases.empty())
+      // null: every database (lifts a scope in an update).
+      if (v.is_null()) {
+        u.databases = std::vector<std::string>();
+        continue;
+      }
+      ARC_ASSIGN_OR_RETURN(std::vector<std::string> dbs, StringArray(v, "databases"));
+      if (dbs.empty())
         return Status::InvalidArgument(
-            "field \"databases\" must not be empty (leave it out for every database)");
-      if (spec.databases.size() > kMaxDatabases)
+            "field \"databases\" must not be empty (null or left out: every database)");
+      if (dbs.size() > kMaxDatabases)
         return Status::InvalidArgument("field \"databases\" lists more than 1000 databases");
-      for (const std::string& db : spec.databases) {
+      for (const std::string& db : dbs) {
         ARC_RETURN_IF_ERROR(ValidateDatabaseName(db).WithContext("field \"databases\""));
       }
+      u.databases = std::move(dbs);
     } else if (key == "expires_in") {
       if (v.is_null()) continue;
       if (!v.is_string()) return Status::InvalidArgument("field \"expires_in\" must be a string");
       ARC_ASSIGN_OR_RETURN(const int64_t seconds, ParseExpiresIn(v.get<std::string>()));
-      spec.expires_at = now + seconds;
+      u.expires_at = now + seconds;
     } else {
       return Status::InvalidArgument(
           "unknown field \"" + key.substr(0, 64) +
           "\" (name, description, permissions, databases, expires_in)");
     }
   }
-  if (!have_name) return Status::InvalidArgument("field \"name\" is required");
+  return u;
+}
+
+Result<TokenSpec> TokenHandler::ParseCreate(const std::string& body, int64_t now) {
+  ARC_ASSIGN_OR_RETURN(TokenUpdate u, ParseFields(body, now));
+  if (!u.name) return Status::InvalidArgument("field \"name\" is required");
+  TokenSpec spec;
+  spec.name = std::move(*u.name);
+  spec.description = u.description.value_or("");
   // Arc's default when no permissions are given.
-  if (!have_permissions)
-    spec.permissions = static_cast<uint32_t>(Permission::kRead) | static_cast<uint32_t>(Permission::kWrite);
+  spec.permissions = u.permissions.value_or(static_cast<uint32_t>(Permission::kRead) |
+                                            static_cast<uint32_t>(Permission::kWrite));
+  spec.databases = u.databases.value_or(std::vector<std::string>());
+  spec.expires_at = u.expires_at.value_or(0);
   if ((spec.permissions & static_cast<uint32_t>(Permission::kAdmin)) && !spec.databases.empty())
     return Status::InvalidArgument(
         "field \"databases\": an admin token cannot be limited to databases");
@@ -216,6 +230,19 @@ HttpResponse TokenHandler::Rotate(const std::string& id_text) {
                     {"message",
                      "Token rotated successfully. Store this new token securely - it cannot be "
                      "retrieved again."}});
+}
+
+HttpResponse TokenHandler::Update(const std::string& id_text, const HttpRequest& request) {
+  if (tokens_ == nullptr) return Disabled();
+  Result<int64_t> id = ParseId(id_text);
+  if (!id.ok()) return Failure(id.status());
+  Result<TokenUpdate> update = ParseFields(request.body, NowUnixSeconds());
+  if (!update.ok()) return Failure(update.status());
+  Result<TokenInfo> info = tokens_->Update(*id, *update);
+  if (!info.ok()) return Failure(info.status());
+  return Json(200, {{"success", true},
+                    {"message", "Token updated successfully"},
+                    {"token", InfoJson(*info)}});
 }
 
 HttpResponse TokenHandler::Revoke(const std::string& id_text) {

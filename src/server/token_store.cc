@@ -295,6 +295,33 @@ Result<std::string> TokenStore::Rotate(int64_t id) {
   return token;
 }
 
+Result<TokenInfo> TokenStore::Update(int64_t id, const TokenUpdate& u) {
+  TokenInfo updated;
+  ARC_RETURN_IF_ERROR(Mutate([&](Table* t) {
+    Entry* e = Find(t, id);
+    if (e == nullptr) return Status::NotFound("Token not found");
+    if (u.name && *u.name != e->info.name) {
+      for (const Entry& other : t->entries) {
+        if (other.info.name == *u.name)
+          return Status::InvalidArgument("a token named \"" + *u.name + "\" exists already");
+      }
+      e->info.name = *u.name;
+    }
+    if (u.description) e->info.description = *u.description;
+    if (u.permissions) e->info.permissions = *u.permissions;
+    if (u.databases) {
+      e->info.databases = *u.databases;
+      std::sort(e->info.databases.begin(), e->info.databases.end());
+    }
+    if (u.expires_at) e->info.expires_at = *u.expires_at;
+    if ((e->info.permissions & static_cast<uint32_t>(Permission::kAdmin)) && !e->info.databases.empty())
+      return Status::InvalidArgument("an admin token cannot be limited to databases");
+    updated = e->info;
+    return Status::OK();
+  }));
+  return updated;
+}
+
 Status TokenStore::Revoke(int64_t id) {
   return Mutate([&](Table* t) {
     Entry* e = Find(t, id);

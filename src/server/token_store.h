@@ -48,6 +48,15 @@ struct TokenSpec {
   int64_t expires_at = 0;
 };
 
+// A change of a token's metadata (PATCH); unset fields stay as they are.
+struct TokenUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<uint32_t> permissions;
+  std::optional<std::vector<std::string>> databases;  // set and empty: every database
+  std::optional<int64_t> expires_at;
+};
+
 class TokenStore {
  public:
   using Clock = std::function<int64_t()>;  // seconds since the epoch
@@ -73,6 +82,9 @@ class TokenStore {
   Result<std::string> Create(const std::string& name, uint32_t permissions);
   // A new secret for token `id` (NotFound); the old one stops working.
   Result<std::string> Rotate(int64_t id);
+  // Applies `update` to token `id` (NotFound; InvalidArgument when the new name is taken or
+  // the token would be an admin limited to databases); returns the new info.
+  Result<TokenInfo> Update(int64_t id, const TokenUpdate& update);
   // Disables token `id` (NotFound); it stays listed with enabled = false.
   Status Revoke(int64_t id);
   // Removes token `id` (NotFound).
