@@ -7,6 +7,7 @@
 
 #include <msgpack.hpp>
 #include <nlohmann/json.hpp>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -290,6 +291,42 @@ TEST_F(AuthTest, FailedRequestsAreLoggedWithTheNameNeverTheToken) {
                                     std::string(kToken)}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in the log";
   }
+}
+
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// A flood of bad tokens costs at most 20 log lines a second, then one line counting the rest:
+// the log cannot be made to fill the disk.
+TEST_F(AuthTest, A401FloodIsRateLimitedInTheLog) {
+  StartServer();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 400; ++i) {
+    ASSERT_EQ(client_->Get("/api/v1/measurements", Bearer("arc_flood_" + std::to_string(i))).status, 401);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(client_->Get("/api/v1/measurements", Bearer("arc_flood_last")).status, 401);
+  const std::string log = server_->Log();
+  const size_t lines = Count(log, "request failed: 401");
+  EXPECT_LE(lines, 20 * (static_cast<size_t>(seconds) + 2)) << seconds << " s";
+  EXPECT_GE(lines, 2u);
+  EXPECT_NE(log.find("request log: suppressed"), std::string::npos) << log.substr(0, 3000);
+  EXPECT_EQ(log.find("arc_flood_"), std::string::npos) << "never a token";
+}
+
+// log.level = debug: one line per request, failed or not.
+TEST_F(AuthTest, DebugLevelLogsEveryRequest) {
+  StartServer("[log]\nlevel = \"debug\"\n");
+  EXPECT_EQ(client_->Post("/write?db=d", "cpu v=1", Auth()).status, 204);
+  EXPECT_EQ(client_->Get("/health").status, 200);
+  const std::string log = server_->Log();
+  EXPECT_NE(log.find("request: 204 POST /write token=admin"), std::string::npos) << log;
+  EXPECT_NE(log.find("request: 200 GET /health token=anonymous"), std::string::npos) << log;
+  EXPECT_EQ(log.find(kToken), std::string::npos);
 }
 
 }  // namespace
