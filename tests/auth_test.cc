@@ -38,6 +38,12 @@ std::string MsgpackCpu() {
   return std::string(buf.data(), buf.size());
 }
 
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 class AuthTest : public ServerFixture {
  protected:
   json Body(const HttpResult& r) {
@@ -270,6 +276,16 @@ TEST_F(AuthTest, ForceBootstrapRecoversALostAdminToken) {
   EXPECT_EQ(Write(keep, "/write?db=d"), 204) << "other tokens are untouched";
   EXPECT_NE(server_->Log().find("[WARNING] ARC_AUTH_FORCE_BOOTSTRAP"), std::string::npos) << server_->Log();
   EXPECT_EQ(server_->Log().find("recovered-admin-token"), std::string::npos) << "never logged";
+
+  // Restarted with the token that is the admin token already: nothing to warn about.
+  const size_t warnings = Count(server_->Log(), "is ignored");
+  Restart({{"ARC_AUTH_BOOTSTRAP_TOKEN", "recovered-admin-token"}});
+  EXPECT_EQ(Count(server_->Log(), "is ignored"), warnings);
+  server_->Kill();
+  // FORCE without a token to install: refused at start, saying what is missing.
+  ServerProcess bad(dir_.path(), BaseConfig(), {{"ARC_AUTH_FORCE_BOOTSTRAP", "true"}});
+  EXPECT_NE(bad.RunToExit(), 0);
+  EXPECT_NE(bad.Log().find("needs ARC_AUTH_BOOTSTRAP_TOKEN"), std::string::npos) << bad.Log();
 }
 
 // A failed request logs one line with its status, endpoint, reason and the token's name;
@@ -293,11 +309,6 @@ TEST_F(AuthTest, FailedRequestsAreLoggedWithTheNameNeverTheToken) {
   }
 }
 
-size_t Count(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
 
 // A flood of bad tokens costs at most 20 log lines a second, then one line counting the rest:
 // the log cannot be made to fill the disk.

@@ -52,6 +52,15 @@ Status App::LockDirectories() {
   return Status::OK();
 }
 
+namespace {
+
+bool IsAdminToken(const TokenStore& tokens, const std::string& token) {
+  Result<TokenInfo> info = tokens.Verify(token);
+  return info.ok() && (info->permissions & static_cast<uint32_t>(Permission::kAdmin));
+}
+
+}  // namespace
+
 Status App::OpenAuth() {
   if (!config_.auth.enabled) {
     LOG_WARN("authentication is disabled (auth.enabled = false): every client may read and write");
@@ -76,7 +85,8 @@ Status App::OpenAuth() {
       LOG_WARN("ARC_AUTH_FORCE_BOOTSTRAP: ARC_AUTH_BOOTSTRAP_TOKEN installed as the admin token in "
                << config_.auth.token_file
                << "; unset ARC_AUTH_FORCE_BOOTSTRAP now so a restart does not do it again");
-    } else if (bootstrap_given) {
+    } else if (bootstrap_given && !IsAdminToken(*tokens_, bootstrap)) {
+      // Said only when it matters: the bootstrap token would answer 401 (or 403).
       LOG_WARN("ARC_AUTH_BOOTSTRAP_TOKEN is ignored: "
                << config_.auth.token_file
                << " already holds tokens (it applies on first start only). To install it as the "
