@@ -36,9 +36,8 @@ RequestLog::RequestLog(int max_per_second, Sink sink, Clock clock, std::function
                    std::chrono::steady_clock::now().time_since_epoch())
             .count();
       })),
-      debug_(debug ? std::move(debug) : std::function<bool()>([] {
-        return LogEnabled(LogLevel::kDebug);
-      })) {}
+      debug_(debug ? std::move(debug)
+                   : std::function<bool()>([] { return LogEnabled(LogLevel::kDebug); })) {}
 
 std::string RequestLog::Reason(std::string_view body, std::string_view content_type) {
   if (body.empty()) return "";

@@ -32,7 +32,7 @@ class RequestLog {
     std::string_view endpoint;  // the route pattern, or the path when no route matched
     std::string_view caller;    // the token's name (auth.h CallerName)
     double ms = 0;
-    std::string_view body;          // the response body: its "error" is the reason
+    std::string_view body;  // the response body: its "error" is the reason
     std::string_view content_type;
   };
   // Logs `e` as described above. Thread-safe.

@@ -26,7 +26,9 @@ HttpResponse Failure(const Status& st) {
   return r;
 }
 
-json TimeJson(int64_t seconds) { return seconds == 0 ? json(nullptr) : json(FormatRfc3339(seconds)); }
+json TimeJson(int64_t seconds) {
+  return seconds == 0 ? json(nullptr) : json(FormatRfc3339(seconds));
+}
 
 // "{id}": a positive decimal integer (Arc's ids are integers).
 Result<int64_t> ParseId(const std::string& text) {
@@ -50,10 +52,14 @@ Status CheckName(const std::string& name) {
 }
 
 Result<std::vector<std::string>> StringArray(const json& v, const char* field) {
-  if (!v.is_array()) return Status::InvalidArgument(std::string("field \"") + field + "\" must be an array of strings");
+  if (!v.is_array())
+    return Status::InvalidArgument(std::string("field \"") + field +
+                                   "\" must be an array of strings");
   std::vector<std::string> out;
   for (const json& e : v) {
-    if (!e.is_string()) return Status::InvalidArgument(std::string("field \"") + field + "\" must be an array of strings");
+    if (!e.is_string())
+      return Status::InvalidArgument(std::string("field \"") + field +
+                                     "\" must be an array of strings");
     out.push_back(e.get<std::string>());
   }
   return out;
@@ -62,9 +68,9 @@ Result<std::vector<std::string>> StringArray(const json& v, const char* field) {
 }  // namespace
 
 Result<int64_t> TokenHandler::ParseExpiresIn(const std::string& text) {
-  const Status bad = Status::InvalidArgument(
-      "field \"expires_in\": \"" + text.substr(0, 64) +
-      "\" is not a duration like \"30m\", \"24h\", \"7d\" or \"1h30m\"");
+  const Status bad =
+      Status::InvalidArgument("field \"expires_in\": \"" + text.substr(0, 64) +
+                              "\" is not a duration like \"30m\", \"24h\", \"7d\" or \"1h30m\"");
   if (text.empty() || text.size() > 32) return bad;
   int64_t total = 0;
   size_t i = 0;
@@ -75,11 +81,20 @@ Result<int64_t> TokenHandler::ParseExpiresIn(const std::string& text) {
     const int64_t n = std::stoll(text.substr(i, digits - i));
     int64_t unit = 0;
     switch (text[digits]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      default: return bad;
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      default:
+        return bad;
     }
     total += n * unit;
     if (total > 100LL * 366 * 86400) return bad;  // past a century: a typo
@@ -139,9 +154,8 @@ Result<TokenUpdate> TokenHandler::ParseFields(const std::string& body, int64_t n
       ARC_ASSIGN_OR_RETURN(const int64_t seconds, ParseExpiresIn(v.get<std::string>()));
       u.expires_at = now + seconds;
     } else {
-      return Status::InvalidArgument(
-          "unknown field \"" + key.substr(0, 64) +
-          "\" (name, description, permissions, databases, expires_in)");
+      return Status::InvalidArgument("unknown field \"" + key.substr(0, 64) +
+                                     "\" (name, description, permissions, databases, expires_in)");
     }
   }
   return u;
@@ -240,9 +254,9 @@ HttpResponse TokenHandler::Update(const std::string& id_text, const HttpRequest&
   if (!update.ok()) return Failure(update.status());
   Result<TokenInfo> info = tokens_->Update(*id, *update);
   if (!info.ok()) return Failure(info.status());
-  return Json(200, {{"success", true},
-                    {"message", "Token updated successfully"},
-                    {"token", InfoJson(*info)}});
+  return Json(
+      200,
+      {{"success", true}, {"message", "Token updated successfully"}, {"token", InfoJson(*info)}});
 }
 
 HttpResponse TokenHandler::Revoke(const std::string& id_text) {

@@ -30,8 +30,8 @@ class TokenHandler {
   // Parses the fields of a create or update body; InvalidArgument naming a bad or unknown
   // field. `now` (seconds) anchors expires_in.
   static Result<TokenUpdate> ParseFields(const std::string& body, int64_t now);
-  // Parses a create body into a spec (name required, Arc's default permissions); InvalidArgument naming the field otherwise.
-  // `now` (seconds) anchors expires_in.
+  // Parses a create body into a spec (name required, Arc's default permissions); InvalidArgument
+  // naming the field otherwise. `now` (seconds) anchors expires_in.
   static Result<TokenSpec> ParseCreate(const std::string& body, int64_t now);
   // Arc's expires_in: "90s", "30m", "24h", "7d" or sums such as "1h30m" → seconds (> 0).
   static Result<int64_t> ParseExpiresIn(const std::string& text);

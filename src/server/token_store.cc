@@ -215,7 +215,8 @@ Status TokenStore::Mutate(const std::function<Status(Table*)>& change) {
     // file back to what memory holds, so a restart cannot revive a change reported failed.
     Status restored = Save(current);
     if (!restored.ok()) {
-      LOG_ERROR("token file " << path_ << " may not match the tokens in use: " << restored.message());
+      LOG_ERROR("token file " << path_
+                              << " may not match the tokens in use: " << restored.message());
     }
     return saved;
   }
@@ -314,7 +315,8 @@ Result<TokenInfo> TokenStore::Update(int64_t id, const TokenUpdate& u) {
       std::sort(e->info.databases.begin(), e->info.databases.end());
     }
     if (u.expires_at) e->info.expires_at = *u.expires_at;
-    if ((e->info.permissions & static_cast<uint32_t>(Permission::kAdmin)) && !e->info.databases.empty())
+    if ((e->info.permissions & static_cast<uint32_t>(Permission::kAdmin)) &&
+        !e->info.databases.empty())
       return Status::InvalidArgument("an admin token cannot be limited to databases");
     updated = e->info;
     return Status::OK();
@@ -373,7 +375,8 @@ std::vector<TokenInfo> TokenStore::List() const {
   for (const Entry& e : table_.entries) {
     out.push_back(e.info);
     auto it = last_used_.find(e.info.id);
-    if (it != last_used_.end()) out.back().last_used_at = std::max(out.back().last_used_at, it->second);
+    if (it != last_used_.end())
+      out.back().last_used_at = std::max(out.back().last_used_at, it->second);
   }
   return out;
 }
