@@ -52,19 +52,20 @@ std::string RequestLog::Reason(std::string_view body, std::string_view content_t
 }
 
 void RequestLog::Record(const Entry& e) {
-  char ms[32];
-  std::snprintf(ms, sizeof(ms), "%.1fms", e.ms);
-  const std::string what = std::to_string(e.status) + " " + Clean(e.method, 16) + " " +
-                           Clean(e.endpoint, kMaxEndpoint) +
-                           " token=" + Clean(e.caller, kMaxCaller) + " " + ms;
-  if (e.status < 400) {
-    if (debug_()) sink_(LogLevel::kDebug, "request: " + what);
-    return;
-  }
+  // The common case, a success at info level, costs one check: no formatting.
+  if (e.status < 400 && !debug_()) return;
+  auto what = [&] {
+    char ms[32];
+    std::snprintf(ms, sizeof(ms), "%.1fms", e.ms);
+    return std::to_string(e.status) + " " + Clean(e.method, 16) + " " +
+           Clean(e.endpoint, kMaxEndpoint) + " token=" + Clean(e.caller, kMaxCaller) + " " + ms;
+  };
+  if (e.status < 400) return sink_(LogLevel::kDebug, "request: " + what());
   const bool server_error = e.status >= 500;
   const LogLevel level = server_error ? LogLevel::kWarn : LogLevel::kInfo;
   int64_t suppressed = 0;
   {
+    // The budget first: a dropped line costs no formatting (floods are cheap to drop).
     std::lock_guard<std::mutex> lock(mu_);
     Window& w = windows_[server_error ? 1 : 0];
     const int64_t second = clock_() / 1000;
@@ -83,7 +84,7 @@ void RequestLog::Record(const Entry& e) {
                      (server_error ? "5xx" : "4xx") + " lines (more than " +
                      std::to_string(max_per_second_) + " a second)");
   }
-  sink_(level, "request failed: " + what + ": " + Reason(e.body, e.content_type));
+  sink_(level, "request failed: " + what() + ": " + Reason(e.body, e.content_type));
 }
 
 }  // namespace arc
