@@ -177,6 +177,8 @@ void Router::AddTokenRoutes() {
     return r.path.substr(tokens.size() + 1, r.path.size() - tokens.size() - 1 - suffix);
   };
   TokenHandler* h = &token_handler_;
+  // Changes run on the io thread: one fsync of a few-KB file, rare and admin-only; an executor
+  // shared with deletes could make an urgent revocation wait behind a long delete.
   // Verify authenticates by itself: a missing or bad token is its answer (401), not a refusal.
   routes_.push_back({"GET", "/api/v1/auth/verify", false, Access::kPublic, false, 0, "",
                      sync([h](const HttpRequest& r) { return h->Verify(r); })});
