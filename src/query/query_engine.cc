@@ -191,13 +191,23 @@ bool QueryEngine::IsMeasurement(const std::string& db, const std::string& m) {
 
 Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
                                                       const std::string& default_db,
+                                                      const DatabaseScope* scope,
                                                       ResultFormat format) {
   const auto start = Clock::now();
   ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
   const auto [explain, body] = SplitExplain(sql);
+  // The rewrite asks about every db.m the SQL names: a name outside the scope is refused
+  // whether or not it exists (its existence is not the caller's business either).
+  Status denied = Status::OK();
   Result<RewrittenQuery> rewritten = RewriteQuery(
-      conn.get(), body, default_db,
-      [this](const std::string& d, const std::string& m) { return IsMeasurement(d, m); });
+      conn.get(), body, default_db, [&](const std::string& d, const std::string& m) {
+        if (scope != nullptr && !scope->Allows(d)) {
+          if (denied.ok()) denied = scope->Check(d);
+          return false;
+        }
+        return IsMeasurement(d, m);
+      });
+  if (!denied.ok()) return denied;
   if (!rewritten.ok()) {
     const std::string msg = rewritten.status().message();
     if (msg.find("Only SELECT statements") != std::string::npos) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "buffer/ingest_engine.h"
+#include "common/database_scope.h"
 #include "common/config.h"
 #include "query/worker_pool.h"
 #include "storage/duckdb_util.h"
@@ -74,7 +75,10 @@ class QueryEngine {
   // with a message naming the problem and never the server's paths or rewritten SQL.
   // kJson blocks until the worker has the whole result; kArrow until its first rows (the
   // rest streams within query.timeout_seconds). Thread-safe.
+  // With `scope`, every database the SQL names (measurement or not) must be in it, else
+  // PermissionDenied naming the first that is not (the caller checks `default_db`).
   Result<std::unique_ptr<QueryResult>> Run(const std::string& sql, const std::string& default_db,
+                                           const DatabaseScope* scope = nullptr,
                                            ResultFormat format = ResultFormat::kJson);
 
   // {"databases": [{"name", "measurements": [{"name", "columns": [{"name","type"}], "rows",

@@ -72,20 +72,46 @@ Status App::LockDirectories() {
   return Status::OK();
 }
 
+namespace {
+
+bool IsAdminToken(const TokenStore& tokens, const std::string& token) {
+  Result<TokenInfo> info = tokens.Verify(token);
+  return info.ok() && (info->permissions & static_cast<uint32_t>(Permission::kAdmin));
+}
+
+}  // namespace
+
 Status App::OpenAuth() {
   if (!config_.auth.enabled) {
     LOG_WARN("authentication is disabled (auth.enabled = false): every client may read and write");
     return Status::OK();
   }
   const char* bootstrap = std::getenv("ARC_AUTH_BOOTSTRAP_TOKEN");
+  const char* force = std::getenv("ARC_AUTH_FORCE_BOOTSTRAP");
+  const bool forced = force != nullptr && (std::string(force) == "true" || std::string(force) == "1");
   std::string new_admin;
   ARC_ASSIGN_OR_RETURN(tokens_, TokenStore::Open(DefaultFileSystem(), config_.auth.token_file,
                                                  bootstrap ? bootstrap : "", &new_admin));
   const bool bootstrap_given = bootstrap != nullptr && *bootstrap != '\0';
+  if (forced && !bootstrap_given) {
+    return Status::InvalidArgument(
+        "ARC_AUTH_FORCE_BOOTSTRAP=true needs ARC_AUTH_BOOTSTRAP_TOKEN=<the admin token to install>");
+  }
   if (new_admin.empty()) {
-    if (bootstrap_given) {
-      LOG_WARN("ARC_AUTH_BOOTSTRAP_TOKEN is ignored: " << config_.auth.token_file
-                                                       << " already holds tokens");
+    if (bootstrap_given && forced) {
+      // Operator recovery: the admin token was lost. The bootstrap token becomes a working
+      // admin token (the entry named "admin" gets its hash: the old admin secret stops working).
+      ARC_RETURN_IF_ERROR(tokens_->InstallAdmin(bootstrap));
+      LOG_WARN("ARC_AUTH_FORCE_BOOTSTRAP: ARC_AUTH_BOOTSTRAP_TOKEN installed as the admin token in "
+               << config_.auth.token_file
+               << "; unset ARC_AUTH_FORCE_BOOTSTRAP now so a restart does not do it again");
+    } else if (bootstrap_given && !IsAdminToken(*tokens_, bootstrap)) {
+      // Said only when it matters: the bootstrap token would answer 401 (or 403).
+      LOG_WARN("ARC_AUTH_BOOTSTRAP_TOKEN is ignored: "
+               << config_.auth.token_file
+               << " already holds tokens (it applies on first start only). To install it as the "
+                  "admin token anyway, e.g. after losing the admin token, restart with "
+                  "ARC_AUTH_FORCE_BOOTSTRAP=true");
     }
     return Status::OK();
   }
@@ -269,7 +295,7 @@ Status App::Start() {
   opts.header_timeout = std::chrono::seconds(config_.server.header_timeout_seconds);
   opts.body_timeout = std::chrono::seconds(config_.server.body_timeout_seconds);
   server_ = std::make_unique<HttpServer>(
-      opts, [r = router_.get()](const HttpRequest& head) { return r->Head(head); },
+      opts, [r = router_.get()](HttpRequest& head) { return r->Head(head); },
       [r = router_.get()](HttpRequest&& req, HttpServer::Responder respond) {
         r->Handle(std::move(req), std::move(respond));
       });

@@ -65,18 +65,59 @@ std::string ExtractToken(const HttpRequest& request, bool allow_query_token) {
   return "";
 }
 
-Status Authorize(const TokenStore* store, const HttpRequest& request, Permission needed,
-                 bool allow_query_token) {
-  if (store == nullptr) return Status::OK();
+std::shared_ptr<const Principal> PrincipalOf(const TokenInfo& info) {
+  auto p = std::make_shared<Principal>();
+  p->token_id = info.id;
+  p->name = info.name;
+  p->permissions = info.permissions;
+  const bool admin = info.permissions & static_cast<uint32_t>(Permission::kAdmin);
+  // Admin tokens are unscoped whatever the file says (they can create any token anyway).
+  if (!info.databases.empty() && !admin) p->scope = DatabaseScope::Only(info.databases, info.name);
+  return p;
+}
+
+Result<std::shared_ptr<const Principal>> Authenticate(const TokenStore* store,
+                                                      const HttpRequest& request,
+                                                      Permission needed,
+                                                      bool allow_query_token) {
+  if (store == nullptr) return std::shared_ptr<const Principal>();
   const std::string token = ExtractToken(request, allow_query_token);
   if (token.empty()) return Status::Unauthenticated("Authentication required");
-  ARC_ASSIGN_OR_RETURN(uint32_t perms, store->Verify(token));
+  ARC_ASSIGN_OR_RETURN(const TokenInfo info, store->Verify(token));
   const uint32_t admin = static_cast<uint32_t>(Permission::kAdmin);
-  if ((perms & admin) || (perms & static_cast<uint32_t>(needed))) return Status::OK();
+  if ((info.permissions & admin) || (info.permissions & static_cast<uint32_t>(needed))) {
+    return PrincipalOf(info);
+  }
   static const char* const kNames[] = {"read", "write", "delete", "admin"};
   const int bit = __builtin_ctz(static_cast<uint32_t>(needed));
   return Status::PermissionDenied(std::string("token lacks the \"") + kNames[bit] +
                                   "\" permission");
+}
+
+Status Authorize(const TokenStore* store, const HttpRequest& request, Permission needed,
+                 bool allow_query_token) {
+  return Authenticate(store, request, needed, allow_query_token).status();
+}
+
+bool HasPermission(const HttpRequest& request, Permission p) {
+  if (request.principal == nullptr) return true;
+  const uint32_t bits = request.principal->permissions;
+  return (bits & static_cast<uint32_t>(Permission::kAdmin)) || (bits & static_cast<uint32_t>(p));
+}
+
+const DatabaseScope& ScopeOf(const HttpRequest& request) {
+  static const DatabaseScope kEverything;
+  return request.principal != nullptr ? request.principal->scope : kEverything;
+}
+
+std::string CallerName(const TokenStore* store, const HttpRequest& request,
+                       bool allow_query_token) {
+  if (request.principal != nullptr) return request.principal->name;
+  if (store == nullptr) return "-";
+  const std::string token = ExtractToken(request, allow_query_token);
+  if (token.empty()) return "anonymous";
+  Result<TokenInfo> info = store->Verify(token);
+  return info.ok() ? info->name : "invalid";
 }
 
 }  // namespace arc

@@ -75,3 +75,49 @@ TEST(HttpTypesTest, TargetParsingAndStatusMapping) {
 
 }  // namespace
 }  // namespace arc
+
+namespace arc {
+namespace {
+
+TEST(AuthTest, AuthenticateGivesThePrincipalWithItsScope) {
+  test::TempDir dir;
+  std::string admin;
+  auto store = *TokenStore::Open(DefaultFileSystem(), dir.Sub("t.json"), "adm", &admin);
+  TokenSpec spec;
+  spec.name = "ingest";
+  spec.permissions = static_cast<uint32_t>(Permission::kWrite);
+  spec.databases = {"a"};
+  const std::string secret = store->Create(spec)->second;
+  auto p = Authenticate(store.get(), With("x-api-key", secret), Permission::kWrite);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ((*p)->name, "ingest");
+  EXPECT_TRUE((*p)->scope.Allows("a"));
+  EXPECT_FALSE((*p)->scope.Allows("b"));
+  auto a = Authenticate(store.get(), With("x-api-key", "adm"), Permission::kRead);
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE((*a)->scope.unrestricted()) << "admin tokens are unscoped";
+  auto none = Authenticate(nullptr, With("", ""), Permission::kAdmin);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, nullptr) << "auth disabled: no principal";
+
+  HttpRequest r = With("x-api-key", secret);
+  EXPECT_TRUE(ScopeOf(r).unrestricted()) << "before Head attached a principal";
+  EXPECT_TRUE(HasPermission(r, Permission::kAdmin));
+  r.principal = *p;
+  EXPECT_EQ(ScopeOf(r).Check("b").code(), StatusCode::kPermissionDenied);
+  EXPECT_FALSE(HasPermission(r, Permission::kAdmin));
+  EXPECT_TRUE(HasPermission(r, Permission::kWrite));
+}
+
+TEST(AuthTest, CallerNameNeverTheToken) {
+  test::TempDir dir;
+  std::string admin;
+  auto store = *TokenStore::Open(DefaultFileSystem(), dir.Sub("t.json"), "adm-secret", &admin);
+  EXPECT_EQ(CallerName(store.get(), With("x-api-key", "adm-secret"), false), "admin");
+  EXPECT_EQ(CallerName(store.get(), With("x-api-key", "guess"), false), "invalid");
+  EXPECT_EQ(CallerName(store.get(), With("", ""), false), "anonymous");
+  EXPECT_EQ(CallerName(nullptr, With("x-api-key", "x"), false), "-");
+}
+
+}  // namespace
+}  // namespace arc

@@ -55,23 +55,38 @@ HttpResponse Describe(const std::string& db, const std::string& m, QueryEngine* 
   return Rows({"column_name", "column_type", "is_tag"}, std::move(data), start);
 }
 
+// The databases of `listing` the caller may see.
+std::vector<std::string> VisibleDatabases(const CatalogListing& listing, const DatabaseScope& scope) {
+  std::vector<std::string> out;
+  for (std::string& name : listing.Databases()) {
+    if (scope.Allows(name)) out.push_back(std::move(name));
+  }
+  return out;
+}
+
 }  // namespace
 
 HttpResponse AnswerCatalogStatement(const CatalogStatement& statement,
-                                    const std::string& current_db, QueryEngine* engine) {
+                                    const std::string& current_db, QueryEngine* engine,
+                                    const DatabaseScope& scope) {
   const Clock::time_point start = Clock::now();
   const CatalogListing listing(engine);
   const std::string db = statement.database.empty() ? current_db : statement.database;
+  const bool lists_all = statement.kind == CatalogStatement::Kind::kShowDatabases ||
+                         (statement.kind == CatalogStatement::Kind::kShowTables && statement.all_databases);
+  if (!lists_all) {
+    if (Status st = scope.Check(db); !st.ok()) return Failure(403, st.message());
+  }
   switch (statement.kind) {
     case CatalogStatement::Kind::kShowDatabases: {
       json data = json::array();
-      for (const std::string& name : listing.Databases()) data.push_back({name});
+      for (const std::string& name : VisibleDatabases(listing, scope)) data.push_back({name});
       return Rows({"database"}, std::move(data), start);
     }
     case CatalogStatement::Kind::kShowTables: {
       json data = json::array();
       if (statement.all_databases) {
-        for (const std::string& name : listing.Databases()) AppendTables(listing, name, &data);
+        for (const std::string& name : VisibleDatabases(listing, scope)) AppendTables(listing, name, &data);
       } else {
         AppendTables(listing, db, &data);
       }
@@ -84,27 +99,28 @@ HttpResponse AnswerCatalogStatement(const CatalogStatement& statement,
   return Failure(400, "unsupported catalogue statement");
 }
 
-HttpResponse ListMeasurements(const HttpRequest& request, QueryEngine* engine) {
+HttpResponse ListMeasurements(const HttpRequest& request, QueryEngine* engine,
+                              const DatabaseScope& scope) {
   const Clock::time_point start = Clock::now();
   const std::optional<std::string> filter = request.Query("database");
   if (filter) {
     if (Status st = ValidateDatabaseName(*filter); !st.ok())
       return Failure(400, "invalid database parameter: " + st.message());
+    if (Status st = scope.Check(*filter); !st.ok()) return Failure(403, st.message());
   }
   Result<std::string> nested_text = engine->Measurements();
   if (!nested_text.ok()) return ErrorResponse(nested_text.status());
   json nested = json::parse(*nested_text, nullptr, false);
   if (nested.is_discarded()) return Failure(500, "the measurement listing could not be built");
-  if (filter) {
-    json kept = json::array();
-    for (json& d : nested["databases"]) {
-      if (d["name"] == *filter) kept.push_back(std::move(d));
-    }
-    nested["databases"] = std::move(kept);
+  json kept = json::array();
+  for (json& d : nested["databases"]) {
+    const std::string name = d.value("name", "");
+    if ((!filter || name == *filter) && scope.Allows(name)) kept.push_back(std::move(d));
   }
+  nested["databases"] = std::move(kept);
   const CatalogListing listing(engine);
   json flat = json::array();
-  for (const std::string& db : filter ? std::vector<std::string>{*filter} : listing.Databases()) {
+  for (const std::string& db : filter ? std::vector<std::string>{*filter} : VisibleDatabases(listing, scope)) {
     for (const MeasurementEntry& e : listing.Measurements(db)) {
       flat.push_back({{"database", e.database},
                       {"measurement", e.measurement},
@@ -122,23 +138,27 @@ HttpResponse ListMeasurements(const HttpRequest& request, QueryEngine* engine) {
                     {"execution_time_ms", MillisSince(start)}});
 }
 
-HttpResponse ListDatabases(QueryEngine* engine) {
+HttpResponse ListDatabases(QueryEngine* engine, const DatabaseScope& scope) {
   json dbs = json::array();
   for (const std::string& db : engine->Databases()) {
+    if (!scope.Allows(db)) continue;
     dbs.push_back({{"name", db}, {"measurement_count", engine->MeasurementNames(db).size()}});
   }
   const size_t count = dbs.size();
   return Json(200, {{"databases", std::move(dbs)}, {"count", count}});
 }
 
-HttpResponse GetDatabase(const std::string& name, QueryEngine* engine) {
+HttpResponse GetDatabase(const std::string& name, QueryEngine* engine, const DatabaseScope& scope) {
   if (Status st = ValidateDatabaseName(name); !st.ok()) return JsonError(400, st.message());
+  if (Status st = scope.Check(name); !st.ok()) return JsonError(403, st.message());
   if (!engine->HasDatabase(name)) return JsonError(404, "Database '" + name + "' not found");
   return Json(200, {{"name", name}, {"measurement_count", engine->MeasurementNames(name).size()}});
 }
 
-HttpResponse ListDatabaseMeasurements(const std::string& name, QueryEngine* engine) {
+HttpResponse ListDatabaseMeasurements(const std::string& name, QueryEngine* engine,
+                                      const DatabaseScope& scope) {
   if (Status st = ValidateDatabaseName(name); !st.ok()) return JsonError(400, st.message());
+  if (Status st = scope.Check(name); !st.ok()) return JsonError(403, st.message());
   if (!engine->HasDatabase(name)) return JsonError(404, "Database '" + name + "' not found");
   json ms = json::array();
   for (const MeasurementEntry& e : CatalogListing(engine).Measurements(name)) {

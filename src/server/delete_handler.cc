@@ -3,6 +3,8 @@
 #include <memory>
 #include <utility>
 
+#include "server/auth.h"
+
 namespace arc {
 namespace {
 
@@ -63,6 +65,7 @@ HttpResponse DeleteHandler::Delete(const HttpRequest& request) {
   }
   Result<DeleteRequest> parsed = ParseRequest(request.body);
   if (!parsed.ok()) return Failure(parsed.status());
+  if (Status st = ScopeOf(request).Check(parsed->database); !st.ok()) return Failure(st);
   Result<DeleteResult> r = deleter_->Execute(*parsed);
   if (!r.ok()) return Failure(r.status());
   return Json(200, {{"success", true},

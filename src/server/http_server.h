@@ -48,7 +48,8 @@ class HttpServer {
     std::string body_limit_name;  // what sets the limit, for the 413's message
   };
   // Judges a request from its head alone (`body` is empty). Runs on an io thread; must not block.
-  using HeadCheck = std::function<HeadDecision(const HttpRequest&)>;
+  // It may attach what it learnt to the request (the authenticated principal).
+  using HeadCheck = std::function<HeadDecision(HttpRequest&)>;
 
   struct Options {
     std::string host = "0.0.0.0";

@@ -1,6 +1,7 @@
 // HttpRequest / HttpResponse: what handlers see, independent of Boost.Beast.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -10,9 +11,18 @@
 #include <utility>
 #include <vector>
 
+#include "common/database_scope.h"
 #include "common/status.h"
 
 namespace arc {
+
+// Who a request is from: the token Router::Head authenticated (never its secret).
+struct Principal {
+  int64_t token_id = 0;
+  std::string name;
+  uint32_t permissions = 0;  // Permission bits (server/token_store.h)
+  DatabaseScope scope;       // the databases the token may read and write
+};
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -22,6 +32,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> query;    // decoded
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
+  // Set by Router::Head once the token is verified; null when auth is disabled or the route
+  // is public. Handlers read identity and database scope from here, never re-verifying.
+  std::shared_ptr<const Principal> principal;
 
   // The header's value, or "" when absent. `lower_name` must be lower case.
   std::string_view Header(std::string_view lower_name) const;

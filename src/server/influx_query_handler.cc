@@ -5,6 +5,7 @@
 #include "influxql/executor.h"
 #include "influxql/parser.h"
 #include "influxql/result_writer.h"
+#include "influxql/scoped_catalog.h"
 #include "server/auth.h"
 
 namespace arc {
@@ -92,16 +93,23 @@ HttpResponse InfluxQueryHandler::Run(const HttpRequest& request) {
   if (!statements.ok()) return InfluxError(400, statements.status().message());
   influxql::ExecOptions options;
   options.database = param("db").value_or("");
+  const DatabaseScope& scope = ScopeOf(request);
+  if (!options.database.empty()) {
+    if (Status st = scope.Check(options.database); !st.ok()) return InfluxError(403, st.message());
+  }
   options.retention_policy = param("rp").value_or("");
   options.now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   // CREATE and DROP need an admin token and a POST (a GET, or a link, never changes data).
-  options.may_write =
-      request.method == "POST" && Authorize(tokens_, request, Permission::kAdmin, true).ok();
+  options.may_write = request.method == "POST" && HasPermission(request, Permission::kAdmin);
   options.max_points = max_points_;
+  // A scoped token sees the catalogue through its scope; naming another database anywhere
+  // refuses the whole request, as InfluxDB does for an unauthorized query.
+  influxql::ScopedCatalog scoped(catalog_, scope);
   const std::vector<influxql::StatementResult> results =
-      influxql::Execute(*statements, options, catalog_);
+      influxql::Execute(*statements, options, scope.unrestricted() ? catalog_ : &scoped);
+  if (Status st = scoped.denied(); !st.ok()) return InfluxError(403, st.message());
   const std::optional<int64_t> epoch = influxql::EpochDivisor(param("epoch"));
   HttpResponse r;
   const std::string_view accept = request.Header("accept");

@@ -10,6 +10,7 @@
 
 #include "ingest/names.h"
 #include "server/catalog_handler.h"
+#include "server/auth.h"
 
 namespace arc {
 namespace {
@@ -94,6 +95,8 @@ void QueryHandler::RunQuery(const HttpRequest& request, ResultFormat format,
   std::string db(request.Header("x-arc-database"));
   if (db.empty()) db = "default";
   if (Status st = ValidateDatabaseName(db); !st.ok()) return respond(Failure(400, st.message()));
+  const DatabaseScope& scope = ScopeOf(request);
+  if (Status st = scope.Check(db); !st.ok()) return respond(Failure(403, st.message()));
   // SHOW / DESCRIBE: Arc's catalogue answers, never DuckDB's (server/catalog_handler.h); as
   // in Arc, only through the JSON endpoint.
   Result<std::optional<CatalogStatement>> catalog = ParseCatalogStatement(sql);
@@ -101,9 +104,9 @@ void QueryHandler::RunQuery(const HttpRequest& request, ResultFormat format,
   if (catalog->has_value()) {
     if (format == ResultFormat::kArrow)
       return respond(Failure(400, "SHOW and DESCRIBE answer on /api/v1/query, not as Arrow"));
-    return respond(AnswerCatalogStatement(**catalog, db, engine_));
+    return respond(AnswerCatalogStatement(**catalog, db, engine_, scope));
   }
-  Result<std::unique_ptr<QueryResult>> out = engine_->Run(sql, db, format);
+  Result<std::unique_ptr<QueryResult>> out = engine_->Run(sql, db, &scope, format);
   if (!out.ok()) return respond(Failure(HttpStatusFor(out.status()), out.status().message()));
   QueryResult& result = **out;
   HttpResponse r;

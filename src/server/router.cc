@@ -54,6 +54,7 @@ Router::Router(WriteHandler* writes, WalHandler* wal, QueryHandler* queries,
       influx_(influx),
       engine_(engine),
       tokens_(tokens),
+      token_handler_(tokens),
       limits_(limits) {
   AddRoutes();
 }
@@ -109,16 +110,17 @@ void Router::AddRoutes() {
     return r.path.substr(dbs.size(), r.path.size() - dbs.size() - suffix);
   };
   routes_.push_back({"GET", "/api/v1/measurements", false, Access::kRead, false, 0, "",
-                     catalog([](const HttpRequest& r, QueryEngine* e) { return ListMeasurements(r, e); })});
+                     catalog([](const HttpRequest& r, QueryEngine* e) { return ListMeasurements(r, e, ScopeOf(r)); })});
   routes_.push_back({"GET", "/api/v1/databases", false, Access::kRead, false, 0, "",
-                     catalog([](const HttpRequest&, QueryEngine* e) { return ListDatabases(e); })});
+                     catalog([](const HttpRequest& r, QueryEngine* e) { return ListDatabases(e, ScopeOf(r)); })});
   routes_.push_back({"GET", dbs, true, Access::kRead, false, 0, "",
                      catalog([db_of](const HttpRequest& r, QueryEngine* e) {
-                       return GetDatabase(db_of(r, 0), e);
+                       return GetDatabase(db_of(r, 0), e, ScopeOf(r));
                      })});
   routes_.push_back({"GET", dbs + "{}/measurements", true, Access::kRead, false, 0, "",
                      catalog([db_of](const HttpRequest& r, QueryEngine* e) {
-                       return ListDatabaseMeasurements(db_of(r, std::string("/measurements").size()), e);
+                       return ListDatabaseMeasurements(db_of(r, std::string("/measurements").size()), e,
+                                                       ScopeOf(r));
                      })});
   // InfluxQL (InfluxDB 1.x /query): read access; CREATE/DROP statements check admin inside.
   for (const char* method : {"GET", "POST"}) {
@@ -145,8 +147,7 @@ void Router::AddRoutes() {
                      sync([this](const HttpRequest&) { return wal_->Health(); })});
   routes_.push_back({"POST", "/api/wal/cleanup", false, Access::kAdmin, false, kSmallBody, "",
                      sync([this](const HttpRequest& r) { return wal_->Cleanup(r); })});
-  routes_.push_back({"POST", "/api/v1/auth/tokens", false, Access::kAdmin, false, kSmallBody, "",
-                     sync([this](const HttpRequest& r) { return CreateToken(r); })});
+  AddTokenRoutes();
   routes_.push_back({"GET", "/api/v1/quarantine", false, Access::kRead, false, 0, "",
                      sync([this](const HttpRequest&) { return quarantine_->List(); })});
   routes_.push_back({"POST", "/api/v1/quarantine/replay", false, Access::kAdmin, false, kSmallBody,
@@ -181,7 +182,8 @@ void Router::AddRoutes() {
                        retention_->ExecuteAsync(std::move(id), std::move(r), std::move(respond));
                      }});
   // A delete flushes, scans and rewrites files: off the io threads.
-  routes_.push_back({"POST", "/api/v1/delete", false, Access::kAdmin, false, kSmallBody, "",
+  // The "delete" permission (admin implies it); the handler checks the token's databases.
+  routes_.push_back({"POST", "/api/v1/delete", false, Access::kDelete, false, kSmallBody, "",
                      [this](HttpRequest&& r, HttpServer::Responder respond) {
                        deletes_->DeleteAsync(std::move(r), std::move(respond));
                      }});
@@ -189,6 +191,41 @@ void Router::AddRoutes() {
                      sync([this](const HttpRequest& r) {
                        return quarantine_->Delete(
                            r.path.substr(std::string("/api/v1/quarantine/").size()));
+                     })});
+}
+
+void Router::AddTokenRoutes() {
+  auto sync = [](std::function<HttpResponse(const HttpRequest&)> fn) {
+    return [fn](HttpRequest&& r, HttpServer::Responder respond) { respond(fn(r)); };
+  };
+  const std::string tokens = "/api/v1/auth/tokens";
+  // The {id} of /api/v1/auth/tokens/{id}[suffix].
+  auto id_of = [tokens](const HttpRequest& r, size_t suffix) {
+    return r.path.substr(tokens.size() + 1, r.path.size() - tokens.size() - 1 - suffix);
+  };
+  TokenHandler* h = &token_handler_;
+  // Changes run on the io thread: one fsync of a few-KB file, rare and admin-only; an executor
+  // shared with deletes could make an urgent revocation wait behind a long delete.
+  // Verify authenticates by itself: a missing or bad token is its answer (401), not a refusal.
+  routes_.push_back({"GET", "/api/v1/auth/verify", false, Access::kPublic, false, 0, "",
+                     sync([h](const HttpRequest& r) { return h->Verify(r); })});
+  routes_.push_back({"POST", tokens, false, Access::kAdmin, false, kSmallBody, "",
+                     sync([h](const HttpRequest& r) { return h->Create(r); })});
+  routes_.push_back({"GET", tokens, false, Access::kAdmin, false, 0, "",
+                     sync([h](const HttpRequest&) { return h->List(); })});
+  routes_.push_back({"GET", tokens + "/", true, Access::kAdmin, false, 0, "",
+                     sync([h, id_of](const HttpRequest& r) { return h->Get(id_of(r, 0)); })});
+  routes_.push_back({"PATCH", tokens + "/", true, Access::kAdmin, false, kSmallBody, "",
+                     sync([h, id_of](const HttpRequest& r) { return h->Update(id_of(r, 0), r); })});
+  routes_.push_back({"DELETE", tokens + "/", true, Access::kAdmin, false, 0, "",
+                     sync([h, id_of](const HttpRequest& r) { return h->Delete(id_of(r, 0)); })});
+  routes_.push_back({"POST", tokens + "/{}/rotate", true, Access::kAdmin, false, kSmallBody, "",
+                     sync([h, id_of](const HttpRequest& r) {
+                       return h->Rotate(id_of(r, std::string("/rotate").size()));
+                     })});
+  routes_.push_back({"POST", tokens + "/{}/revoke", true, Access::kAdmin, false, kSmallBody, "",
+                     sync([h, id_of](const HttpRequest& r) {
+                       return h->Revoke(id_of(r, std::string("/revoke").size()));
                      })});
 }
 
@@ -211,18 +248,27 @@ const Router::Route* Router::Find(const std::string& method, const std::string& 
   return nullptr;
 }
 
-HttpServer::HeadDecision Router::Head(const HttpRequest& head) const {
+HttpServer::HeadDecision Router::Head(HttpRequest& head) const {
   HttpServer::HeadDecision decision;
   HttpResponse error;
   const Route* route = Find(head.method, head.path, &error);
   if (route == nullptr) {
     decision.reject = std::move(error);
   } else if (route->access != Access::kPublic) {
-    Status st = Authorize(tokens_, head, PermissionOf(route->access), route->query_token);
-    if (!st.ok()) decision.reject = ErrorResponse(st);
+    Result<std::shared_ptr<const Principal>> who =
+        Authenticate(tokens_, head, PermissionOf(route->access), route->query_token);
+    if (who.ok()) {
+      head.principal = std::move(*who);
+    } else {
+      decision.reject = ErrorResponse(who.status());
+    }
   }
   if (decision.reject) {
+    const std::string label = route ? Label(*route) : head.path;
     metrics_.Observe(route ? route->path : "other", decision.reject->status, 0);
+    request_log_.Record({decision.reject->status, head.method, label,
+                         CallerName(tokens_, head, route != nullptr && route->query_token), 0,
+                         decision.reject->body, decision.reject->content_type});
   }
   decision.body_limit = route != nullptr ? route->body_limit : 0;
   decision.body_limit_name = route != nullptr && !route->body_limit_name.empty()
@@ -231,21 +277,31 @@ HttpServer::HeadDecision Router::Head(const HttpRequest& head) const {
   return decision;
 }
 
+std::string Router::Label(const Route& route) {
+  std::string label = route.path;  // the pattern, never the parameter
+  if (route.prefix) {
+    const size_t at = label.find("{}");
+    label = at == std::string::npos ? label + "{id}" : label.replace(at, 2, "{id}");
+  }
+  return label;
+}
+
 void Router::Handle(HttpRequest&& request, HttpServer::Responder respond_raw) {
   HttpResponse error;
   const Route* route = Find(request.method, request.path, &error);
   if (route == nullptr) return respond_raw(std::move(error));  // Head refused it already
   const auto start = std::chrono::steady_clock::now();
-  std::string label = route->path;  // a metrics label: the pattern, never the parameter
-  if (route->prefix) {
-    const size_t at = label.find("{}");
-    label = at == std::string::npos ? label + "{id}" : label.replace(at, 2, "{id}");
-  }
-  HttpServer::Responder respond = [this, start, label,
+  const std::string label = Label(*route);
+  // Who, for the request log: the principal Head attached, else (public routes) the token's
+  // name when one is sent (verify's caller), never the token.
+  std::string caller = CallerName(tokens_, request, route->query_token);
+  HttpServer::Responder respond = [this, start, label, method = request.method,
+                                   caller = std::move(caller),
                                    respond_raw = std::move(respond_raw)](HttpResponse r) {
-    metrics_.Observe(
-        label, r.status,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics_.Observe(label, r.status, seconds);
+    request_log_.Record({r.status, method, label, caller, seconds * 1000, r.body, r.content_type});
     respond_raw(std::move(r));
   };
   route->handle(std::move(request), std::move(respond));
@@ -289,31 +345,6 @@ HttpResponse Router::Metrics() const {
   if (retention_->retention() != nullptr) RenderRetentionMetrics(retention_->retention()->stats(), &r.body);
   if (deletes_->deleter() != nullptr) RenderDeleteMetrics(deletes_->deleter()->stats(), &r.body);
   return r;
-}
-
-HttpResponse Router::CreateToken(const HttpRequest& request) {
-  if (tokens_ == nullptr)
-    return JsonError(400, "authentication is disabled (auth.enabled = false)");
-  std::string name;
-  uint32_t perms = 0;
-  try {
-    const nlohmann::json j = nlohmann::json::parse(request.body);
-    name = j.at("name").get<std::string>();
-    for (const auto& p : j.at("permissions")) {
-      Result<uint32_t> bit = ParsePermission(p.get<std::string>());
-      if (!bit.ok()) return ErrorResponse(bit.status());
-      perms |= *bit;
-    }
-  } catch (const std::exception& e) {
-    return JsonError(400,
-                     std::string("expected {\"name\": ..., \"permissions\": [...]}: ") + e.what());
-  }
-  if (perms == 0) return JsonError(400, "permissions must not be empty");
-  if (name.empty() || name.size() > 128)
-    return JsonError(400, "name must have 1 to 128 characters");
-  Result<std::string> token = tokens_->Create(name, perms);
-  if (!token.ok()) return ErrorResponse(token.status());
-  return Json(201, {{"name", name}, {"token", *token}});
 }
 
 }  // namespace arc

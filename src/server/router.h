@@ -19,8 +19,10 @@
 #include "server/influx_query_handler.h"
 #include "server/metrics.h"
 #include "server/quarantine_handler.h"
+#include "server/request_log.h"
 #include "server/retention_handler.h"
 #include "server/query_handler.h"
+#include "server/token_handler.h"
 #include "server/token_store.h"
 #include "server/wal_handler.h"
 #include "server/write_handler.h"
@@ -39,8 +41,9 @@ class Router {
          DeleteHandler* deletes, InfluxQueryHandler* influx, TokenStore* tokens,
          const IngestEngine* engine, Limits limits);
 
-  // Judges a request by its head (HttpServer::HeadCheck). Thread-safe.
-  HttpServer::HeadDecision Head(const HttpRequest& head) const;
+  // Judges a request by its head (HttpServer::HeadCheck) and attaches the verified token's
+  // principal to it (head.principal). Logs a refusal (request_log.h). Thread-safe.
+  HttpServer::HeadDecision Head(HttpRequest& head) const;
   // Handles one request that passed Head; `respond` may be called on another thread.
   // Thread-safe.
   void Handle(HttpRequest&& request, HttpServer::Responder respond);
@@ -63,6 +66,7 @@ class Router {
 
  private:
   void AddRoutes();
+  void AddTokenRoutes();
   // The route for (method, path), or the error answer: 404 (no such path) / 405 (wrong method).
   const Route* Find(const std::string& method, const std::string& path, HttpResponse* error) const;
   // GET|HEAD /ping: 204, or 200 {"version"} with ?verbose=true; InfluxDB's headers.
@@ -70,7 +74,8 @@ class Router {
   HttpResponse Health() const;
   HttpResponse Ready() const;
   HttpResponse Metrics() const;
-  HttpResponse CreateToken(const HttpRequest& request);
+  // The metrics and log label of a route: its pattern, "{id}" for the parameter.
+  static std::string Label(const Route& route);
 
   WriteHandler* const writes_;
   WalHandler* const wal_;
@@ -82,9 +87,11 @@ class Router {
   InfluxQueryHandler* const influx_;
   const IngestEngine* const engine_;
   TokenStore* const tokens_;
+  TokenHandler token_handler_;
   const Limits limits_;
   std::vector<Route> routes_;
   mutable HttpMetrics metrics_;
+  mutable RequestLog request_log_;
   WriteCounters write_counters_[4];
   std::atomic<bool> ready_{false};
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -5,6 +5,7 @@
 #include "ingest/msgpack_decoder.h"
 #include "ingest/names.h"
 #include "ingest/time_units.h"
+#include "server/auth.h"
 
 namespace arc {
 
@@ -59,6 +60,7 @@ void WriteHandler::Process(const HttpRequest& request, Format format, Dialect di
   };
   Result<std::string> db = DatabaseFor(request, dialect);
   if (!db.ok()) return fail(db.status());
+  if (Status st = ScopeOf(request).Check(*db); !st.ok()) return fail(st);
   Result<BodyEncoding> enc = DetectEncoding(request.body, request.Header("content-encoding"));
   if (!enc.ok()) return fail(enc.status());
   std::string inflated;
