@@ -29,6 +29,29 @@ uint64_t ResidentBytes(pid_t pid) {
   return 0;
 }
 
+// The body bytes of a raw chunked HTTP answer, as far as they arrived.
+std::string Dechunk(const std::string& raw) {
+  size_t pos = raw.find("\r\n\r\n");
+  if (pos == std::string::npos) return "";
+  pos += 4;
+  std::string body;
+  while (pos < raw.size()) {
+    const size_t eol = raw.find("\r\n", pos);
+    if (eol == std::string::npos) break;
+    const size_t size = std::stoul(raw.substr(pos, eol - pos), nullptr, 16);
+    if (size == 0) break;
+    body += raw.substr(eol + 2, size);
+    pos = eol + 2 + size + 2;
+  }
+  return body;
+}
+
+std::string RawArrowRequest(const std::string& sql) {
+  const std::string body = json{{"sql", sql}}.dump();
+  return "POST /api/v1/query/arrow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kToken) +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 class ArrowQueryTest : public ServerFixture {
  protected:
   HttpResult Arrow(const std::string& sql, const std::string& db = "db1") {
@@ -111,9 +134,14 @@ TEST_F(ArrowQueryTest, NarrowIntegersDatesTimestampUnitsAndCastTypesDecode) {
   EXPECT_EQ(types, (std::vector<std::string>{"Int8", "Uint8", "Int16", "Uint32", "Uint64", "Float32",
                                              "Date32<DAY>", "Timestamp<NANOSECOND, UTC>",
                                              "Timestamp<SECOND, UTC>", "Timestamp<MICROSECOND, UTC>",
-                                             "Binary", "Float64", "Float64", "Utf8", "Utf8"}));
+                                             "Binary", "Decimal[38e0]", "Decimal[5e+2]", "Utf8", "Utf8"}));
+  // Decimals: their unscaled integers, exact (a HUGEINT sum past 2^53 stays exact, unlike
+  // JSON's double).
   EXPECT_EQ(got["rows"][0], json::parse(R"([1, 2, 3, 4, "7", 1.5, 1704153600000, 1704164645000,
-                                           1704153600000, 1704153600000, "ab", 3, 1.25, "1 day", "[1, 2]"])"));
+                                           1704153600000, 1704153600000, "ab", "3", "125", "1 day", "[1, 2]"])"));
+  HttpResult big = Arrow("SELECT 123456789012345678901234567890::HUGEINT AS h");
+  ASSERT_EQ(big.status, 200) << big.body;
+  EXPECT_EQ(Decode(big.body)["rows"][0][0], "123456789012345678901234567890");
 }
 
 TEST_F(ArrowQueryTest, AnEmptyResultIsAValidStreamOfTheColumns) {
@@ -179,38 +207,80 @@ TEST_F(ArrowQueryTest, APastTheRowLimitStreamIsCutNotShortAndTheNextQueryWorks) 
   HttpResult ok = Arrow("SELECT range AS i FROM range(5000)");
   ASSERT_EQ(ok.status, 200);
   EXPECT_EQ(Decode(ok.body, true)["num_rows"], 5000);
-  // Past the limit: the status line is out, so the chunked body ends without its last chunk:
-  // the client must see a failure, never a complete-looking short answer.
+  // Past the limit: the status line is out, so the chunked body ends without its last chunk,
+  // and the Arrow bytes end inside a message: an HTTP client and an Arrow reader both fail,
+  // never seeing a complete-looking short answer.
   RawConnection raw(server_->port());
-  const std::string body = json{{"sql", "SELECT range AS i FROM range(100000)"}}.dump();
-  ASSERT_TRUE(raw.Send("POST /api/v1/query/arrow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                       std::string(kToken) + "\r\nContent-Length: " + std::to_string(body.size()) +
-                       "\r\n\r\n" + body));
+  ASSERT_TRUE(raw.Send(RawArrowRequest("SELECT range AS i FROM range(100000)")));
   const std::string answer = raw.Read(std::chrono::seconds(10));
   EXPECT_NE(answer.find("200 OK"), std::string::npos) << answer.substr(0, 200);
   EXPECT_EQ(answer.find("\r\n0\r\n\r\n"), std::string::npos) << "the chunked body must not end properly";
   EXPECT_TRUE(raw.ClosedWithin(std::chrono::seconds(5)));
+  const json cut = Decode(Dechunk(answer), true);
+  ASSERT_TRUE(cut.contains("error")) << "an Arrow reader must fail on a cut stream: " << cut.dump();
   EXPECT_NE(server_->Log().find("max_arrow_rows"), std::string::npos);
   EXPECT_EQ(Arrow("SELECT 2 AS two").status, 200);
 }
 
-TEST_F(ArrowQueryTest, AClientThatStopsReadingIsCutAtTheTimeoutAndTheServerCarriesOn) {
-  StartServer("[query]\ntimeout_seconds = 2\n");
-  RawConnection raw(server_->port());
-  const std::string body = json{{"sql", "SELECT range AS i, repeat('x', 100) AS pad FROM range(3000000)"}}.dump();
-  ASSERT_TRUE(raw.Send("POST /api/v1/query/arrow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                       std::string(kToken) + "\r\nContent-Length: " + std::to_string(body.size()) +
-                       "\r\n\r\n" + body));
-  // Read nothing for longer than the timeout: the stream stalls on the socket, the worker is
-  // killed at the deadline and the body is cut.
-  std::this_thread::sleep_for(std::chrono::seconds(4));
-  const std::string answer = raw.Read(std::chrono::seconds(10));
-  EXPECT_NE(answer.find("200 OK"), std::string::npos);
-  EXPECT_EQ(answer.find("\r\n0\r\n\r\n"), std::string::npos);
-  EXPECT_NE(server_->Log().find("timeout_seconds"), std::string::npos);
+// Regression: a batch of wide rows went to the server as one message of up to
+// max_result_bytes (a 250 MB batch grew the server's RSS by ~500 MB).
+TEST_F(ArrowQueryTest, WideRowsStreamWithBoundedServerMemory) {
+  StartServer();
+  ASSERT_EQ(Arrow("SELECT range AS i FROM range(10000)").status, 200);
+  const uint64_t before = ResidentBytes(server_->pid());
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> peak{before};
+  std::thread sampler([&] {
+    while (!done) {
+      peak = std::max<uint64_t>(peak, ResidentBytes(server_->pid()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  HttpResult a = Arrow("SELECT range AS i, repeat('x', 60000) AS wide FROM range(3000)");  // 180 MB
+  done = true;
+  sampler.join();
+  ASSERT_EQ(a.status, 200);
+  EXPECT_GT(a.body.size(), 170u << 20);
+  EXPECT_LT(peak - before, 64ull << 20) << "server RSS grew by " << (peak - before) / (1 << 20) << " MB";
+  EXPECT_EQ(Decode(a.body, true)["num_rows"], 3000);
+}
+
+// Regression: a client that stopped reading an Arrow answer held the query worker for
+// server.body_timeout_seconds (60 s), past query.timeout_seconds; with one worker every other
+// query waited that long.
+TEST_F(ArrowQueryTest, AStalledReaderHoldsTheWorkerNoLongerThanTheQueryTimeout) {
+  StartServer("[query]\ntimeout_seconds = 2\nmax_concurrent = 1\n");
+  RawConnection stalled(server_->port());
+  ASSERT_TRUE(stalled.Send(RawArrowRequest("SELECT range AS i, repeat('x', 100) AS pad FROM range(3000000)")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // its stream is under way
+  const auto start = std::chrono::steady_clock::now();
   HttpResult next = Arrow("SELECT 3 AS three");
-  EXPECT_EQ(next.status, 200);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(next.status, 200) << next.body;
   EXPECT_EQ(Decode(next.body)["rows"][0][0], 3);
+  EXPECT_LT(waited, 6.0) << "the next query waited " << waited << " s for the stalled reader's worker";
+  const std::string answer = stalled.Read(std::chrono::seconds(5));
+  EXPECT_NE(answer.find("200 OK"), std::string::npos);
+  EXPECT_EQ(answer.find("\r\n0\r\n\r\n"), std::string::npos) << "the stalled answer must be cut";
+}
+
+// Regression: a JSON query whose client had gone away held its worker and executor thread
+// for server.body_timeout_seconds waiting for the session to ask for the body.
+TEST_F(ArrowQueryTest, AClientThatLeavesFreesTheWorkerAtOnce) {
+  StartServer("[query]\nmax_concurrent = 1\n");
+  {
+    RawConnection gone(server_->port());
+    const std::string body = json{{"sql", "SELECT range AS i FROM range(200000)"}}.dump();
+    ASSERT_TRUE(gone.Send("POST /api/v1/query HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                          std::string(kToken) + "\r\nContent-Length: " + std::to_string(body.size()) +
+                          "\r\n\r\n" + body));
+  }  // closed before the answer
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
+  HttpResult next = Json("SELECT 4 AS four");
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(next.status, 200) << next.body;
+  EXPECT_LT(waited, 10.0) << "the next query waited " << waited << " s for a client that had left";
 }
 
 }  // namespace

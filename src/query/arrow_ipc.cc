@@ -1,6 +1,7 @@
 #include "query/arrow_ipc.h"
 
 #include <bit>
+#include <cstdio>
 #include <cstring>
 
 #include "arrow_format_generated.h"
@@ -45,6 +46,8 @@ std::pair<fb::Type, Offset<void>> TypeOf(FlatBufferBuilder& b, const ArrowColumn
       return {fb::Type_FloatingPoint,
               fb::CreateFloatingPoint(b, c.bit_width == 32 ? fb::Precision_SINGLE : fb::Precision_DOUBLE)
                   .Union()};
+    case ArrowKind::kDecimal128:
+      return {fb::Type_Decimal, fb::CreateDecimal(b, c.precision, c.scale, 128).Union()};
     case ArrowKind::kUtf8:
       return {fb::Type_Utf8, fb::CreateUtf8(b).Union()};
     case ArrowKind::kBinary:
@@ -98,6 +101,9 @@ Status DescribeColumn(const ArrowColumn& c, const ArrowArray& a, std::vector<fb:
     case ArrowKind::kFloat:
       buffers->push_back({a.buffers[1], n * (c.bit_width / 8)});
       break;
+    case ArrowKind::kDecimal128:
+      buffers->push_back({a.buffers[1], n * 16});
+      break;
     case ArrowKind::kDate32:
       buffers->push_back({a.buffers[1], n * 4});
       break;
@@ -145,6 +151,18 @@ Result<ArrowColumn> ParseArrowColumn(const std::string& name, std::string_view f
     c.kind = ArrowKind::kFloat;
     c.bit_width = f == "f" ? 32 : 64;
     return c;
+  }
+  // "d:precision,scale" (128-bit) or "d:precision,scale,128".
+  if (f.size() > 2 && f.substr(0, 2) == "d:") {
+    int precision = 0, scale = 0, width = 128;
+    const std::string spec(f.substr(2));
+    const int got = std::sscanf(spec.c_str(), "%d,%d,%d", &precision, &scale, &width);
+    if (got >= 2 && width == 128 && precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision) {
+      c.kind = ArrowKind::kDecimal128;
+      c.precision = precision;
+      c.scale = scale;
+      return c;
+    }
   }
   if (f == "u") return c.kind = ArrowKind::kUtf8, c;
   if (f == "z") return c.kind = ArrowKind::kBinary, c;

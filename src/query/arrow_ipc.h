@@ -1,6 +1,7 @@
 // ArrowIpcEncoder: the messages of an Arrow IPC stream (docs/arrow-ipc.md) from arrays in the
 // Arrow C data interface, as DuckDB exports them. Flat columns only: null, bool, integers,
-// floats, UTF-8, binary, date32 and timestamps (always with the time zone "UTC").
+// floats, 128-bit decimals, UTF-8, binary, date32 and timestamps (always with the time zone
+// "UTC").
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@
 
 namespace arc {
 
-enum class ArrowKind { kNull, kBool, kInt, kFloat, kUtf8, kBinary, kDate32, kTimestamp };
+enum class ArrowKind { kNull, kBool, kInt, kFloat, kDecimal128, kUtf8, kBinary, kDate32, kTimestamp };
 enum class ArrowTimeUnit { kSecond = 0, kMilli = 1, kMicro = 2, kNano = 3 };
 
 // One column, parsed once from its C data interface format string ("l", "u", "tsu:", ...).
@@ -23,6 +24,7 @@ struct ArrowColumn {
   int bit_width = 0;       // kInt: 8..64; kFloat: 32 or 64
   bool is_signed = true;   // kInt
   ArrowTimeUnit unit = ArrowTimeUnit::kMicro;  // kTimestamp
+  int precision = 0, scale = 0;                 // kDecimal128
 };
 
 // Parses `format` (the C data interface's type string) for a column named `name`.

@@ -77,7 +77,9 @@ TEST(ArrowIpc, ParsesTheFormatsItEncodesAndNamesTheColumnOfOneItDoesNot) {
   EXPECT_EQ(ParseArrowColumn("a", "tsn:")->unit, ArrowTimeUnit::kNano);
   EXPECT_EQ(ParseArrowColumn("a", "tss:Europe/Paris")->kind, ArrowKind::kTimestamp);
   EXPECT_EQ(ParseArrowColumn("a", "tdD")->kind, ArrowKind::kDate32);
-  for (const char* f : {"+l", "d:10,2", "tdm", "tsx:", "U", "vu", "e", ""}) {
+  EXPECT_EQ(ParseArrowColumn("a", "d:38,0")->kind, ArrowKind::kDecimal128);
+  EXPECT_EQ(ParseArrowColumn("a", "d:10,2,128")->scale, 2);
+  for (const char* f : {"+l", "d:10,2,256", "d:40,0", "d:5,6", "d:", "tdm", "tsx:", "U", "vu", "e", ""}) {
     Result<ArrowColumn> c = ParseArrowColumn("col", f);
     ASSERT_FALSE(c.ok()) << f;
     EXPECT_NE(c.status().message().find("\"col\""), std::string::npos) << c.status().message();

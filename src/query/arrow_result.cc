@@ -1,5 +1,7 @@
 #include "query/arrow_result.h"
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <vector>
 
@@ -34,11 +36,12 @@ ArrowCast CastFor(duckdb_type t) {
     case DUCKDB_TYPE_TIMESTAMP_NS:
     case DUCKDB_TYPE_TIMESTAMP_TZ:
     case DUCKDB_TYPE_SQLNULL:
-      return ArrowCast::kNone;
-    // DuckDB would export these as Decimal128: sums of integers are HUGEINT.
+    // Exported as Decimal128(38, 0) and (p, s): exact, as JSON gives them (sums of integer
+    // fields are HUGEINT).
     case DUCKDB_TYPE_HUGEINT:
-    case DUCKDB_TYPE_UHUGEINT:
     case DUCKDB_TYPE_DECIMAL:
+      return ArrowCast::kNone;
+    case DUCKDB_TYPE_UHUGEINT:  // past Decimal128's 38 digits
       return ArrowCast::kDouble;
     default:
       return ArrowCast::kVarchar;
@@ -90,6 +93,31 @@ Status AppendChunk(const ArrowIpcEncoder& encoder, duckdb_arrow_options options,
   return st;
 }
 
+// The end of `sql`'s last token: trailing white space, comments and semicolons excluded
+// (quoted text and identifiers are skipped whole), so the statement can be wrapped in
+// parentheses. A query that names no measurement reaches the worker as the client wrote it.
+size_t StatementEnd(const std::string& sql) {
+  size_t end = 0;
+  for (size_t i = 0; i < sql.size();) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"') {
+      const size_t close = sql.find(c, i + 1);  // a doubled quote is two quoted runs
+      i = close == std::string::npos ? sql.size() : close + 1;
+      end = i;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      i = std::min(sql.size(), sql.find('\n', i));
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const size_t close = sql.find("*/", i + 2);
+      i = close == std::string::npos ? sql.size() : close + 2;
+    } else if (c == ';' || std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else {
+      end = ++i;
+    }
+  }
+  return end;
+}
+
 }  // namespace
 
 std::string ArrowCompatibleSql(duckdb_connection conn, const std::string& sql) {
@@ -118,8 +146,8 @@ std::string ArrowCompatibleSql(duckdb_connection conn, const std::string& sql) {
   }
   duckdb_destroy_prepare(&stmt);
   if (!cast) return sql;
-  // The new line ends a trailing "--" comment of the query before the parenthesis closes.
-  return "SELECT " + select + " FROM (" + sql + "\n) AS arc_arrow_source(" + aliases + ")";
+  return "SELECT " + select + " FROM (" + sql.substr(0, StatementEnd(sql)) +
+         ") AS arc_arrow_source(" + aliases + ")";
 }
 
 Status StreamArrowResult(duckdb_result* result, const ArrowStreamLimits& limits,

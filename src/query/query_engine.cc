@@ -83,8 +83,8 @@ Status QueryResult::AwaitWorker() {
     struct pollfd p {
       lease_.fd(), POLLIN, 0
     };
-    const int n = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), INT_MAX)))
-                                   : 0;
+    // Past the deadline a message already waiting is still taken (poll with 0 ms).
+    const int n = ::poll(&p, 1, static_cast<int>(std::clamp<int64_t>(left.count(), 0, INT_MAX)));
     if (n > 0) return Status::OK();
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::IOError(std::string("poll: ") + std::strerror(errno));
@@ -110,8 +110,9 @@ Result<std::optional<std::string>> QueryResult::NextPiece() {
     done_ = true;
     return std::optional<std::string>();
   }
-  if (type == WorkerMessage::kError && format_ == ResultFormat::kArrow) {
-    done_ = true;  // the stream failed part way; the worker is in step for the next query
+  if ((type == WorkerMessage::kError || type == WorkerMessage::kFatal) && format_ == ResultFormat::kArrow) {
+    done_ = true;  // the stream failed part way; after kError the worker is in step again
+    if (type == WorkerMessage::kFatal) lease_.MarkBroken();
     return Status::InvalidArgument(payload);
   }
   if (type != WorkerMessage::kData) {
@@ -339,7 +340,8 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql
         "the query used more memory than query.memory_limit allows "
         "(or crashed its worker) and was stopped");
   }
-  if (type == WorkerMessage::kError) return Status::InvalidArgument(answer);
+  if (type == WorkerMessage::kFatal) lease.MarkBroken();  // it exits after answering
+  if (type == WorkerMessage::kError || type == WorkerMessage::kFatal) return Status::InvalidArgument(answer);
   if (type != WorkerMessage::kHeader) {
     lease.MarkBroken();
     return Status::Internal("query worker out of step");
@@ -349,8 +351,8 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql
     lease.MarkBroken();
     return Status::Internal("query worker sent an unreadable header");
   }
-  // An Arrow batch may be as large as query.max_result_bytes; JSON pieces are 256 KiB.
-  const uint64_t max_piece = arrow ? config_.query.max_result_bytes + (2 << 20) : 64ull << 20;
+  // The worker's pieces: JSON 256 KiB, Arrow at most 1 MiB (a large batch in several).
+  const uint64_t max_piece = arrow ? 2u << 20 : 64ull << 20;  // the worker sends ≤ 1 MiB
   return std::make_unique<QueryResult>(std::move(lease),
                                        parsed.value("columns", std::vector<std::string>{}),
                                        parsed.value("rows", int64_t{0}), format, deadline, max_piece);

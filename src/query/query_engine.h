@@ -39,7 +39,10 @@ class QueryResult {
 
   const std::vector<std::string>& columns() const { return columns_; }
   int64_t rows() const { return rows_; }  // -1 for kArrow: counted as the stream goes
-  double execution_ms = 0;   // until the worker had the whole result
+  ResultFormat format() const { return format_; }
+  // Past it a kArrow query's worker is killed (NextPiece fails).
+  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
+  double execution_ms = 0;   // until the worker had the whole result (kArrow: its first rows)
   int files_read = 0;
   // The next piece of the JSON "data" array's text ("[[..],[..]..." in order) or of the Arrow
   // IPC stream; nullopt after the last. Blocks on the worker; IOError when it died;

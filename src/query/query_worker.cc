@@ -26,6 +26,9 @@ using nlohmann::json;
 constexpr uint64_t kMaxRequestBytes = 4ull
                                       << 30;  // buffered rows of a query: bounded by the server
 constexpr size_t kPieceBytes = 256 * 1024;    // result text per kData message
+// Arrow bytes per kData message: the server holds one message at a time, whatever the size
+// of a record batch (a batch of wide rows may be hundreds of MB).
+constexpr size_t kArrowPieceBytes = 1 << 20;
 
 struct WorkerSetup {
   std::string root;
@@ -203,7 +206,9 @@ Status ServeArrow(int fd, const WorkerSetup& setup, duckdb_result* result) {
         return io;
       },
       [&](std::string_view piece) {
-        io = WriteWorkerMessage(fd, WorkerMessage::kData, piece);
+        for (size_t off = 0; off < piece.size() && io.ok(); off += kArrowPieceBytes) {
+          io = WriteWorkerMessage(fd, WorkerMessage::kData, piece.substr(off, kArrowPieceBytes));
+        }
         return io;
       });
   const bool fatal = !st.ok() && DuckErrorInvalidates(duckdb_result_error_type(result));
@@ -211,16 +216,18 @@ Status ServeArrow(int fd, const WorkerSetup& setup, duckdb_result* result) {
   g_tables.clear();
   ARC_RETURN_IF_ERROR(io);
   if (st.ok()) return WriteWorkerMessage(fd, WorkerMessage::kEnd, "");
-  ARC_RETURN_IF_ERROR(
-      WriteWorkerMessage(fd, WorkerMessage::kError, SanitizeQueryError(st.message(), setup.root)));
+  ARC_RETURN_IF_ERROR(WriteWorkerMessage(fd, fatal ? WorkerMessage::kFatal : WorkerMessage::kError,
+                                         SanitizeQueryError(st.message(), setup.root)));
   if (fatal) return Status::Internal("query database invalidated");
   return Status::OK();
 }
 
 // Runs one query and answers it (a result or an error message).
 Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::string& payload) {
-  auto fail = [&](const std::string& msg) {
-    return WriteWorkerMessage(fd, WorkerMessage::kError, SanitizeQueryError(msg, setup.root));
+  // kFatal when the engine invalidated its database: this worker ends after answering.
+  auto fail = [&](const std::string& msg, bool fatal_error = false) {
+    return WriteWorkerMessage(fd, fatal_error ? WorkerMessage::kFatal : WorkerMessage::kError,
+                              SanitizeQueryError(msg, setup.root));
   };
   Result<QueryRequest> request = DecodeQuery(payload);
   if (!request.ok()) return fail(request.status().message());
@@ -232,7 +239,7 @@ Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::stri
   bool fatal = false;
   if (Status st = RunStreamingSelect((*conn)->handle(), sql, &result, &fatal); !st.ok()) {
     g_tables.clear();
-    ARC_RETURN_IF_ERROR(fail(st.message()));
+    ARC_RETURN_IF_ERROR(fail(st.message(), fatal));
     // The engine invalidated its database: this worker is done; the server starts another.
     if (fatal) return Status::Internal("query database invalidated");
     return Status::OK();
@@ -244,7 +251,7 @@ Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::stri
   duckdb_destroy_result(&result);
   g_tables.clear();
   if (!encoded.ok()) {
-    ARC_RETURN_IF_ERROR(fail(encoded.status().message()));
+    ARC_RETURN_IF_ERROR(fail(encoded.status().message(), fatal));
     if (fatal) return Status::Internal("query database invalidated");
     return Status::OK();
   }

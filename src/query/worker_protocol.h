@@ -14,6 +14,8 @@
 //                    kEnd     empty: the last piece was sent
 //                    kError   the error message: instead of kHeader, or (Arrow only) after
 //                              some kData when the stream fails part way; the worker stays usable
+//                    kFatal   as kError, but the engine invalidated its database: the worker
+//                              exits after sending it and must not be leased again
 #pragma once
 
 #include <cstdint>
@@ -24,7 +26,7 @@
 
 namespace arc {
 
-enum class WorkerMessage : uint32_t { kSetup = 1, kQuery = 2, kHeader = 3, kData = 4, kEnd = 5, kError = 6 };
+enum class WorkerMessage : uint32_t { kSetup = 1, kQuery = 2, kHeader = 3, kData = 4, kEnd = 5, kError = 6, kFatal = 7 };
 
 // Writes one message to `fd` (all of it, retrying on EINTR).
 Status WriteWorkerMessage(int fd, WorkerMessage type, std::string_view payload);

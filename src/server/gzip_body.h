@@ -46,6 +46,7 @@ class GzipBodyStream : public BodyStream, public std::enable_shared_from_this<Gz
  public:
   explicit GzipBodyStream(std::shared_ptr<BodyStream> inner, int level = 1);
   void Next(Deliver deliver) override;
+  void Abandon() override { inner_->Abandon(); }
 
  private:
   std::shared_ptr<BodyStream> inner_;

@@ -367,9 +367,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     http::async_write_header(stream_, *serializer,
                              [self = shared_from_this(), res, serializer, body = resp.stream,
                               keep_alive](beast::error_code ec, size_t) {
-                               if (ec) return self->Close();
+                               if (ec) return self->AbandonStream(*body);
                                self->NextPiece(body, keep_alive);
                              });
+  }
+
+  // Ends a streamed answer early: its producer learns at once that no more pieces are wanted
+  // (it would otherwise wait body_timeout holding a query worker).
+  void AbandonStream(BodyStream& body) {
+    body.Abandon();
+    Close();
   }
 
   void NextPiece(std::shared_ptr<BodyStream> body, bool keep_alive) {
@@ -377,7 +384,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     body->Next([self, body, keep_alive](std::string piece, bool last, bool failed) {
       asio::post(self->stream_.get_executor(), [self, body, keep_alive, piece = std::move(piece), last,
                                                  failed]() mutable {
-        if (failed) return self->Close();  // the client sees a cut chunked body
+        if (failed) return self->AbandonStream(*body);  // the client sees a cut chunked body
         self->WritePiece(std::move(body), std::move(piece), last, keep_alive);
       });
     });
@@ -386,7 +393,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void WritePiece(std::shared_ptr<BodyStream> body, std::string piece, bool last, bool keep_alive) {
     auto data = std::make_shared<std::string>(std::move(piece));
     auto after = [self = shared_from_this(), body, last, keep_alive, data](beast::error_code ec, size_t) {
-      if (ec) return self->Close();
+      if (ec) return self->AbandonStream(*body);
       if (!last) return self->NextPiece(body, keep_alive);
       self->tcp_layer().expires_after(self->server_->options.body_timeout);
       asio::async_write(self->stream_, http::make_chunk_last(),

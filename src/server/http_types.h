@@ -54,6 +54,9 @@ class BodyStream {
   // true, which ends the connection with the body cut short (the client sees an incomplete
   // chunked body, never a body that looks complete).
   virtual void Next(Deliver deliver) = 0;
+  // The connection is gone (closed, reset, timed out): no Next will follow, so a producer
+  // waiting for one can stop at once. Called from the session's thread; may race with Next.
+  virtual void Abandon() {}
 };
 
 struct HttpResponse {

@@ -15,6 +15,9 @@
 namespace arc {
 namespace {
 
+// An Arrow IPC message header announcing 8 bytes of metadata that never follow.
+constexpr char kArrowTruncation[8] = {'\xFF', '\xFF', '\xFF', '\xFF', 8, 0, 0, 0};
+
 HttpResponse Failure(int status, const std::string& message) {
   HttpResponse r;
   r.status = status;
@@ -68,10 +71,17 @@ class QueryBodyStream final : public BodyStream {
     wanted_ = std::move(deliver);
     cv_.notify_one();
   }
-  // Waits until the session asks for the next piece; null when it stopped asking.
-  Deliver Wait(std::chrono::seconds patience) {
+  void Abandon() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    abandoned_ = true;
+    cv_.notify_one();
+  }
+  // Waits until the session asks for the next piece, at most until `until`; null when it
+  // stopped asking or the connection is gone.
+  Deliver Wait(std::chrono::steady_clock::time_point until) {
     std::unique_lock<std::mutex> lock(mu_);
-    if (!cv_.wait_for(lock, patience, [&] { return wanted_ != nullptr; })) return nullptr;
+    if (!cv_.wait_until(lock, until, [&] { return wanted_ != nullptr || abandoned_; }) || abandoned_)
+      return nullptr;
     Deliver d = std::move(wanted_);
     wanted_ = nullptr;
     return d;
@@ -81,6 +91,7 @@ class QueryBodyStream final : public BodyStream {
   std::mutex mu_;
   std::condition_variable cv_;
   Deliver wanted_;
+  bool abandoned_ = false;
 };
 
 void QueryHandler::RunQuery(const HttpRequest& request, ResultFormat format,
@@ -129,18 +140,36 @@ void QueryHandler::Stream(QueryResult* result, HttpResponse response, std::strin
   auto stream = std::make_shared<QueryBodyStream>();
   response.stream = stream;
   respond(std::move(response));
+  const bool arrow = result->format() == ResultFormat::kArrow;
   std::string pending = std::move(head);
   for (;;) {
     Result<std::optional<std::string>> piece = result->NextPiece();
-    BodyStream::Deliver deliver = stream->Wait(body_timeout_);
-    if (deliver == nullptr) return;  // the client went away or stopped reading
+    // An Arrow query is still running in its worker: a client that stops reading keeps it
+    // no longer than the query's deadline.
+    auto until = std::chrono::steady_clock::now() + body_timeout_;
+    if (arrow) until = std::min(until, result->deadline());
+    BodyStream::Deliver deliver = stream->Wait(until);
+    if (deliver == nullptr) {  // the client went away or stopped reading
+      if (arrow) LOG_INFO("Arrow answer abandoned: the client stopped reading or went away");
+      return;
+    }
     if (!piece.ok()) {
-      // The status line is sent: cut the body so the client sees an incomplete answer.
+      // The status line is sent: cut the body so the client sees an incomplete answer. An
+      // Arrow stream first gets the start of a message that never comes, so that an Arrow
+      // reader fails too even where the cut chunked body goes unnoticed.
       LOG_WARN("query answer cut short: " << piece.status().message());
-      return deliver("", false, true);
+      if (!arrow) return deliver("", false, true);
+      deliver(std::string(kArrowTruncation, sizeof(kArrowTruncation)), false, false);
+      if (BodyStream::Deliver next = stream->Wait(std::chrono::steady_clock::now() + body_timeout_))
+        next("", false, true);
+      return;
     }
     if (!piece->has_value()) return deliver(pending + tail(), true, false);
-    pending += **piece;
+    if (pending.empty()) {
+      pending = std::move(**piece);
+    } else {
+      pending += **piece;
+    }
     deliver(std::move(pending), false, false);
     pending.clear();
   }

@@ -2,8 +2,9 @@
 // library, independently of Arc's encoder, and prints what it decoded as one JSON object:
 //   {"fields": [{"name", "type", "typeId", "nullable", "unit", "timezone", "bitWidth",
 //    "isSigned", "precision"}], "num_rows", "batches", "rows": [[...], ...]}
-// Values: integers and timestamps as decimal strings when they are 64-bit (BigInt), binary as
-// hex, the rest as JSON has them. `--summary` leaves the rows out and prints, per column, the
+// Values: integers and timestamps as decimal strings when they are 64-bit (BigInt), decimals
+// as the string of their unscaled integer (scale in the field), binary as hex, the rest as
+// JSON has them. `--summary` leaves the rows out and prints, per column, the
 // null count instead. Exits 1 with the reader's message when the stream does not decode.
 import { readFileSync } from 'node:fs';
 import { RecordBatchReader } from 'apache-arrow';
@@ -26,7 +27,7 @@ try {
   const fields = reader.schema.fields.map((f) => ({
     name: f.name, type: String(f.type), typeId: f.typeId, nullable: f.nullable,
     unit: f.type.unit, timezone: f.type.timezone, bitWidth: f.type.bitWidth,
-    isSigned: f.type.isSigned, precision: f.type.precision,
+    isSigned: f.type.isSigned, precision: f.type.precision, scale: f.type.scale,
   }));
   const rows = [];
   const nulls = fields.map(() => 0);
@@ -38,7 +39,10 @@ try {
     for (let c = 0; c < fields.length; c += 1) nulls[c] += batch.getChildAt(c).nullCount;
     if (summary) continue;
     for (let r = 0; r < batch.numRows; r += 1) {
-      rows.push(fields.map((_, c) => plain(batch.getChildAt(c).get(r))));
+      rows.push(fields.map((f, c) => {
+        const v = batch.getChildAt(c).get(r);
+        return f.typeId === 7 && v !== null ? String(v) : plain(v);  // 7: Decimal
+      }));
     }
   }
   const out = { fields, num_rows: numRows, batches, nulls };
