@@ -10,8 +10,9 @@
 # and flushed to Parquet, then runs `SELECT time, host, usage, count, state, up FROM cpu` once
 # per format untimed, then RUNS times alternating which format goes first.
 #
-# Two figures per format, rows/s = ROWS / seconds from the request to:
-#   received: the whole answer in the client's memory (what the server and the transfer cost);
+# Three figures per format, rows/s = ROWS / seconds from the request to:
+#   curl:     the whole answer written to /dev/null by curl (the server's pace; curl costs little);
+#   received: the whole answer in a Node.js client's memory (node:http);
 #   decoded:  that, plus the client's decode (apache-arrow tableFromIPC, or JSON.parse).
 # The load generator and the client are one Node.js process on the same 2 cores as the
 # server; its CPU for the load is printed; during the timed queries it is the client (the

@@ -1,5 +1,5 @@
 // Arrow IPC vs JSON for one large result, side by side in one run (bench/arrow.sh documents it).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,6 +90,17 @@ async function timed(format) {
   return { transfer: Number(t1 - t0) / 1e9, decoded: Number(t2 - t0) / 1e9, bytes: r.body.length };
 }
 
+// The same query fetched by curl into /dev/null: the server's own pace, with a client that
+// costs next to nothing (curl's time_total, seconds).
+function curlSeconds(format) {
+  const path = format === 'arrow' ? '/api/v1/query/arrow' : '/api/v1/query';
+  const out = execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{time_total}', '-X', 'POST',
+    '-H', 'x-arc-database: bench', '-d', JSON.stringify({ sql: SQL }), `${base}${path}`]).toString();
+  const [code, seconds] = out.trim().split(' ');
+  if (code !== '200') throw new Error(`curl ${format}: ${code}`);
+  return Number(seconds);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'arc-arrow-bench-'));
 writeFileSync(join(dir, 'arc.conf'), `[server]\nport = ${PORT}\n[storage]\nlocal_path = "${dir}/data"\n` +
   `[wal]\ndir = "${dir}/wal"\n[auth]\nenabled = false\n[ingest]\nmax_buffer_age_ms = 1000\n` +
@@ -102,9 +113,11 @@ try {
   const results = { arrow: [], json: [] };
   for (let run = 0; run < RUNS; run += 1) {
     const order = run % 2 === 0 ? ['arrow', 'json'] : ['json', 'arrow'];
-    for (const f of order) results[f].push(await timed(f));
+    for (const f of order) results[f].push({ ...(await timed(f)), curl: curlSeconds(f) });
     const a = results.arrow[run];
     const j = results.json[run];
+    console.log(`run ${run + 1}: curl: arrow ${(ROWS / a.curl / 1e6).toFixed(2)} M rows/s, json ` +
+      `${(ROWS / j.curl / 1e6).toFixed(2)} M rows/s, ratio ${(j.curl / a.curl).toFixed(1)}x`);
     console.log(`run ${run + 1}: arrow ${(ROWS / a.transfer / 1e6).toFixed(2)} M rows/s received, ` +
       `${(ROWS / a.decoded / 1e6).toFixed(2)} decoded (${a.bytes} bytes); json ` +
       `${(ROWS / j.transfer / 1e6).toFixed(2)} received, ${(ROWS / j.decoded / 1e6).toFixed(2)} decoded ` +
@@ -113,8 +126,11 @@ try {
   }
   const range = (xs) => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
   const ratios = (k) => results.arrow.map((a, i) => results.json[i][k] / a[k]);
-  console.log(`Arrow/JSON over ${RUNS} runs of ${ROWS} rows: ${range(ratios('transfer'))}x received, ` +
-    `${range(ratios('decoded'))}x received and decoded`);
+  const rate = (f, k) => results[f].map((r) => ROWS / r[k] / 1e6);
+  console.log(`Arrow/JSON over ${RUNS} runs of ${ROWS} rows: curl ${range(ratios('curl'))}x ` +
+    `(arrow ${range(rate('arrow', 'curl'))} M rows/s, json ${range(rate('json', 'curl'))}); ` +
+    `Node.js received ${range(ratios('transfer'))}x, received and decoded ${range(ratios('decoded'))}x ` +
+    `(arrow ${range(rate('arrow', 'decoded'))} M rows/s, json ${range(rate('json', 'decoded'))})`);
 } finally {
   server.kill('SIGTERM');
   await new Promise((r) => server.on('exit', r));

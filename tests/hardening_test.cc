@@ -113,6 +113,27 @@ TEST_F(HardeningTest, AnonymousBodiesAreRefusedOnTheirHeaders) {
 }
 
 // Before: a chunk-size line was not bounded by anything: one 400 MB line → 650 MB RSS.
+// Regression: after an early answer the drain re-armed its 5 s timer on every byte read, so
+// an anonymous client trickling a byte every few seconds held its connection (and a slot of
+// the connection cap) for as long as it liked.
+TEST_F(HardeningTest, ATricklingClientAfterAnEarlyAnswerIsClosedWithinTheDrainDeadline) {
+  StartServer();
+  RawConnection raw(server_->port());
+  ASSERT_TRUE(raw.Send("GET /api/v1/databases HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(StatusOf(raw.Read(std::chrono::seconds(3), "\r\n\r\n")), 401);
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(12)) {
+    if (!raw.Send("x") || raw.ClosedWithin(std::chrono::seconds(1))) {
+      closed = true;
+      break;
+    }
+  }
+  const double held = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(closed) << "still open after " << held << " s of trickling";
+  EXPECT_LT(held, 8.0);
+}
+
 TEST_F(HardeningTest, ChunkLinesAreBounded) {
   StartServer();
   const ProcessStats before = Stats();

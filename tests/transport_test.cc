@@ -331,7 +331,7 @@ TEST_F(TransportTest, CorsPreflightNeedsNoTokenAndOnlyListedOriginsGetHeaders) {
   const CurlResult ok = Curl(preflight + "-H 'Origin: https://app.example' " + Url("/api/v1/query", false));
   EXPECT_EQ(ok.status, 204) << ok.body;
   EXPECT_TRUE(ok.HasHeader("access-control-allow-origin: https://app.example\r\n")) << ok.headers;
-  EXPECT_TRUE(ok.HasHeader("access-control-allow-methods: get, head, post, put, delete, options")) << ok.headers;
+  EXPECT_TRUE(ok.HasHeader("access-control-allow-methods: get, head, post, put, patch, delete, options")) << ok.headers;
   EXPECT_TRUE(ok.HasHeader("access-control-allow-headers: authorization, content-type")) << ok.headers;
   EXPECT_TRUE(ok.HasHeader("x-arc-database")) << ok.headers;
   EXPECT_TRUE(ok.HasHeader("access-control-max-age: 7200")) << ok.headers;

@@ -66,7 +66,25 @@ std::string FormatLogLine(LogFormat format, LogLevel level, const std::string& m
     // dump escapes control characters, so a message with newlines stays one line.
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
-  return LocalTimestamp(unix_ms) + " [" + LevelName(level) + "] " + message + "\n";
+  // Control characters are written as \n, \t or \xNN: a message that carries text a client
+  // chose (a query's error) can never start a line of its own that looks like ours.
+  std::string text;
+  text.reserve(message.size());
+  for (const char c : message) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      text += "\\n";
+    } else if (c == '\t') {
+      text += "\\t";
+    } else if (u < 0x20 || u == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "\\x%02X", u);
+      text += hex;
+    } else {
+      text += c;
+    }
+  }
+  return LocalTimestamp(unix_ms) + " [" + LevelName(level) + "] " + text + "\n";
 }
 
 void LogLine(LogLevel level, const std::string& message) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace arc {
@@ -53,6 +55,16 @@ TEST(LoggingTest, ConsoleLineKeepsTheSeedsShape) {
   EXPECT_EQ(line[4], '-');
   EXPECT_EQ(line[10], ' ');
   EXPECT_EQ(line[13], ':');
+}
+
+// Regression: a query's error text (chosen by the client) carried a newline and a forged
+// "[ERROR]" line into the console log.
+TEST(LoggingTest, ConsoleLineEscapesControlCharactersSoNoMessageForgesALine) {
+  const std::string line = FormatLogLine(LogFormat::kConsole, LogLevel::kWarn,
+                                         "cut: x\n2026-12-02 17:00:00 [ERROR] forged\r\t\x1b[31m", kNoon);
+  EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+  EXPECT_EQ(line.back(), '\n');
+  EXPECT_NE(line.find("x\\n2026-12-02 17:00:00 [ERROR] forged\\x0D\\t\\x1B[31m"), std::string::npos) << line;
 }
 
 }  // namespace

@@ -89,14 +89,16 @@ Status App::OpenAuth() {
   const char* bootstrap = std::getenv("ARC_AUTH_BOOTSTRAP_TOKEN");
   const char* force = std::getenv("ARC_AUTH_FORCE_BOOTSTRAP");
   const bool forced = force != nullptr && (std::string(force) == "true" || std::string(force) == "1");
-  std::string new_admin;
-  ARC_ASSIGN_OR_RETURN(tokens_, TokenStore::Open(DefaultFileSystem(), config_.auth.token_file,
-                                                 bootstrap ? bootstrap : "", &new_admin));
   const bool bootstrap_given = bootstrap != nullptr && *bootstrap != '\0';
+  // Refused before the store opens: a first start would otherwise store a generated admin
+  // token that nobody is ever shown.
   if (forced && !bootstrap_given) {
     return Status::InvalidArgument(
         "ARC_AUTH_FORCE_BOOTSTRAP=true needs ARC_AUTH_BOOTSTRAP_TOKEN=<the admin token to install>");
   }
+  std::string new_admin;
+  ARC_ASSIGN_OR_RETURN(tokens_, TokenStore::Open(DefaultFileSystem(), config_.auth.token_file,
+                                                 bootstrap ? bootstrap : "", &new_admin));
   if (new_admin.empty()) {
     if (bootstrap_given && forced) {
       // Operator recovery: the admin token was lost. The bootstrap token becomes a working

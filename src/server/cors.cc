@@ -69,7 +69,7 @@ HttpResponse CorsPolicy::PreflightAnswer(const std::string& allow_origin) {
   HttpResponse r = NoContent();
   r.headers = {
       {"Access-Control-Allow-Origin", allow_origin},
-      {"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS"},
+      {"Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"},
       {"Access-Control-Allow-Headers",
        "Authorization, Content-Type, Content-Encoding, Accept, Accept-Encoding, X-Api-Key, "
        "X-Arc-Database"},

@@ -67,6 +67,7 @@ TEST(CorsPolicyTest, PreflightIsOptionsWithOriginAndRequestMethod) {
   };
   EXPECT_EQ(header("Access-Control-Allow-Origin"), "https://a.example");
   EXPECT_NE(header("Access-Control-Allow-Methods").find("DELETE"), std::string::npos);
+  EXPECT_NE(header("Access-Control-Allow-Methods").find("PATCH"), std::string::npos);  // token updates
   EXPECT_NE(header("Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
   EXPECT_NE(header("Access-Control-Allow-Headers").find("X-Arc-Database"), std::string::npos);
   EXPECT_EQ(header("Access-Control-Max-Age"), "7200");

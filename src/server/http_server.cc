@@ -409,12 +409,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // before it reads the answer.
   // Over TLS the read decrypts and the send side stays open (a TCP half-close would cut the
   // TLS stream without its close_notify); the client reads its answer and closes.
+  // One deadline for the whole drain, never re-armed by arriving bytes: a client trickling a
+  // byte every few seconds would otherwise hold its connection (and a slot of the cap) for ever.
   void DrainAndClose() {
-    if constexpr (!kTls) {
-      beast::error_code ignored;
-      tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (!draining_) {
+      draining_ = true;
+      if constexpr (!kTls) {
+        beast::error_code ignored;
+        tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      }
+      tcp_layer().expires_after(std::chrono::seconds(5));
     }
-    tcp_layer().expires_after(std::chrono::seconds(5));
     drain_buffer_.resize(64 * 1024);
     stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t n) {
       self->drained_ += n;
@@ -439,6 +444,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string limit_name_;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
+  bool draining_ = false;
   IdleConnections::Id idle_id_ = 0;
   AnswerEncoding encoding_;                 // the request's gzip choice
   std::optional<std::string> cors_origin_;  // its Access-Control-Allow-Origin, when allowed

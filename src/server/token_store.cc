@@ -187,8 +187,13 @@ Status TokenStore::Save(const Table& table) const {
   }
   const nlohmann::json doc = {{"version", 2}, {"next_id", table.next_id}, {"tokens", tokens}};
   // Hashes only, but still nobody else's business: 0600 in a 0700 folder.
-  ARC_RETURN_IF_ERROR(fs_->CreateDirs(DirName(path_)));
-  ARC_RETURN_IF_ERROR(fs_->SetPermissions(DirName(path_), 0700));
+  // A folder of our own is made 0700; an existing one (the working directory, /tmp) is left
+  // as it is.
+  const std::string dir = DirName(path_);
+  if (!fs_->Exists(dir)) {
+    ARC_RETURN_IF_ERROR(fs_->CreateDirs(dir));
+    ARC_RETURN_IF_ERROR(fs_->SetPermissions(dir, 0700));
+  }
   return WriteFileAtomically(fs_, path_, doc.dump(2) + "\n", 0600)
       .WithContext("cannot write the token file " + path_);
 }
@@ -354,15 +359,29 @@ Status TokenStore::InstallAdmin(const std::string& token) {
       e->info.enabled = true;
       return Status::OK();
     };
+    const auto is_admin = [](const Entry& e) {
+      return (e.info.permissions & static_cast<uint32_t>(Permission::kAdmin)) != 0;
+    };
     for (Entry& e : t->entries) {
-      if (e.hash_hex == hash) return make_admin(&e);
+      if (e.hash_hex != hash) continue;
+      if (is_admin(e)) return make_admin(&e);  // re-enabled, never expiring
+      // Never a silent promotion of a read or scoped token to admin.
+      return Status::InvalidArgument("the bootstrap token is the secret of token \"" + e.info.name +
+                                     "\", which is not an admin token; choose another");
     }
+    // Recovery: the admin entry named "admin" gets the new secret (the lost one stops working).
     for (Entry& e : t->entries) {
-      if (e.info.name == "admin") return make_admin(&e);
+      if (e.info.name == "admin" && is_admin(e)) return make_admin(&e);
+    }
+    std::string name = "admin";
+    for (int n = 2; std::any_of(t->entries.begin(), t->entries.end(),
+                                [&](const Entry& e) { return e.info.name == name; });
+         ++n) {
+      name = "admin-" + std::to_string(n);
     }
     Entry e;
     e.info.id = t->next_id++;
-    e.info.name = "admin";
+    e.info.name = name;
     e.info.created_at = clock_();
     t->entries.push_back(std::move(e));
     return make_admin(&t->entries.back());

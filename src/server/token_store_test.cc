@@ -214,6 +214,28 @@ TEST(TokenStoreTest, InstallAdminRecoversALostAdmin) {
   EXPECT_EQ(store->List().size(), 1u);
 }
 
+// Regression: FORCE_BOOTSTRAP with the secret of a read or scoped token silently made it an
+// unscoped admin, and any token merely named "admin" was taken over.
+TEST(TokenStoreTest, InstallAdminNeverPromotesATokenThatIsNotAdmin) {
+  test::TempDir dir;
+  std::string admin;
+  auto store = *TokenStore::Open(DefaultFileSystem(), dir.Sub("t.json"), "adm", &admin);
+  const std::string reader = store->Create(Spec("reader", kRead, {"x"}))->second;
+  Status st = store->InstallAdmin(reader);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("\"reader\""), std::string::npos) << st.message();
+  EXPECT_EQ(store->Verify(reader)->permissions, kRead) << "unchanged";
+  TokenUpdate rename;
+  rename.name = "old-admin";
+  ASSERT_TRUE(store->Update(1, rename).ok());
+  ASSERT_TRUE(store->Create(Spec("admin", kRead)).ok());  // a read token that took the name
+  ASSERT_TRUE(store->InstallAdmin("fresh").ok());
+  auto fresh = store->Verify("fresh");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->name, "admin-2") << "a new admin entry, not the read token named admin";
+  EXPECT_TRUE(store->Verify("adm").ok()) << "no admin entry named admin: nothing replaced";
+}
+
 TEST(TokenStoreTest, UpdateChangesMetadataNotTheSecret) {
   test::TempDir dir;
   std::string admin;
