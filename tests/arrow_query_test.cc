@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -66,6 +67,22 @@ class ArrowQueryTest : public ServerFixture {
   HttpResult Arrow(const std::string& sql, const std::string& db = "db1") {
     return client_->Post("/api/v1/query/arrow", json{{"sql", sql}}.dump(),
                          Auth({{"x-arc-database", db}, {"Content-Type", "application/json"}}));
+  }
+  // Runs `query` while sampling the server's resident set every 5 ms; its peak growth in bytes.
+  uint64_t PeakGrowthDuring(const std::function<void()>& query) {
+    const uint64_t before = ResidentBytes(server_->pid());
+    std::atomic<bool> done{false};
+    std::atomic<uint64_t> peak{before};
+    std::thread sampler([&] {
+      while (!done) {
+        peak = std::max<uint64_t>(peak, ResidentBytes(server_->pid()));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+    query();
+    done = true;
+    sampler.join();
+    return peak - before;
   }
   HttpResult Json(const std::string& sql, const std::string& db = "db1") {
     return client_->Post("/api/v1/query", json{{"sql", sql}}.dump(), Auth({{"x-arc-database", db}}));
@@ -183,25 +200,16 @@ TEST_F(ArrowQueryTest, ErrorsBeforeTheFirstRowsAreJsonWithTheirStatus) {
 TEST_F(ArrowQueryTest, AMillionRowsStreamWithBoundedServerMemory) {
   StartServerForMemory();
   ASSERT_EQ(Arrow("SELECT range AS i FROM range(10000)").status, 200);  // warm: workers, buffers
-  const uint64_t before = ResidentBytes(server_->pid());
-  std::atomic<bool> done{false};
-  std::atomic<uint64_t> peak{before};
-  std::thread sampler([&] {
-    while (!done) {
-      peak = std::max<uint64_t>(peak, ResidentBytes(server_->pid()));
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+  HttpResult a;
+  const uint64_t growth = PeakGrowthDuring([&] {
+    a = Arrow(
+        "SELECT range AS i, range * 0.5 AS v, 'host-' || (range % 1000) AS host, "
+        "TIMESTAMP '2024-01-01' + to_microseconds(range) AS time, repeat('x', 40) AS pad "
+        "FROM range(1000000)");
   });
-  HttpResult a = Arrow(
-      "SELECT range AS i, range * 0.5 AS v, 'host-' || (range % 1000) AS host, "
-      "TIMESTAMP '2024-01-01' + to_microseconds(range) AS time, repeat('x', 40) AS pad "
-      "FROM range(1000000)");
-  done = true;
-  sampler.join();
   ASSERT_EQ(a.status, 200);
   // More than the bound: a server that held the answer whole would fail.
   EXPECT_GT(a.body.size(), 72u << 20);
-  const uint64_t growth = peak - before;
   EXPECT_LT(growth, 64ull << 20) << "server RSS grew by " << growth / (1 << 20) << " MB";
   const json got = Decode(a.body, true);
   ASSERT_FALSE(got.contains("error")) << got.dump();
@@ -236,21 +244,12 @@ TEST_F(ArrowQueryTest, APastTheRowLimitStreamIsCutNotShortAndTheNextQueryWorks) 
 TEST_F(ArrowQueryTest, WideRowsStreamWithBoundedServerMemory) {
   StartServerForMemory();
   ASSERT_EQ(Arrow("SELECT range AS i FROM range(10000)").status, 200);
-  const uint64_t before = ResidentBytes(server_->pid());
-  std::atomic<bool> done{false};
-  std::atomic<uint64_t> peak{before};
-  std::thread sampler([&] {
-    while (!done) {
-      peak = std::max<uint64_t>(peak, ResidentBytes(server_->pid()));
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  });
-  HttpResult a = Arrow("SELECT range AS i, repeat('x', 60000) AS wide FROM range(3000)");  // 180 MB
-  done = true;
-  sampler.join();
+  HttpResult a;
+  const uint64_t growth = PeakGrowthDuring(
+      [&] { a = Arrow("SELECT range AS i, repeat('x', 60000) AS wide FROM range(3000)"); });  // 180 MB
   ASSERT_EQ(a.status, 200);
   EXPECT_GT(a.body.size(), 170u << 20);
-  EXPECT_LT(peak - before, 64ull << 20) << "server RSS grew by " << (peak - before) / (1 << 20) << " MB";
+  EXPECT_LT(growth, 64ull << 20) << "server RSS grew by " << growth / (1 << 20) << " MB";
   EXPECT_EQ(Decode(a.body, true)["num_rows"], 3000);
 }
 

@@ -40,20 +40,21 @@ void QueryHandler::Submit(std::function<HttpResponse()> work, std::function<void
   (*reply)(Busy());
 }
 
-void QueryHandler::Query(HttpRequest&& request, std::function<void(HttpResponse)> respond) {
+void QueryHandler::SubmitQuery(HttpRequest&& request, ResultFormat format,
+                               std::function<void(HttpResponse)> respond) {
   auto shared = std::make_shared<HttpRequest>(std::move(request));
   auto reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
-  if (executor_->TrySubmit([this, shared, reply] { RunQuery(*shared, ResultFormat::kJson, std::move(*reply)); }))
+  if (executor_->TrySubmit([this, shared, reply, format] { RunQuery(*shared, format, std::move(*reply)); }))
     return;
   (*reply)(Busy());
 }
 
+void QueryHandler::Query(HttpRequest&& request, std::function<void(HttpResponse)> respond) {
+  SubmitQuery(std::move(request), ResultFormat::kJson, std::move(respond));
+}
+
 void QueryHandler::ArrowQuery(HttpRequest&& request, std::function<void(HttpResponse)> respond) {
-  auto shared = std::make_shared<HttpRequest>(std::move(request));
-  auto reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(respond));
-  if (executor_->TrySubmit([this, shared, reply] { RunQuery(*shared, ResultFormat::kArrow, std::move(*reply)); }))
-    return;
-  (*reply)(Busy());
+  SubmitQuery(std::move(request), ResultFormat::kArrow, std::move(respond));
 }
 
 void QueryHandler::Catalog(std::function<HttpResponse(QueryEngine*)> answer,

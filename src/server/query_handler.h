@@ -35,6 +35,8 @@ class QueryHandler {
   // Runs on an executor thread: answers at once with an error, or with a streamed body that
   // this thread then feeds piece by piece.
   void RunQuery(const HttpRequest& request, ResultFormat format, std::function<void(HttpResponse)> respond);
+  // Runs RunQuery on the executor, or answers 429 when it is full.
+  void SubmitQuery(HttpRequest&& request, ResultFormat format, std::function<void(HttpResponse)> respond);
   // Answers with a streamed body: `head`, the result's pieces, then `tail()`; fed by this
   // thread at the client's pace.
   void Stream(QueryResult* result, HttpResponse response, std::string head,
