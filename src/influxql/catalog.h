@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/database_scope.h"
 #include "common/result.h"
 #include "influxql/result.h"
 
@@ -42,6 +43,14 @@ class Catalog {
   // Runs read-only SQL naming measurements as "db"."m" (read-your-writes, hour pruning and
   // the query sandbox as /api/v1/query). InvalidArgument with the engine's message.
   virtual Result<std::vector<Row>> Select(const std::string& sql, const std::string& db) = 0;
+  // Select for a caller limited to `scope`: an implementation that runs SQL also refuses any
+  // database outside it that the SQL names (defence in depth behind ScopedCatalog's checks).
+  // The default runs Select.
+  virtual Result<std::vector<Row>> SelectWithin(const std::string& sql, const std::string& db,
+                                                const DatabaseScope& scope) {
+    (void)scope;
+    return Select(sql, db);
+  }
   virtual Status CreateDatabase(const std::string& db) = 0;
   // Deletes every row of db.m through the delete API's exactly-once mechanism.
   virtual Status DropMeasurement(const std::string& db, const std::string& m) = 0;

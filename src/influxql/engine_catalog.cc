@@ -32,7 +32,12 @@ Result<MeasurementSchema> EngineCatalog::Schema(const std::string& db, const std
 }
 
 Result<std::vector<Row>> EngineCatalog::Select(const std::string& sql, const std::string& db) {
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<QueryResult> result, engine_->Run(sql, db));
+  return SelectWithin(sql, db, DatabaseScope());
+}
+
+Result<std::vector<Row>> EngineCatalog::SelectWithin(const std::string& sql, const std::string& db,
+                                                     const DatabaseScope& scope) {
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<QueryResult> result, engine_->Run(sql, db, &scope));
   std::string text;
   for (;;) {
     ARC_ASSIGN_OR_RETURN(std::optional<std::string> piece, result->NextPiece());

@@ -20,6 +20,9 @@ class EngineCatalog final : public Catalog {
   std::vector<std::string> Measurements(const std::string& db) override;
   Result<MeasurementSchema> Schema(const std::string& db, const std::string& m) override;
   Result<std::vector<Row>> Select(const std::string& sql, const std::string& db) override;
+  // QueryEngine::Run with `scope`: a database the generated SQL names outside it is refused.
+  Result<std::vector<Row>> SelectWithin(const std::string& sql, const std::string& db,
+                                        const DatabaseScope& scope) override;
   Status CreateDatabase(const std::string& db) override;
   Status DropMeasurement(const std::string& db, const std::string& m) override;
   // Rows written while the drop runs may survive it (a measurement dropped before they land).

@@ -71,6 +71,12 @@ class FakeCatalog final : public Catalog {
     }
     return std::vector<Row>{};
   }
+  Result<std::vector<Row>> SelectWithin(const std::string& sql, const std::string& db,
+                                        const DatabaseScope& scope) override {
+    last_scope_ = scope;
+    return Select(sql, db);
+  }
+  const DatabaseScope& last_scope() const { return last_scope_; }
   Status CreateDatabase(const std::string& db) override {
     created_.push_back(db);
     AddDatabase(db);
@@ -85,6 +91,7 @@ class FakeCatalog final : public Catalog {
     return Status::OK();
   }
 
+  DatabaseScope last_scope_;
   std::string last_db_;
 
  private:

@@ -42,7 +42,7 @@ Result<MeasurementSchema> ScopedCatalog::Schema(const std::string& db, const std
 // the statement reads.
 Result<std::vector<Row>> ScopedCatalog::Select(const std::string& sql, const std::string& db) {
   ARC_RETURN_IF_ERROR(Check(db));
-  return inner_->Select(sql, db);
+  return inner_->SelectWithin(sql, db, scope_);
 }
 
 Status ScopedCatalog::CreateDatabase(const std::string& db) {

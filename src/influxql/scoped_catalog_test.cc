@@ -43,6 +43,8 @@ TEST_F(ScopedCatalogTest, OwnDatabaseWorks) {
   EXPECT_TRUE(Run("SELECT usage FROM \"mine\"..cpu").ok());
   EXPECT_TRUE(Run("SHOW MEASUREMENTS").ok());
   EXPECT_FALSE(inner_.sql_log().empty());
+  // The SQL itself runs within the scope too (the engine refuses any other database it names).
+  EXPECT_EQ(inner_.last_scope().databases(), std::vector<std::string>{"mine"});
 }
 
 // Every way a statement can name another database is refused, before any row of it is read.
