@@ -43,6 +43,18 @@ void Column::AppendString(std::string_view v) {
   MarkValid();
 }
 
+void Column::AppendInts(const int64_t* v, size_t n) {
+  ints_.insert(ints_.end(), v, v + n);
+  if (!valid_.empty()) valid_.insert(valid_.end(), n, 1);
+  size_ += n;
+}
+
+void Column::AppendDoubles(const double* v, size_t n) {
+  doubles_.insert(doubles_.end(), v, v + n);
+  if (!valid_.empty()) valid_.insert(valid_.end(), n, 1);
+  size_ += n;
+}
+
 void Column::AppendNulls(size_t n) {
   if (n == 0) return;
   if (valid_.empty()) valid_.assign(size_, 1);

@@ -31,6 +31,9 @@ class Column {
   void AppendBool(bool v);
   void AppendString(std::string_view v);
   void AppendNulls(size_t n);
+  // Bulk forms of AppendInt/AppendDouble for dense runs.
+  void AppendInts(const int64_t* v, size_t n);
+  void AppendDoubles(const double* v, size_t n);
   // Reserves room for `rows` values of this column's type.
   void Reserve(size_t rows);
   // Replaces the last value (a repeated key in one line protocol line: the last one wins).

@@ -205,12 +205,26 @@ class Decoder {
 
   Status ReadTimes(uint32_t n, std::vector<int64_t>* times) {
     for (uint32_t j = 0; j < n; ++j) {
+      // A dense run of integers is read in bulk and converted in place; any other value
+      // (nil, a float) is read on its own.
+      const size_t run = r_.ReadIntRun(times->data() + j, n - j);
       MsgValue v;
+      for (const size_t end = j + run; j < end; ++j) {
+        v.type = MsgType::kInt;
+        v.i = (*times)[j];
+        ARC_RETURN_IF_ERROR(TimeAt(v, j, &(*times)[j]));
+      }
+      if (j == n) break;
       ARC_RETURN_IF_ERROR(r_.Next(&v));
-      Status st = TimeFromValue(v, &(*times)[j]);
-      if (!st.ok()) return ItemError("column \"time\" row " + std::to_string(j) + ": " + st.message());
+      ARC_RETURN_IF_ERROR(TimeAt(v, j, &(*times)[j]));
     }
     return Status::OK();
+  }
+
+  Status TimeAt(const MsgValue& v, uint32_t row, int64_t* out) {
+    Status st = TimeFromValue(v, out);
+    if (st.ok()) return st;
+    return ItemError("column \"time\" row " + std::to_string(row) + ": " + st.message());
   }
 
   Status TimeFromValue(const MsgValue& v, int64_t* out) {
@@ -269,6 +283,7 @@ class Decoder {
     ARC_RETURN_IF_ERROR(CheckColumnName(name));
     Column* col = nullptr;
     for (uint32_t j = 0; j < n; ++j) {
+      if (col != nullptr && (j += AppendRun(col, n - j, is_tag)) == n) break;
       MsgValue v;
       ARC_RETURN_IF_ERROR(r_.Next(&v));
       if (v.type == MsgType::kNil) {
@@ -294,6 +309,46 @@ class Decoder {
       AppendValue(col, v);
     }
     return Status::OK();
+  }
+
+  // Appends the dense run of values of `col`'s own type that follows (the reader's bulk
+  // reads) and returns how many rows it consumed, at most `left`. A value it does not take
+  // (nil, another type, a string failing validation) is left for the per-value path.
+  size_t AppendRun(Column* col, size_t left, bool is_tag) {
+    constexpr size_t kChunk = 256;
+    size_t done = 0;
+    while (done < left) {
+      const size_t want = std::min(kChunk, left - done);
+      size_t got = 0;
+      if (col->type() == ColumnType::kDouble) {
+        double buf[kChunk];
+        got = r_.ReadFloat64Run(buf, want);
+        col->AppendDoubles(buf, got);
+      } else if (col->type() == ColumnType::kInt64) {
+        int64_t buf[kChunk];
+        got = r_.ReadIntRun(buf, want);
+        col->AppendInts(buf, got);
+      } else if (col->type() == ColumnType::kString) {
+        got = AppendStringRun(col, want, is_tag);
+      }
+      done += got;
+      if (got < want) break;
+    }
+    return done;
+  }
+
+  size_t AppendStringRun(Column* col, size_t want, bool is_tag) {
+    size_t got = 0;
+    for (std::string_view s; got < want; ++got) {
+      const uint8_t* at = r_.position();
+      if (!r_.TryReadShortString(&s)) break;
+      if (!(is_tag ? ValidateTagValue(s) : ValidateStringField(s)).ok()) {
+        r_.Seek(at);  // the per-value path reports it with its row
+        break;
+      }
+      col->AppendString(s);
+    }
+    return got;
   }
 
   static Status CheckScalar(const MsgValue& v) {

@@ -194,6 +194,73 @@ TEST(MsgpackDecoderTest, NullsAndIntegerToFloatWidening) {
   EXPECT_FALSE(s.IsValid(1));
 }
 
+// Bulk runs (the decoder's fast path) across its 256-value chunks, broken by nils, integers
+// in a float column, floats in an integer column and an invalid tag value: every value lands
+// in its row and errors name the right row.
+TEST(MsgpackDecoderTest, LongColumnsWithBrokenRunsKeepEveryRow) {
+  const int n = 700;
+  auto doc = [&](int bad_tag_row, int big_int_row) {
+    msgpack::sbuffer buf;
+    Packer pk(buf);
+    pk.pack_map(3);
+    pk.pack("m"); pk.pack("m");
+    pk.pack("tags"); pk.pack(std::vector<std::string>{"h"});
+    pk.pack("columns"); pk.pack_map(4);
+    pk.pack("time"); pk.pack_array(n);
+    for (int i = 0; i < n; ++i) {
+      if (i == 300) pk.pack_nil();
+      else if (i == 301) pk.pack_double(1700000000.5);  // seconds, by magnitude
+      else pk.pack(int64_t{1700000000000} + i);          // milliseconds
+    }
+    pk.pack("f"); pk.pack_array(n);
+    for (int i = 0; i < n; ++i) {
+      if (i % 97 == 5) pk.pack_nil();
+      else if (i % 89 == 3) pk.pack(i);  // an integer in a float column
+      else pk.pack_double(i + 0.25);
+    }
+    pk.pack("i"); pk.pack_array(n);
+    for (int i = 0; i < n; ++i) {
+      if (i == big_int_row) pk.pack(static_cast<uint64_t>(INT64_MAX) + 1);
+      else if (i == 400) pk.pack_nil();
+      else pk.pack(int64_t{i} * 1000003 - 300000000);
+    }
+    pk.pack("h"); pk.pack_array(n);
+    for (int i = 0; i < n; ++i) {
+      if (i == bad_tag_row) pk.pack(std::string("bad\0tag", 7));
+      else if (i == 500) pk.pack(std::string(100 + i, 'z'));  // str16 breaks the run
+      else pk.pack("h" + std::to_string(i % 7));
+    }
+    return Bytes(buf);
+  };
+  auto d = Decode(doc(-1, -1));
+  ASSERT_TRUE(d->status.ok()) << d->status.ToString();
+  const Batch& b = d->set.batches()[0];
+  ASSERT_EQ(b.rows(), static_cast<size_t>(n));
+  EXPECT_EQ(b.time_us[0], 1700000000000000);
+  EXPECT_EQ(b.time_us[300], kNow);
+  EXPECT_EQ(b.time_us[301], 1700000000500000);
+  EXPECT_EQ(b.time_us[699], 1700000000699000);
+  const Column& f = Col(b, "f");
+  const Column& in = Col(b, "i");
+  const Column& h = Col(b, "h");
+  for (int i = 0; i < n; ++i) {
+    if (i % 97 == 5) {
+      EXPECT_FALSE(f.IsValid(i)) << i;
+    } else {
+      EXPECT_DOUBLE_EQ(f.doubles()[i], i % 89 == 3 ? i : i + 0.25) << i;
+    }
+    if (i == 400) EXPECT_FALSE(in.IsValid(i));
+    else EXPECT_EQ(in.ints()[i], int64_t{i} * 1000003 - 300000000) << i;
+    EXPECT_EQ(h.StringAt(i), i == 500 ? std::string(600, 'z') : "h" + std::to_string(i % 7)) << i;
+  }
+  auto bad = Decode(doc(333, -1));
+  ASSERT_FALSE(bad->status.ok());
+  EXPECT_NE(bad->status.message().find("row 333"), std::string::npos) << bad->status.message();
+  auto big = Decode(doc(-1, 270));
+  ASSERT_FALSE(big->status.ok());
+  EXPECT_NE(big->status.message().find("row 270"), std::string::npos) << big->status.message();
+}
+
 struct BadDoc {
   std::string body;
   const char* expect;

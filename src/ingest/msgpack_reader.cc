@@ -130,6 +130,60 @@ Status MsgpackReader::Next(MsgValue* v) {
   }
 }
 
+size_t MsgpackReader::ReadFloat64Run(double* out, size_t max) {
+  size_t n = 0;
+  while (n < max && Remaining() >= 9 && *p_ == 0xcb) {
+    ++p_;
+    const uint64_t bits = ReadBE<uint64_t>();
+    std::memcpy(&out[n++], &bits, 8);
+  }
+  return n;
+}
+
+size_t MsgpackReader::ReadIntRun(int64_t* out, size_t max) {
+  size_t n = 0;
+  for (; n < max && p_ < end_; ++n) {
+    const uint8_t tag = *p_;
+    if (tag <= 0x7f || tag >= 0xe0) {
+      out[n] = static_cast<int8_t>(tag);
+      if (tag <= 0x7f) out[n] = tag;
+      ++p_;
+      continue;
+    }
+    // Width of the fixed-size integer forms; anything else ends the run.
+    size_t width = 0;
+    switch (tag) {
+      case 0xcc: case 0xd0: width = 1; break;
+      case 0xcd: case 0xd1: width = 2; break;
+      case 0xce: case 0xd2: width = 4; break;
+      case 0xcf: case 0xd3: width = 8; break;
+      default: return n;
+    }
+    if (Remaining() < 1 + width) return n;
+    const uint8_t* at = p_;
+    ++p_;
+    switch (tag) {
+      case 0xcc: out[n] = ReadBE<uint8_t>(); break;
+      case 0xcd: out[n] = ReadBE<uint16_t>(); break;
+      case 0xce: out[n] = ReadBE<uint32_t>(); break;
+      case 0xd0: out[n] = static_cast<int8_t>(ReadBE<uint8_t>()); break;
+      case 0xd1: out[n] = static_cast<int16_t>(ReadBE<uint16_t>()); break;
+      case 0xd2: out[n] = static_cast<int32_t>(ReadBE<uint32_t>()); break;
+      case 0xd3: out[n] = static_cast<int64_t>(ReadBE<uint64_t>()); break;
+      case 0xcf: {
+        const uint64_t u = ReadBE<uint64_t>();
+        if (u > static_cast<uint64_t>(INT64_MAX)) {
+          p_ = at;  // out of int64's range: Next() reports it as kUint
+          return n;
+        }
+        out[n] = static_cast<int64_t>(u);
+        break;
+      }
+    }
+  }
+  return n;
+}
+
 // Steps over the leading elements of an array of `count` that are 9-byte int64/float64
 // values (how dense numeric columns are written) and returns how many elements remain.
 uint64_t MsgpackReader::SkipFixed9(uint64_t count) {

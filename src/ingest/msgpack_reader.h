@@ -40,6 +40,33 @@ class MsgpackReader {
   const uint8_t* position() const { return p_; }
   void Seek(const uint8_t* pos) { p_ = pos; }
 
+  // Bulk reads for dense columns: each reads up to `max` consecutive values of one kind into
+  // `out` and returns how many it read, stopping (without consuming) at the first value of
+  // another kind or at a truncated one, which the caller then reads with Next().
+  // Float64 values (0xcb), as every common client writes a double.
+  size_t ReadFloat64Run(double* out, size_t max);
+  // Integers that fit in int64 (fixint, int8…64, uint8…64 up to INT64_MAX).
+  size_t ReadIntRun(int64_t* out, size_t max);
+  // One string of up to 255 bytes (fixstr, str8) as a view into the input; false (nothing
+  // consumed) for any other value.
+  bool TryReadShortString(std::string_view* out) {
+    if (p_ >= end_) return false;
+    const uint8_t tag = *p_;
+    size_t header = 1, len = 0;
+    if ((tag & 0xe0) == 0xa0) {
+      len = tag & 0x1f;
+    } else if (tag == 0xd9 && Remaining() >= 2) {
+      header = 2;
+      len = p_[1];
+    } else {
+      return false;
+    }
+    if (Remaining() < header + len) return false;
+    *out = std::string_view(reinterpret_cast<const char*>(p_ + header), len);
+    p_ += header + len;
+    return true;
+  }
+
  private:
   Status Need(size_t n) const;
   template <typename T>
