@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates curl
-  libboost-dev libdeflate-dev libzstd-dev libisal-dev libssl-dev zlib1g-dev
+  libboost-dev libdeflate-dev libzstd-dev libsnappy-dev libisal-dev libssl-dev zlib1g-dev
   nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev prometheus
   libcurl4-openssl-dev awscli
@@ -65,6 +65,12 @@ fi
 if [ ! -d tests/arrow/node_modules/apache-arrow ]; then
   echo "setup: installing the Arrow reader (npm ci in tests/arrow)"
   (cd tests/arrow && npm ci --no-audit --no-fund --silent >/dev/null)
+fi
+
+# The independent Parquet reader of the tests (pinned by tests/parquet/package-lock.json).
+if [ ! -d tests/parquet/node_modules/hyparquet ]; then
+  echo "setup: installing the Parquet reader (npm ci in tests/parquet)"
+  (cd tests/parquet && npm ci --no-audit --no-fund --silent >/dev/null)
 fi
 
 # The S3-compatible server the tests start (pinned by tests/s3rver/package-lock.json).

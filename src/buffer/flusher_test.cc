@@ -193,7 +193,7 @@ TEST(FlusherTest, PoisonRequestIsIsolatedAndQuarantined) {
   batches.push_back(OneRow("m", 1, 1700000000000000));
   Batch poison = OneRow("m", 2, 1700000000000001);
   // A column named like the time column (ingest refuses it; an older WAL may hold it): the
-  // COPY fails with a duplicate column name, every time.
+  // writer refuses a duplicate column name, every time.
   poison.columns[poison.AddColumn("time", ColumnType::kInt64, false)].AppendInt(1);
   batches.push_back(std::move(poison));
   batches.push_back(OneRow("m", 3, 1700000000000002));

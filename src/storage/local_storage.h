@@ -24,6 +24,7 @@ class LocalStorage final : public Storage {
   Status Open();
 
   std::string NewTempPath() override;
+  FileSystem* temp_file_system() const override { return fs_; }
   Status Commit(const std::string& temp_path, const std::string& relative_path,
                 uint64_t* bytes) override;
   Status Stage(std::vector<DataFile>* files) override;

@@ -1,8 +1,7 @@
 // ParquetWriter: turns one measurement's batches into one Parquet file per UTC hour of their
-// rows, through DuckDB's COPY … TO (FORMAT parquet) fed by a table function that streams our
-// columns. Each writer owns a private in-memory DuckDB with one thread: the flusher already
-// runs writers in parallel, and an engine error that invalidates a database (DuckDB does so
-// after an internal error) costs only this writer a reopen, never every flush of the server.
+// rows, in time order, with the direct writer of storage/parquet_file_writer (the format is
+// docs/parquet-flush.md). No SQL engine runs on the flush path: the flusher already runs
+// writers in parallel, and a COPY's planning and dictionary analysis cost more than writing.
 #pragma once
 
 #include <memory>
@@ -15,6 +14,7 @@
 #include "ingest/batch.h"
 #include "storage/duckdb_util.h"
 #include "storage/flush_view.h"
+#include "storage/parquet_file_writer.h"
 #include "storage/storage.h"
 
 namespace arc {
@@ -34,38 +34,22 @@ struct WriteTarget {
 // Not thread-safe: one writer per flushing thread.
 class ParquetWriter {
  public:
-  // Opens the writer's database. `storage` must outlive the writer.
+  // `storage` must outlive the writer; temp files go through its temp_file_system().
   static Result<std::unique_ptr<ParquetWriter>> Create(Storage* storage, ParquetCompression compression);
   ParquetWriter(Storage* storage, ParquetCompression compression);
 
   // Writes every row of `batches` (one measurement's; column types agree), sorted by time, to
   // one temp file per UTC hour, named for `target`. Nothing is visible yet: publish the files
   // with Storage::CommitAll. On error the temp files are removed. Errors: IOError/NoSpace are
-  // the machine's (disk, a failed engine reopen); Unavailable is the engine running out of
-  // memory while writing these rows (theirs or the machine's); InvalidArgument and Internal
-  // come from the rows themselves and repeat (see IsDataDependent).
+  // the machine's (disk); Internal comes from the rows themselves (batches that give one
+  // column two types) and repeats (see IsDataDependent).
   Result<std::vector<DataFile>> Prepare(const WriteTarget& target, const std::vector<Batch>& batches);
   // Prepare, then Storage::CommitAll.
   Result<std::vector<DataFile>> Write(const WriteTarget& target, const std::vector<Batch>& batches);
 
-  // What the registered table function reads; set only while a COPY runs.
-  struct ScanSource {
-    const FlushView* view = nullptr;
-    const HourSlice* slice = nullptr;
-  };
-
  private:
-  Status Open();
-  Status RegisterScanFunction();
-  Status CopyHour(const FlushView& view, const HourSlice& slice, const std::string& temp);
-
   Storage* const storage_;
-  const ParquetCompression compression_;
-  std::unique_ptr<DuckDatabase> db_;
-  std::unique_ptr<DuckConnection> conn_;
-  bool reopen_ = false;   // the last error may have invalidated db_
-  std::string scan_name_;
-  ScanSource source_;
+  ParquetFileWriter file_writer_;
 };
 
 // True for a write error that comes from the rows themselves and would repeat on a retry

@@ -20,6 +20,7 @@ class S3Storage final : public Storage {
   Status Open();
 
   std::string NewTempPath() override { return cache_.NewTempPath(); }
+  FileSystem* temp_file_system() const override { return cache_.temp_file_system(); }
   // Uploads (PUT or multipart), then keeps the file in the local cache. OK means the object
   // is in the bucket. Thread-safe.
   Status Commit(const std::string& temp_path, const std::string& relative_path, uint64_t* bytes) override;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/file_system.h"
 #include "common/result.h"
 
 namespace arc {
@@ -41,6 +42,9 @@ class Storage {
   bool IsLocalNodeFile(std::string_view name) const;
   // A fresh local path where the caller may write a file for publication. Thread-safe.
   virtual std::string NewTempPath() = 0;
+  // The file system NewTempPath's paths are on: callers write temp files through it, so
+  // tests inject faults. Thread-safe.
+  virtual FileSystem* temp_file_system() const { return DefaultFileSystem(); }
   // Publishes one finished temp file at `relative_path`, all three steps. OK means the file
   // is durable at its final place and the temp file is gone; `*bytes` is its size.
   // Thread-safe.

@@ -1,0 +1,149 @@
+#include "storage/parquet_encoding.h"
+
+#include <snappy.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <vector>
+
+namespace arc {
+
+int BitWidthFor(uint32_t max_value) {
+  int w = 1;
+  while (w < 32 && (max_value >> w) != 0) ++w;
+  return w;
+}
+
+void AppendVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+namespace {
+
+// Eight values of `bit_width` bits, least significant bit first: exactly bit_width bytes.
+void PackGroup(const uint32_t* v, int bit_width, std::string* out) {
+  uint64_t acc = 0;
+  int bits = 0;
+  for (int i = 0; i < 8; ++i) {
+    acc |= static_cast<uint64_t>(v[i]) << bits;
+    bits += bit_width;
+    while (bits >= 8) {
+      out->push_back(static_cast<char>(acc & 0xff));
+      acc >>= 8;
+      bits -= 8;
+    }
+  }
+}
+
+void AppendBitPacked(std::vector<uint32_t>* literals, int bit_width, std::string* out) {
+  if (literals->empty()) return;
+  const size_t groups = (literals->size() + 7) / 8;
+  literals->resize(groups * 8, 0);  // only the last run is ever padded
+  AppendVarint((groups << 1) | 1, out);
+  for (size_t g = 0; g < groups; ++g) PackGroup(literals->data() + g * 8, bit_width, out);
+  literals->clear();
+}
+
+void AppendRleRun(uint32_t value, size_t count, int bit_width, std::string* out) {
+  AppendVarint(static_cast<uint64_t>(count) << 1, out);
+  for (int b = 0; b < (bit_width + 7) / 8; ++b) out->push_back(static_cast<char>((value >> (8 * b)) & 0xff));
+}
+
+}  // namespace
+
+void AppendRleHybrid(const uint32_t* values, size_t n, int bit_width, std::string* out) {
+  std::vector<uint32_t> literals;
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i + 1;
+    while (j < n && values[j] == values[i]) ++j;
+    const size_t run = j - i;
+    // Literal groups hold 8 values: the run first completes the pending group, and only a
+    // remainder of ≥ 8 is worth an RLE run.
+    const size_t align = (8 - literals.size() % 8) % 8;
+    if (run >= align + 8) {
+      literals.insert(literals.end(), align, values[i]);
+      AppendBitPacked(&literals, bit_width, out);
+      AppendRleRun(values[i], run - align, bit_width, out);
+    } else {
+      literals.insert(literals.end(), run, values[i]);
+    }
+    i = j;
+  }
+  AppendBitPacked(&literals, bit_width, out);
+}
+
+struct PageCompressor::State {
+  ZSTD_CCtx* zstd = nullptr;
+  z_stream zlib{};
+  bool zlib_ready = false;
+};
+
+PageCompressor::PageCompressor(ParquetCompression codec) : codec_(codec), state_(std::make_unique<State>()) {}
+
+PageCompressor::~PageCompressor() {
+  if (state_->zstd != nullptr) ZSTD_freeCCtx(state_->zstd);
+  if (state_->zlib_ready) deflateEnd(&state_->zlib);
+}
+
+int PageCompressor::parquet_codec() const {
+  switch (codec_) {
+    case ParquetCompression::kNone: return 0;
+    case ParquetCompression::kSnappy: return 1;
+    case ParquetCompression::kGzip: return 2;
+    case ParquetCompression::kZstd: return 6;
+  }
+  return 0;
+}
+
+Status PageCompressor::Compress(std::string_view in, std::string* out) {
+  switch (codec_) {
+    case ParquetCompression::kNone:
+      out->assign(in.data(), in.size());
+      return Status::OK();
+    case ParquetCompression::kSnappy: {
+      out->resize(snappy::MaxCompressedLength(in.size()));
+      size_t len = 0;
+      snappy::RawCompress(in.data(), in.size(), out->data(), &len);
+      out->resize(len);
+      return Status::OK();
+    }
+    case ParquetCompression::kZstd: {
+      if (state_->zstd == nullptr) state_->zstd = ZSTD_createCCtx();
+      if (state_->zstd == nullptr) return Status::Unavailable("zstd: cannot create a context");
+      out->resize(ZSTD_compressBound(in.size()));
+      // Level 1: compaction re-encodes complete hours; the flush favours CPU.
+      const size_t len = ZSTD_compressCCtx(state_->zstd, out->data(), out->size(), in.data(), in.size(), 1);
+      if (ZSTD_isError(len)) return Status::Unavailable(std::string("zstd: ") + ZSTD_getErrorName(len));
+      out->resize(len);
+      return Status::OK();
+    }
+    case ParquetCompression::kGzip: {
+      z_stream& z = state_->zlib;
+      if (!state_->zlib_ready) {
+        // windowBits 15 + 16: a gzip member, as Parquet's GZIP codec is defined.
+        if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+          return Status::Unavailable("zlib: cannot initialise deflate");
+        }
+        state_->zlib_ready = true;
+      } else if (deflateReset(&z) != Z_OK) {
+        return Status::Unavailable("zlib: cannot reset deflate");
+      }
+      out->resize(deflateBound(&z, in.size()));
+      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+      z.avail_in = static_cast<uInt>(in.size());
+      z.next_out = reinterpret_cast<Bytef*>(out->data());
+      z.avail_out = static_cast<uInt>(out->size());
+      if (deflate(&z, Z_FINISH) != Z_STREAM_END) return Status::Unavailable("zlib: deflate did not finish");
+      out->resize(out->size() - z.avail_out);
+      return Status::OK();
+    }
+  }
+  return Status::Internal("unknown codec");
+}
+
+}  // namespace arc

@@ -1,0 +1,531 @@
+#include "storage/parquet_file_writer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+#include "common/version.h"
+#include "storage/thrift_compact.h"
+
+namespace arc {
+namespace {
+
+// Parquet's enum values (parquet.thrift).
+enum PhysicalType { kBoolean = 0, kInt64 = 2, kDouble = 5, kByteArray = 6 };
+enum Repetition { kRequired = 0, kOptional = 1 };
+enum Encoding { kPlain = 0, kRle = 3, kRleDictionary = 8 };
+enum PageType { kDataPage = 0, kDictionaryPage = 2 };
+enum ConvertedType { kUtf8 = 0, kTimestampMicros = 10 };
+
+constexpr size_t kMaxPageBytes = 1 << 20;
+constexpr size_t kMaxDictionaryEntries = 65536;
+constexpr size_t kMaxDictionaryBytes = 1 << 20;
+constexpr size_t kMaxStatBytes = 64;
+constexpr size_t kFileBufferBytes = 1 << 20;
+
+PhysicalType PhysicalOf(ColumnType t) {
+  switch (t) {
+    case ColumnType::kInt64: return kInt64;
+    case ColumnType::kDouble: return kDouble;
+    case ColumnType::kBool: return kBoolean;
+    case ColumnType::kString: return kByteArray;
+  }
+  return kByteArray;
+}
+
+template <typename T>
+std::string LittleEndian(T v) {
+  std::string s(sizeof(T), '\0');
+  std::memcpy(s.data(), &v, sizeof(T));  // x86-64 and aarch64 are little-endian
+  return s;
+}
+
+// What the footer says about one column chunk.
+struct ChunkMeta {
+  int physical = 0;
+  std::vector<int> encodings;
+  int64_t num_values = 0;
+  int64_t uncompressed = 0;
+  int64_t compressed = 0;
+  int64_t data_page_offset = -1;
+  int64_t dictionary_page_offset = -1;
+  int64_t null_count = 0;
+  bool has_min_max = false;
+  std::string min, max;
+};
+
+struct RowGroupMeta {
+  std::vector<ChunkMeta> chunks;
+  int64_t rows = 0;
+  int64_t offset = 0;
+};
+
+// One column's values over one row group: dense values of the rows that have one, and a
+// validity byte per row once any row has none.
+struct Gathered {
+  size_t rows = 0;
+  size_t nulls = 0;
+  std::vector<uint8_t> valid;
+  std::vector<int64_t> ints;
+  std::vector<double> doubles;
+  std::vector<uint8_t> bools;
+  std::vector<std::string_view> strs;
+
+  void Clear() {
+    rows = nulls = 0;
+    valid.clear();
+    ints.clear();
+    doubles.clear();
+    bools.clear();
+    strs.clear();
+  }
+  void AddNulls(size_t n) {
+    if (valid.empty()) valid.assign(rows, 1);
+    valid.insert(valid.end(), n, 0);
+    rows += n;
+    nulls += n;
+  }
+  void AddValid(size_t n) {
+    if (!valid.empty()) valid.insert(valid.end(), n, 1);
+    rows += n;
+  }
+};
+
+void GatherColumn(const Column& c, size_t row, size_t n, Gathered* g) {
+  if (!c.has_nulls()) {
+    switch (c.type()) {
+      case ColumnType::kInt64: g->ints.insert(g->ints.end(), c.ints().begin() + row, c.ints().begin() + row + n); break;
+      case ColumnType::kDouble: g->doubles.insert(g->doubles.end(), c.doubles().begin() + row, c.doubles().begin() + row + n); break;
+      case ColumnType::kBool: g->bools.insert(g->bools.end(), c.bools().begin() + row, c.bools().begin() + row + n); break;
+      case ColumnType::kString:
+        for (size_t i = row; i < row + n; ++i) g->strs.push_back(c.StringAt(i));
+        break;
+    }
+    return g->AddValid(n);
+  }
+  for (size_t i = row; i < row + n; ++i) {
+    if (!c.IsValid(i)) {
+      g->AddNulls(1);
+      continue;
+    }
+    switch (c.type()) {
+      case ColumnType::kInt64: g->ints.push_back(c.ints()[i]); break;
+      case ColumnType::kDouble: g->doubles.push_back(c.doubles()[i]); break;
+      case ColumnType::kBool: g->bools.push_back(c.bools()[i]); break;
+      case ColumnType::kString: g->strs.push_back(c.StringAt(i)); break;
+    }
+    g->AddValid(1);
+  }
+}
+
+// Schema column `col` (or time, when -1) over `pieces`.
+void Gather(const FlushView& view, const std::vector<RowRun>& pieces, int col, Gathered* g) {
+  g->Clear();
+  for (const RowRun& p : pieces) {
+    const Batch& b = view.batches()[p.batch];
+    if (col < 0) {
+      g->ints.insert(g->ints.end(), b.time_us.begin() + p.row, b.time_us.begin() + p.row + p.len);
+      g->AddValid(p.len);
+      continue;
+    }
+    const int idx = view.column_map()[p.batch][col];
+    if (idx < 0) g->AddNulls(p.len);
+    else GatherColumn(b.columns[idx], p.row, p.len, g);
+  }
+}
+
+// Splits the slice's runs into row groups of at most `max_rows` rows.
+std::vector<std::vector<RowRun>> RowGroups(const FlushView& view, const HourSlice& slice, size_t max_rows) {
+  std::vector<std::vector<RowRun>> groups(1);
+  size_t in_group = 0;
+  for (size_t r = slice.run_begin; r < slice.run_end; ++r) {
+    RowRun run = view.runs()[r];
+    while (run.len > 0) {
+      if (in_group == max_rows) {
+        groups.emplace_back();
+        in_group = 0;
+      }
+      const uint32_t take = static_cast<uint32_t>(std::min<size_t>(run.len, max_rows - in_group));
+      groups.back().push_back({run.batch, run.row, take});
+      in_group += take;
+      run.row += take;
+      run.len -= take;
+    }
+  }
+  if (groups.back().empty()) groups.pop_back();
+  return groups;
+}
+
+template <typename T>
+void MinMaxOf(const std::vector<T>& v, ChunkMeta* m) {
+  if (v.empty()) return;
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  m->has_min_max = true;
+  m->min = LittleEndian<T>(*lo);
+  m->max = LittleEndian<T>(*hi);
+}
+
+// NaN is no bound; a zero bound is written with the sign the format asks for.
+void MinMaxOfDoubles(const std::vector<double>& v, ChunkMeta* m) {
+  double lo = INFINITY, hi = -INFINITY;
+  bool any = false;
+  for (double d : v) {
+    if (std::isnan(d)) continue;
+    any = true;
+    lo = std::min(lo, d);
+    hi = std::max(hi, d);
+  }
+  if (!any) return;
+  if (lo == 0) lo = -0.0;
+  if (hi == 0) hi = 0.0;
+  m->has_min_max = true;
+  m->min = LittleEndian(lo);
+  m->max = LittleEndian(hi);
+}
+
+// Exact bounds only: strings longer than kMaxStatBytes leave the chunk without min/max.
+template <typename It>
+void MinMaxOfStrings(It begin, It end, ChunkMeta* m) {
+  if (begin == end) return;
+  const auto [lo, hi] = std::minmax_element(begin, end);
+  if (lo->size() > kMaxStatBytes || hi->size() > kMaxStatBytes) return;
+  m->has_min_max = true;
+  m->min = std::string(*lo);
+  m->max = std::string(*hi);
+}
+
+// Builds one file: pages into a buffer flushed to the file as it fills, then the footer.
+class FileBuilder {
+ public:
+  FileBuilder(const FlushView& view, WritableFile* file, PageCompressor* compressor)
+      : view_(view), file_(file), compressor_(compressor) {}
+
+  Status Build(const HourSlice& slice, size_t row_group_rows) {
+    Put("PAR1");
+    for (const std::vector<RowRun>& pieces : RowGroups(view_, slice, row_group_rows)) {
+      RowGroupMeta rg;
+      rg.offset = offset_;
+      ARC_RETURN_IF_ERROR(WriteColumn(pieces, -1, ColumnType::kInt64, &rg));
+      for (size_t c = 0; c < view_.schema().size(); ++c) {
+        ARC_RETURN_IF_ERROR(WriteColumn(pieces, static_cast<int>(c), view_.schema()[c].type, &rg));
+      }
+      for (const RowRun& p : pieces) rg.rows += p.len;
+      row_groups_.push_back(std::move(rg));
+    }
+    std::string footer = Footer(slice.rows);
+    Put(footer);
+    const uint32_t len = static_cast<uint32_t>(footer.size());
+    Put(LittleEndian(len));
+    Put("PAR1");
+    return FlushBuffer();
+  }
+
+ private:
+  void Put(std::string_view bytes) {
+    buffer_.append(bytes.data(), bytes.size());
+    offset_ += static_cast<int64_t>(bytes.size());
+  }
+
+  Status FlushBuffer() {
+    if (buffer_.empty()) return Status::OK();
+    Status st = file_->Append(buffer_);
+    buffer_.clear();
+    return st;
+  }
+
+  Status WriteColumn(const std::vector<RowRun>& pieces, int col, ColumnType type, RowGroupMeta* rg) {
+    Gather(view_, pieces, col, &g_);
+    ChunkMeta m;
+    m.physical = PhysicalOf(type);
+    m.num_values = static_cast<int64_t>(g_.rows);
+    m.null_count = static_cast<int64_t>(g_.nulls);
+    optional_ = col >= 0;
+    switch (type) {
+      case ColumnType::kInt64: ARC_RETURN_IF_ERROR(WriteFixed(g_.ints, &m)); MinMaxOf(g_.ints, &m); break;
+      case ColumnType::kDouble: ARC_RETURN_IF_ERROR(WriteFixed(g_.doubles, &m)); MinMaxOfDoubles(g_.doubles, &m); break;
+      case ColumnType::kBool: ARC_RETURN_IF_ERROR(WriteBools(&m)); MinMaxOf(g_.bools, &m); break;
+      case ColumnType::kString: ARC_RETURN_IF_ERROR(WriteStrings(&m)); break;
+    }
+    rg->chunks.push_back(std::move(m));
+    if (buffer_.size() >= kFileBufferBytes) return FlushBuffer();
+    return Status::OK();
+  }
+
+  // Definition levels of rows [from, to) for an optional column: 4-byte length, then the
+  // hybrid at bit width 1.
+  void PutLevels(size_t from, size_t to, std::string* body) {
+    if (!optional_) return;
+    const size_t at = body->size();
+    body->append(4, '\0');
+    levels_.resize(to - from);
+    for (size_t i = from; i < to; ++i) levels_[i - from] = g_.valid.empty() ? 1 : g_.valid[i];
+    AppendRleHybrid(levels_.data(), levels_.size(), 1, body);
+    const uint32_t len = static_cast<uint32_t>(body->size() - at - 4);
+    std::memcpy(body->data() + at, &len, 4);
+  }
+
+  template <typename T>
+  Status WriteFixed(const std::vector<T>& values, ChunkMeta* m) {
+    body_.clear();
+    PutLevels(0, g_.rows, &body_);
+    body_.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
+    m->encodings = {kPlain, kRle};
+    return PutPage(kDataPage, g_.rows, kPlain, m);
+  }
+
+  Status WriteBools(ChunkMeta* m) {
+    body_.clear();
+    PutLevels(0, g_.rows, &body_);
+    const size_t at = body_.size();
+    body_.append((g_.bools.size() + 7) / 8, '\0');
+    for (size_t i = 0; i < g_.bools.size(); ++i) {
+      if (g_.bools[i]) body_[at + i / 8] = static_cast<char>(body_[at + i / 8] | (1 << (i % 8)));
+    }
+    m->encodings = {kPlain, kRle};
+    return PutPage(kDataPage, g_.rows, kPlain, m);
+  }
+
+  Status WriteStrings(ChunkMeta* m) {
+    if (!g_.strs.empty() && BuildDictionary()) return WriteDictionaryStrings(m);
+    MinMaxOfStrings(g_.strs.begin(), g_.strs.end(), m);
+    m->encodings = {kPlain, kRle};
+    // Pages of about kMaxPageBytes of values (at least one row each).
+    size_t row = 0, value = 0;
+    do {
+      const size_t first_row = row;
+      size_t bytes = 0;
+      body_.clear();
+      values_.clear();
+      while (row < g_.rows && (row == first_row || bytes < kMaxPageBytes)) {
+        if (g_.valid.empty() || g_.valid[row]) {
+          const std::string_view s = g_.strs[value++];
+          const uint32_t len = static_cast<uint32_t>(s.size());
+          values_.append(reinterpret_cast<const char*>(&len), 4);
+          values_.append(s.data(), s.size());
+          bytes += 4 + s.size();
+        }
+        ++row;
+      }
+      PutLevels(first_row, row, &body_);
+      body_.append(values_);
+      ARC_RETURN_IF_ERROR(PutPage(kDataPage, row - first_row, kPlain, m));
+    } while (row < g_.rows);
+    return Status::OK();
+  }
+
+  // Maps every value to a dictionary index; false when the chunk has too many distinct
+  // values (or bytes) for a dictionary to pay.
+  bool BuildDictionary() {
+    dict_index_.clear();
+    dict_.clear();
+    indices_.resize(g_.strs.size());
+    size_t bytes = 0;
+    std::string_view last;
+    uint32_t last_index = 0;
+    for (size_t i = 0; i < g_.strs.size(); ++i) {
+      const std::string_view s = g_.strs[i];
+      // Tags repeat in stretches: the previous value is the most likely.
+      if (i > 0 && s.size() == last.size() && s == last) {
+        indices_[i] = last_index;
+        continue;
+      }
+      const auto [it, added] = dict_index_.try_emplace(s, static_cast<uint32_t>(dict_.size()));
+      if (added) {
+        dict_.push_back(s);
+        bytes += s.size();
+        if (dict_.size() > kMaxDictionaryEntries || bytes > kMaxDictionaryBytes) return false;
+      }
+      indices_[i] = last_index = it->second;
+      last = s;
+    }
+    return true;
+  }
+
+  Status WriteDictionaryStrings(ChunkMeta* m) {
+    MinMaxOfStrings(dict_.begin(), dict_.end(), m);
+    m->encodings = {kPlain, kRle, kRleDictionary};
+    body_.clear();
+    for (const std::string_view s : dict_) {
+      const uint32_t len = static_cast<uint32_t>(s.size());
+      body_.append(reinterpret_cast<const char*>(&len), 4);
+      body_.append(s.data(), s.size());
+    }
+    ARC_RETURN_IF_ERROR(PutPage(kDictionaryPage, dict_.size(), kPlain, m));
+    body_.clear();
+    PutLevels(0, g_.rows, &body_);
+    const int width = BitWidthFor(static_cast<uint32_t>(dict_.size() - 1));
+    body_.push_back(static_cast<char>(width));
+    AppendRleHybrid(indices_.data(), indices_.size(), width, &body_);
+    return PutPage(kDataPage, g_.rows, kRleDictionary, m);
+  }
+
+  // Compresses body_ and appends its page header and bytes.
+  Status PutPage(PageType type, size_t num_values, Encoding encoding, ChunkMeta* m) {
+    ARC_RETURN_IF_ERROR(compressor_->Compress(body_, &compressed_));
+    header_.clear();
+    ThriftWriter t(&header_);
+    t.BeginStruct();
+    t.I32Field(1, type);
+    t.I32Field(2, static_cast<int32_t>(body_.size()));
+    t.I32Field(3, static_cast<int32_t>(compressed_.size()));
+    t.StructField(type == kDataPage ? 5 : 7);
+    t.I32Field(1, static_cast<int32_t>(num_values));
+    t.I32Field(2, encoding);
+    if (type == kDataPage) {
+      t.I32Field(3, kRle);  // definition levels
+      t.I32Field(4, kRle);  // repetition levels (none)
+    }
+    t.EndStruct();
+    t.EndStruct();
+    if (type == kDictionaryPage) m->dictionary_page_offset = offset_;
+    if (type == kDataPage && m->data_page_offset < 0) m->data_page_offset = offset_;
+    Put(header_);
+    Put(compressed_);
+    m->uncompressed += static_cast<int64_t>(header_.size() + body_.size());
+    m->compressed += static_cast<int64_t>(header_.size() + compressed_.size());
+    return Status::OK();
+  }
+
+  std::string Footer(size_t rows) const {
+    std::string out;
+    ThriftWriter t(&out);
+    t.BeginStruct();
+    t.I32Field(1, 1);
+    PutSchema(&t);
+    t.I64Field(3, static_cast<int64_t>(rows));
+    t.ListField(4, ThriftType::kStruct, static_cast<uint32_t>(row_groups_.size()));
+    for (size_t i = 0; i < row_groups_.size(); ++i) PutRowGroup(row_groups_[i], &t);
+    t.ListField(5, ThriftType::kStruct, 1);
+    t.BeginStruct();
+    t.BinaryField(1, "arc:tags");
+    t.BinaryField(2, view_.TagList());
+    t.EndStruct();
+    t.BinaryField(6, std::string("arc version ") + kArcVersion);
+    // TYPE_ORDER for every column: readers may use min_value/max_value.
+    t.ListField(7, ThriftType::kStruct, static_cast<uint32_t>(view_.schema().size() + 1));
+    for (size_t i = 0; i <= view_.schema().size(); ++i) {
+      t.BeginStruct();
+      t.StructField(1);
+      t.EndStruct();
+      t.EndStruct();
+    }
+    t.EndStruct();
+    return out;
+  }
+
+  void PutSchema(ThriftWriter* t) const {
+    t->ListField(2, ThriftType::kStruct, static_cast<uint32_t>(view_.schema().size() + 2));
+    t->BeginStruct();
+    t->BinaryField(4, "schema");
+    t->I32Field(5, static_cast<int32_t>(view_.schema().size() + 1));
+    t->EndStruct();
+    t->BeginStruct();  // time: TIMESTAMP(isAdjustedToUTC, MICROS)
+    t->I32Field(1, kInt64);
+    t->I32Field(3, kRequired);
+    t->BinaryField(4, "time");
+    t->I32Field(6, kTimestampMicros);
+    t->StructField(10);
+    t->StructField(8);
+    t->BoolField(1, true);
+    t->StructField(2);
+    t->StructField(2);
+    t->EndStruct();
+    t->EndStruct();
+    t->EndStruct();
+    t->EndStruct();
+    t->EndStruct();
+    for (const SchemaColumn& c : view_.schema()) {
+      t->BeginStruct();
+      t->I32Field(1, PhysicalOf(c.type));
+      t->I32Field(3, kOptional);
+      t->BinaryField(4, c.name);
+      if (c.type == ColumnType::kString) {
+        t->I32Field(6, kUtf8);
+        t->StructField(10);
+        t->StructField(1);
+        t->EndStruct();
+        t->EndStruct();
+      }
+      t->EndStruct();
+    }
+  }
+
+  void PutRowGroup(const RowGroupMeta& rg, ThriftWriter* t) const {
+    t->BeginStruct();
+    t->ListField(1, ThriftType::kStruct, static_cast<uint32_t>(rg.chunks.size()));
+    int64_t uncompressed = 0, compressed = 0;
+    for (size_t i = 0; i < rg.chunks.size(); ++i) {
+      const ChunkMeta& m = rg.chunks[i];
+      uncompressed += m.uncompressed;
+      compressed += m.compressed;
+      t->BeginStruct();
+      t->I64Field(2, m.dictionary_page_offset >= 0 ? m.dictionary_page_offset : m.data_page_offset);
+      t->StructField(3);
+      t->I32Field(1, m.physical);
+      t->ListField(2, ThriftType::kI32, static_cast<uint32_t>(m.encodings.size()));
+      for (int e : m.encodings) t->I32(e);
+      t->ListField(3, ThriftType::kBinary, 1);
+      t->Binary(i == 0 ? std::string_view("time") : std::string_view(view_.schema()[i - 1].name));
+      t->I32Field(4, compressor_->parquet_codec());
+      t->I64Field(5, m.num_values);
+      t->I64Field(6, m.uncompressed);
+      t->I64Field(7, m.compressed);
+      t->I64Field(9, m.data_page_offset);
+      if (m.dictionary_page_offset >= 0) t->I64Field(11, m.dictionary_page_offset);
+      t->StructField(12);
+      t->I64Field(3, m.null_count);
+      if (m.has_min_max) {
+        t->BinaryField(5, m.max);
+        t->BinaryField(6, m.min);
+      }
+      t->EndStruct();
+      t->EndStruct();
+      t->EndStruct();
+    }
+    t->I64Field(2, uncompressed);
+    t->I64Field(3, rg.rows);
+    t->I64Field(5, rg.offset);
+    t->I64Field(6, compressed);
+    t->EndStruct();
+  }
+
+  const FlushView& view_;
+  WritableFile* const file_;
+  PageCompressor* const compressor_;
+  std::string buffer_;
+  int64_t offset_ = 0;
+  std::vector<RowGroupMeta> row_groups_;
+  // Scratch, reused column after column.
+  Gathered g_;
+  bool optional_ = false;
+  std::string body_, compressed_, header_, values_;
+  std::vector<uint32_t> levels_, indices_;
+  std::unordered_map<std::string_view, uint32_t> dict_index_;
+  std::vector<std::string_view> dict_;
+};
+
+}  // namespace
+
+ParquetFileWriter::ParquetFileWriter(FileSystem* fs, ParquetCompression compression)
+    : fs_(fs), compressor_(compression) {}
+
+Status ParquetFileWriter::Write(const FlushView& view, const HourSlice& slice, const std::string& path,
+                                size_t row_group_rows) {
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs_->NewWritableFile(path, true));
+  Status st;
+  try {
+    FileBuilder builder(view, file.get(), &compressor_);
+    st = builder.Build(slice, std::max<size_t>(row_group_rows, 1));
+  } catch (const std::bad_alloc&) {
+    // A flusher thread must not die of one huge part: the flusher retries, then splits it.
+    st = Status::Unavailable("out of memory writing Parquet pages");
+  }
+  Status closed = file->Close();
+  return st.ok() ? closed : st;
+}
+
+}  // namespace arc

@@ -1,0 +1,213 @@
+#include "storage/parquet_file_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+
+#include "util/parquet_reader.h"
+#include "util/test_util.h"
+
+namespace arc {
+namespace {
+
+constexpr int64_t kBase = 1700000000LL * 1000000 / 3600000000LL * 3600000000LL;  // an hour
+
+struct Expected {
+  int64_t time;
+  std::string host;
+  std::optional<double> v;
+  std::optional<int64_t> n;
+  std::optional<bool> b;
+  std::optional<std::string> s;
+  std::optional<std::string> extra;
+};
+
+std::string Repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+std::string Text(const std::optional<std::string>& s) { return s ? *s : "NULL"; }
+
+// Batch A: host (tag), v, n, b, s; batch B: host, v, s, extra (no n, no b). Their rows
+// interleave in time; values cover NaN, -0.0, nulls, long and non-ASCII strings.
+std::vector<Batch> MakeBatches(int rows, std::vector<Expected>* expected) {
+  Batch a, b;
+  for (Batch* x : {&a, &b}) {
+    x->database = "db";
+    x->measurement = "m";
+  }
+  const int ah = a.AddColumn("host", ColumnType::kString, true), av = a.AddColumn("v", ColumnType::kDouble, false),
+            an = a.AddColumn("n", ColumnType::kInt64, false), ab = a.AddColumn("b", ColumnType::kBool, false),
+            as = a.AddColumn("s", ColumnType::kString, false);
+  const int bh = b.AddColumn("host", ColumnType::kString, true), bv = b.AddColumn("v", ColumnType::kDouble, false),
+            bs = b.AddColumn("s", ColumnType::kString, false), bx = b.AddColumn("extra", ColumnType::kString, false);
+  for (int i = 0; i < rows; ++i) {
+    Expected e;
+    e.time = kBase + i * 1000;
+    e.host = "host-" + std::to_string(i % 5);
+    if (i % 7 != 3) e.v = i == 10 ? -0.0 : i == 11 ? NAN : i * 0.25 - 3;
+    if (i % 2 == 0) {  // batch A
+      if (i % 4 != 2) e.n = int64_t{i} * -1000003;
+      if (i % 6 != 4) e.b = i % 3 == 0;
+      if (i % 5 != 1) e.s = i % 9 == 0 ? Repeat("é", 50 + i) : "é-" + std::to_string(i);
+      a.columns[ah].AppendString(e.host);
+      if (e.v) a.columns[av].AppendDouble(*e.v);
+      if (e.n) a.columns[an].AppendInt(*e.n);
+      if (e.b) a.columns[ab].AppendBool(*e.b);
+      if (e.s) a.columns[as].AppendString(*e.s);
+      a.FinishRow(e.time);
+    } else {
+      e.s = "s" + std::to_string(i);
+      if (i % 3 != 0) e.extra = "x" + std::to_string(i % 4);
+      b.columns[bh].AppendString(e.host);
+      if (e.v) b.columns[bv].AppendDouble(*e.v);
+      b.columns[bs].AppendString(*e.s);
+      if (e.extra) b.columns[bx].AppendString(*e.extra);
+      b.FinishRow(e.time);
+    }
+    expected->push_back(e);
+  }
+  std::vector<Batch> out;
+  out.push_back(std::move(a));
+  out.push_back(std::move(b));
+  return out;
+}
+
+class ParquetFileWriterTest : public ::testing::TestWithParam<ParquetCompression> {
+ protected:
+  std::string WriteFile(const std::vector<Batch>& batches, size_t row_group_rows) {
+    const FlushView view(batches);
+    EXPECT_EQ(view.hours().size(), 1u);
+    ParquetFileWriter writer(DefaultFileSystem(), GetParam());
+    const std::string path = dir_.path() + "/f.parquet";
+    const Status st = writer.Write(view, view.hours()[0], path, row_group_rows);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return path;
+  }
+  test::TempDir dir_;
+};
+
+// DuckDB reads every value back exactly, across row groups, with nulls for the columns a
+// batch lacks.
+TEST_P(ParquetFileWriterTest, DuckDBReadsEveryValueBack) {
+  std::vector<Expected> expected;
+  const std::vector<Batch> batches = MakeBatches(300, &expected);
+  const std::string path = WriteFile(batches, 64);  // 5 row groups
+  const test::Rows rows = test::Query(
+      "SELECT epoch_us(time), host, v, n, b, s, extra FROM read_parquet('" + path + "')");
+  ASSERT_EQ(rows.size(), expected.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Expected& e = expected[i];
+    const std::vector<std::string>& r = rows[i];
+    EXPECT_EQ(r[0], std::to_string(e.time)) << i;
+    EXPECT_EQ(r[1], e.host) << i;
+    if (!e.v) {
+      EXPECT_EQ(r[2], "NULL") << i;
+    } else {
+      const double got = std::strtod(r[2].c_str(), nullptr);
+      if (std::isnan(*e.v)) EXPECT_TRUE(std::isnan(got)) << i;
+      else EXPECT_TRUE(got == *e.v && std::signbit(got) == std::signbit(*e.v)) << i << ": " << r[2];
+    }
+    EXPECT_EQ(r[3], e.n ? std::to_string(*e.n) : "NULL") << i;
+    EXPECT_EQ(r[4], e.b ? (*e.b ? "true" : "false") : "NULL") << i;
+    EXPECT_EQ(r[5], Text(e.s)) << i;
+    EXPECT_EQ(r[6], Text(e.extra)) << i;
+  }
+  EXPECT_EQ(test::QueryValue("SELECT count(DISTINCT row_group_id) FROM parquet_metadata('" + path + "')"), "5");
+}
+
+// The types the COPY it replaces wrote, and the arc:tags key storage reads back.
+TEST_P(ParquetFileWriterTest, TypesAndTagMetadata) {
+  std::vector<Expected> expected;
+  const std::string path = WriteFile(MakeBatches(20, &expected), ParquetFileWriter::kRowGroupRows);
+  const test::Rows types = test::Query("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('" +
+                                       path + "'))");
+  const test::Rows want = {{"time", "TIMESTAMP WITH TIME ZONE"}, {"host", "VARCHAR"}, {"v", "DOUBLE"},
+                           {"n", "BIGINT"}, {"b", "BOOLEAN"}, {"s", "VARCHAR"}, {"extra", "VARCHAR"}};
+  EXPECT_EQ(types, want);
+  EXPECT_EQ(test::QueryValue("SELECT decode(value) FROM parquet_kv_metadata('" + path +
+                             "') WHERE decode(key) = 'arc:tags'"),
+            "host");
+}
+
+// Statistics are exact, so DuckDB may prune with them: NaN is no bound, zeros carry the
+// format's signs, strings over 64 bytes leave their chunk without min/max.
+TEST_P(ParquetFileWriterTest, StatisticsAreExact) {
+  std::vector<Expected> expected;
+  const std::string path = WriteFile(MakeBatches(40, &expected), ParquetFileWriter::kRowGroupRows);
+  const std::string meta = "FROM parquet_metadata('" + path + "') WHERE path_in_schema = ";
+  EXPECT_EQ(test::QueryValue("SELECT stats_min_value || '/' || stats_max_value " + meta + "'time'"),
+            "2023-11-14 22:00:00+00/2023-11-14 22:00:00.039+00");
+  EXPECT_EQ(test::QueryValue("SELECT stats_min_value || '/' || stats_max_value " + meta + "'host'"),
+            "host-0/host-4");
+  EXPECT_EQ(test::QueryValue("SELECT stats_min_value || '/' || stats_max_value || '/' || stats_null_count " +
+                             meta + "'v'"),
+            "-3.0/6.75/6");
+  EXPECT_EQ(test::QueryValue("SELECT coalesce(stats_min_value, 'none') " + meta + "'s'"), "none")
+      << "the maximum is a 100-byte string";
+  EXPECT_EQ(test::QueryValue("SELECT stats_min_value || '/' || stats_max_value || '/' || stats_null_count " +
+                             meta + "'extra'"),
+            "x1/x3/27");
+  // Pruning with them gives the same rows as a full scan.
+  EXPECT_EQ(test::QueryValue("SELECT count(*) FROM read_parquet('" + path + "') WHERE v > 5 AND host = 'host-3'"),
+            "1");
+}
+
+// Past 65,536 distinct values a string chunk is PLAIN; tags stay dictionary-encoded.
+TEST_P(ParquetFileWriterTest, ManyDistinctStringsFallBackToPlain) {
+  Batch b;
+  b.database = "db";
+  b.measurement = "m";
+  const int tag = b.AddColumn("t", ColumnType::kString, true);
+  const int s = b.AddColumn("s", ColumnType::kString, false);
+  const int rows = 70000;
+  for (int i = 0; i < rows; ++i) {
+    b.columns[tag].AppendString(i % 2 ? "a" : "b");
+    b.columns[s].AppendString("value-" + std::to_string(i));
+    b.FinishRow(kBase + i);
+  }
+  std::vector<Batch> batches;
+  batches.push_back(std::move(b));
+  const std::string path = WriteFile(batches, ParquetFileWriter::kRowGroupRows);
+  const std::string meta = "FROM parquet_metadata('" + path + "') WHERE path_in_schema = ";
+  EXPECT_EQ(test::QueryValue("SELECT encodings " + meta + "'s'"), "PLAIN, RLE");
+  EXPECT_NE(test::QueryValue("SELECT encodings " + meta + "'t'").find("RLE_DICTIONARY"), std::string::npos);
+  EXPECT_EQ(test::QueryValue("SELECT count(DISTINCT s) || '/' || min(s) || '/' || max(s) || '/' || "
+                             "sum((t = 'a')::INT) FROM read_parquet('" + path + "')"),
+            "70000/value-0/value-9999/35000");
+  EXPECT_EQ(test::QueryValue("SELECT s FROM read_parquet('" + path + "') WHERE epoch_us(time) = " +
+                             std::to_string(kBase + 65537)),
+            "value-65537");
+}
+
+// String values past 1 MiB in a chunk spread over several pages; a value larger than a page
+// still gets one of its own.
+TEST_P(ParquetFileWriterTest, LargeStringsSpanSeveralPages) {
+  Batch b;
+  b.database = "db";
+  b.measurement = "m";
+  const int s = b.AddColumn("s", ColumnType::kString, false);
+  for (int i = 0; i < 40; ++i) {
+    if (i % 10 != 5) b.columns[s].AppendString(std::string(i == 7 ? 3000000 : 100000, static_cast<char>('a' + i % 26)));
+    b.FinishRow(kBase + i);
+  }
+  std::vector<Batch> batches;
+  batches.push_back(std::move(b));
+  const std::string path = WriteFile(batches, ParquetFileWriter::kRowGroupRows);
+  EXPECT_EQ(test::QueryValue("SELECT count(*) || '/' || count(s) || '/' || sum(length(s)) || '/' || "
+                             "sum((s = repeat(chr((97 + (epoch_us(time) - " + std::to_string(kBase) +
+                             ") % 26)::INTEGER), length(s)))::INT) FROM read_parquet('" + path + "')"),
+            "40/36/6500000/36");
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, ParquetFileWriterTest,
+                         ::testing::Values(ParquetCompression::kSnappy, ParquetCompression::kZstd,
+                                           ParquetCompression::kGzip, ParquetCompression::kNone),
+                         [](const auto& info) { return std::string(EnumToString(info.param)); });
+
+}  // namespace
+}  // namespace arc
