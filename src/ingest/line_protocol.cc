@@ -147,12 +147,18 @@ class LineParser {
     FieldValue v;
     ARC_RETURN_IF_ERROR(ParseFieldValue(key, &v));
     std::string renamed;
-    int idx = batch_->FindColumn(key, hint_);
+    const int idx = batch_->FindColumn(key, hint_);
     if (idx >= 0 && batch_->columns[idx].is_tag()) {
       renamed = std::string(key) + "_value";  // a field named like a tag
       key = renamed;
     }
-    ARC_ASSIGN_OR_RETURN(Column * col, ColumnFor(key, v.type, false));
+    Column* col = nullptr;
+    if (idx >= 0 && !batch_->columns[idx].is_tag() && batch_->columns[idx].type() == v.type) {
+      col = &batch_->columns[idx];  // the common case, found once
+      hint_ = idx + 1;
+    } else {
+      ARC_ASSIGN_OR_RETURN(col, ColumnFor(key, v.type, false));
+    }
     if (col->size() > row_) col->PopBack();  // repeated field key: the last one wins
     switch (v.type) {
       case ColumnType::kInt64: col->AppendInt(v.i); break;
@@ -239,12 +245,46 @@ class LineParser {
     if (num.empty() || !((num[0] >= '0' && num[0] <= '9') || num[0] == '-' || num[0] == '.')) {
       return bad("invalid field value");
     }
+    v->type = ColumnType::kDouble;
+    if (ParseShortDecimal(num, &v->d)) return Status::OK();
     auto r = std::from_chars(num.data(), num.data() + num.size(), v->d);
     if (r.ec != std::errc() || r.ptr != num.data() + num.size() || !std::isfinite(v->d)) {
       return bad("invalid number");
     }
-    v->type = ColumnType::kDouble;
     return Status::OK();
+  }
+
+  // Clinger's fast path for the common "-123.45": with at most 15 significant digits and 22
+  // fraction digits, mantissa and power of ten are exact doubles and one division rounds
+  // correctly, giving what from_chars gives. False (nothing decided) for anything else.
+  static bool ParseShortDecimal(std::string_view s, double* out) {
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0;
+    const bool negative = !s.empty() && s[0] == '-';
+    if (negative) ++i;
+    uint64_t mantissa = 0;
+    int significant = 0, fraction = -1;
+    bool any_digit = false;
+    for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c >= '0' && c <= '9') {
+        mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
+        significant += mantissa != 0;
+        fraction += fraction >= 0;
+        any_digit = true;
+        if (significant > 15 || fraction > 22) return false;
+      } else if (c == '.' && fraction < 0) {
+        fraction = 0;
+      } else {
+        return false;  // exponent, second point, anything else: from_chars decides
+      }
+    }
+    if (!any_digit) return false;
+    const double d = static_cast<double>(mantissa) / kPow10[fraction < 0 ? 0 : fraction];
+    *out = negative ? -d : d;
+    return true;
   }
 
   Status ParseStringValue(std::string_view key, FieldValue* v) {

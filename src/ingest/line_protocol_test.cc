@@ -4,6 +4,8 @@
 #include <rapidcheck.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <cmath>
 #include <map>
 #include <string>
@@ -295,6 +297,41 @@ std::string Encode(const Record& r) {
   std::snprintf(f, sizeof(f), "%.17g", r.f);
   return "m,tag=" + EscapeTag(r.tag_value) + " f=" + f + ",i=" + std::to_string(r.i) + "i,b=" +
          (r.b ? "true" : "false") + ",s=\"" + EscapeString(r.s) + "\" " + std::to_string(r.t_ns);
+}
+
+// The short-decimal fast path gives exactly what from_chars gives, bit for bit, for every
+// shape around its limits (15 significant digits, 22 fraction digits, leading zeros, "-0",
+// "5.", ".5"); anything it leaves alone still parses or fails as before.
+TEST(LineProtocolPropertyTest, DecimalsParseExactlyAsFromChars) {
+  const bool ok = rc::check("decimal fast path", [] {
+    std::string num = *rc::gen::element<std::string>("", "-", "+");
+    const auto int_digits = *rc::gen::container<std::string>(*rc::gen::inRange<size_t>(0, 20), rc::gen::inRange('0', ':'));
+    const auto frac_digits = *rc::gen::container<std::string>(*rc::gen::inRange<size_t>(0, 26), rc::gen::inRange('0', ':'));
+    const bool point = *rc::gen::arbitrary<bool>();
+    num += int_digits;
+    if (point) num += "." + frac_digits;
+    std::string_view body_num = num;
+    auto p = Parse("m f=" + num + " 1");
+    std::string_view plain = body_num;
+    if (!plain.empty() && plain[0] == '+') plain.remove_prefix(1);
+    double want = 0;
+    const auto r = std::from_chars(plain.data(), plain.data() + plain.size(), want);
+    const bool valid = !plain.empty() && r.ec == std::errc() && r.ptr == plain.data() + plain.size() &&
+                       std::isfinite(want) && plain != "-" && plain[0] != '+';
+    RC_ASSERT(p->status.ok() == valid);
+    if (!valid) return;
+    const double got = p->set.batches()[0].columns[0].doubles()[0];
+    RC_ASSERT(std::memcmp(&got, &want, sizeof(double)) == 0);
+  });
+  EXPECT_TRUE(ok);
+  auto p = Parse("m a=123456789012345.6,b=0.1234567890123456789012,c=-0,d=5.,e=0.30000000000000004 1");
+  ASSERT_TRUE(p->status.ok()) << p->status.ToString();
+  const Batch& b = p->set.batches()[0];
+  EXPECT_EQ(Col(b, "a").doubles()[0], 123456789012345.6);
+  EXPECT_EQ(Col(b, "b").doubles()[0], 0.1234567890123456789012);
+  EXPECT_TRUE(std::signbit(Col(b, "c").doubles()[0]));
+  EXPECT_EQ(Col(b, "d").doubles()[0], 5.0);
+  EXPECT_EQ(Col(b, "e").doubles()[0], 0.30000000000000004);
 }
 
 TEST(LineProtocolPropertyTest, EncodeThenParseRoundTrips) {

@@ -26,6 +26,7 @@ constexpr size_t kMaxDictionaryEntries = 65536;
 constexpr size_t kMaxDictionaryBytes = 1 << 20;
 constexpr size_t kMaxStatBytes = 64;
 constexpr size_t kFileBufferBytes = 1 << 20;
+constexpr size_t kProbeBytes = 8 << 10;
 
 PhysicalType PhysicalOf(ColumnType t) {
   switch (t) {
@@ -47,6 +48,7 @@ std::string LittleEndian(T v) {
 // What the footer says about one column chunk.
 struct ChunkMeta {
   int physical = 0;
+  int codec = -1;  // Parquet codec number; decided at the chunk's first page
   std::vector<int> encodings;
   int64_t num_values = 0;
   int64_t uncompressed = 0;
@@ -363,9 +365,23 @@ class FileBuilder {
     return PutPage(kDataPage, g_.rows, kRleDictionary, m);
   }
 
-  // Compresses body_ and appends its page header and bytes.
+  // Whether compressing pays for a chunk whose first page is body_: a probe of its first
+  // 8 KiB must shrink by a tenth. Random doubles barely compress, and compressing them was
+  // the largest CPU cost of a flush; such chunks are stored uncompressed.
+  Status DecideCodec(ChunkMeta* m) {
+    m->codec = 0;
+    if (compressor_->parquet_codec() == 0) return Status::OK();
+    const std::string_view probe(body_.data(), std::min(body_.size(), kProbeBytes));
+    ARC_RETURN_IF_ERROR(compressor_->Compress(probe, &compressed_));
+    if (compressed_.size() * 10 <= probe.size() * 9) m->codec = compressor_->parquet_codec();
+    return Status::OK();
+  }
+
+  // Compresses body_ (with the chunk's codec) and appends its page header and bytes.
   Status PutPage(PageType type, size_t num_values, Encoding encoding, ChunkMeta* m) {
-    ARC_RETURN_IF_ERROR(compressor_->Compress(body_, &compressed_));
+    if (m->codec < 0) ARC_RETURN_IF_ERROR(DecideCodec(m));
+    if (m->codec == 0) compressed_.assign(body_);
+    else ARC_RETURN_IF_ERROR(compressor_->Compress(body_, &compressed_));
     header_.clear();
     ThriftWriter t(&header_);
     t.BeginStruct();
@@ -470,7 +486,7 @@ class FileBuilder {
       for (int e : m.encodings) t->I32(e);
       t->ListField(3, ThriftType::kBinary, 1);
       t->Binary(i == 0 ? std::string_view("time") : std::string_view(view_.schema()[i - 1].name));
-      t->I32Field(4, compressor_->parquet_codec());
+      t->I32Field(4, m.codec);
       t->I64Field(5, m.num_values);
       t->I64Field(6, m.uncompressed);
       t->I64Field(7, m.compressed);

@@ -204,6 +204,37 @@ TEST_P(ParquetFileWriterTest, LargeStringsSpanSeveralPages) {
             "40/36/6500000/36");
 }
 
+// The codec is chosen per chunk: columns that shrink take the configured one, random doubles
+// are stored uncompressed (compressing them costs CPU for nothing).
+TEST_P(ParquetFileWriterTest, IncompressibleChunksAreStoredUncompressed) {
+  Batch b;
+  b.database = "db";
+  b.measurement = "m";
+  const int tag = b.AddColumn("t", ColumnType::kString, true);
+  const int noise = b.AddColumn("noise", ColumnType::kDouble, false);
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    b.columns[tag].AppendString("host-" + std::to_string(i % 100));
+    b.columns[noise].AppendDouble(static_cast<double>(x) / 3.0);
+    b.FinishRow(kBase + i * 1000);
+  }
+  std::vector<Batch> batches;
+  batches.push_back(std::move(b));
+  const std::string path = WriteFile(batches, ParquetFileWriter::kRowGroupRows);
+  const std::string configured = GetParam() == ParquetCompression::kNone ? "UNCOMPRESSED"
+                                 : GetParam() == ParquetCompression::kSnappy ? "SNAPPY"
+                                 : GetParam() == ParquetCompression::kZstd  ? "ZSTD"
+                                                                            : "GZIP";
+  const std::string meta = "FROM parquet_metadata('" + path + "') WHERE path_in_schema = ";
+  EXPECT_EQ(test::QueryValue("SELECT compression " + meta + "'time'"), configured);
+  EXPECT_EQ(test::QueryValue("SELECT compression " + meta + "'t'"), configured);
+  EXPECT_EQ(test::QueryValue("SELECT compression " + meta + "'noise'"), "UNCOMPRESSED");
+  EXPECT_EQ(test::QueryValue("SELECT count(*) || '/' || count(DISTINCT t) || '/' || (sum(noise) > 0) FROM read_parquet('" +
+                             path + "')"),
+            "20000/100/true");
+}
+
 INSTANTIATE_TEST_SUITE_P(Codecs, ParquetFileWriterTest,
                          ::testing::Values(ParquetCompression::kSnappy, ParquetCompression::kZstd,
                                            ParquetCompression::kGzip, ParquetCompression::kNone),

@@ -70,8 +70,9 @@ TEST_F(ParquetWriterTest, WritesTypedSortedRowsWithTagMetadata) {
   EXPECT_EQ(test::QueryValue("SELECT decode(value) FROM parquet_kv_metadata('" + path +
                              "') WHERE decode(key) = 'arc:tags'"),
             "host");
-  EXPECT_EQ(test::QueryValue("SELECT first(compression) FROM parquet_metadata('" + path + "')"),
-            "ZSTD");
+  // Three rows do not shrink under zstd: their chunks are stored uncompressed.
+  EXPECT_EQ(test::QueryValue("SELECT string_agg(DISTINCT compression, ',') FROM parquet_metadata('" + path + "')"),
+            "UNCOMPRESSED");
   test::Rows types = test::Query("DESCRIBE SELECT * FROM '" + path + "'");
   std::vector<std::string> got;
   for (auto& r : types) got.push_back(r[0] + ":" + r[1]);
