@@ -183,6 +183,12 @@ class Decoder {
         first_name = k.str;
         n = arr.length;
         if (n == 0) return ItemError("columns hold no rows");
+        // Every value takes at least a byte: a count beyond the body is a lie, refused before
+        // anything is sized by it (a 20-byte body must not reserve 32 GB).
+        if (n > r_.Remaining()) {
+          return ItemError("column " + Quote(k.str) + " claims " + std::to_string(n) +
+                           " values but the body ends first");
+        }
       } else if (arr.length != n) {
         return ItemError("column " + Quote(k.str) + " has " + std::to_string(arr.length) +
                          " values but column " + Quote(first_name) + " has " + std::to_string(n));

@@ -261,6 +261,24 @@ TEST(MsgpackDecoderTest, LongColumnsWithBrokenRunsKeepEveryRow) {
   EXPECT_NE(big->status.message().find("row 270"), std::string::npos) << big->status.message();
 }
 
+// An array header claiming 4 billion values in a 30-byte body is refused before anything is
+// sized by it (under ASan a 32 GB reservation would abort the test): the key scan meets the
+// truncation first, and the column reader checks the count against the body as well.
+TEST(MsgpackDecoderTest, ArrayCountBeyondTheBodyIsRefusedBeforeAllocating) {
+  for (const char* first : {"time", "v"}) {
+    msgpack::sbuffer buf;
+    Packer pk(buf);
+    pk.pack_map(2);
+    pk.pack("m"); pk.pack("cpu");
+    pk.pack("columns"); pk.pack_map(1);
+    pk.pack(first);
+    std::string body = Bytes(buf) + std::string("\xdd\xff\xff\xff\xff", 5) + std::string(8, '\x01');
+    auto d = Decode(body);
+    ASSERT_FALSE(d->status.ok()) << first;
+    EXPECT_NE(d->status.message().find("truncated"), std::string::npos) << d->status.message();
+  }
+}
+
 struct BadDoc {
   std::string body;
   const char* expect;

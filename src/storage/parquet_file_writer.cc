@@ -171,17 +171,17 @@ void MinMaxOf(const std::vector<T>& v, ChunkMeta* m) {
   m->max = LittleEndian<T>(*hi);
 }
 
-// NaN is no bound; a zero bound is written with the sign the format asks for.
+// A chunk holding a NaN gets no bounds: DuckDB orders NaN above every number and trusts the
+// bounds to prune and to fold comparisons, so bounds that skip a NaN would hide its row.
+// A zero bound is written with the sign the format asks for.
 void MinMaxOfDoubles(const std::vector<double>& v, ChunkMeta* m) {
+  if (v.empty()) return;
   double lo = INFINITY, hi = -INFINITY;
-  bool any = false;
   for (double d : v) {
-    if (std::isnan(d)) continue;
-    any = true;
+    if (std::isnan(d)) return;
     lo = std::min(lo, d);
     hi = std::max(hi, d);
   }
-  if (!any) return;
   if (lo == 0) lo = -0.0;
   if (hi == 0) hi = 0.0;
   m->has_min_max = true;

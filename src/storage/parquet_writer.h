@@ -41,8 +41,9 @@ class ParquetWriter {
   // Writes every row of `batches` (one measurement's; column types agree), sorted by time, to
   // one temp file per UTC hour, named for `target`. Nothing is visible yet: publish the files
   // with Storage::CommitAll. On error the temp files are removed. Errors: IOError/NoSpace are
-  // the machine's (disk); Internal comes from the rows themselves (batches that give one
-  // column two types) and repeats (see IsDataDependent).
+  // the machine's (disk); Unavailable is memory running out (retried, then the part split);
+  // Internal (batches that give one column two types) and InvalidArgument (a column named
+  // like "time") come from the rows themselves and repeat (see IsDataDependent).
   Result<std::vector<DataFile>> Prepare(const WriteTarget& target, const std::vector<Batch>& batches);
   // Prepare, then Storage::CommitAll.
   Result<std::vector<DataFile>> Write(const WriteTarget& target, const std::vector<Batch>& batches);
