@@ -51,6 +51,17 @@ Flusher::~Flusher() {
   if (!threads_.empty()) Stop(std::chrono::milliseconds(0));
 }
 
+void Flusher::Hold() {
+  std::lock_guard<std::mutex> lock(mu_);
+  held_ = true;
+}
+
+void Flusher::Release() {
+  std::lock_guard<std::mutex> lock(mu_);
+  held_ = false;
+  work_cv_.notify_all();
+}
+
 void Flusher::Submit(FlushJob job) {
   job.parts.erase(std::remove_if(job.parts.begin(), job.parts.end(),
                                  [](const FlushPart& p) { return p.rows == 0; }),
@@ -164,6 +175,12 @@ bool Flusher::PopReady(Pending* out, std::unique_lock<std::mutex>* lock) {
     const auto now = Clock::now();
     // Shutdown is bounded: past the deadline nothing more is started, ready or not.
     if (stopping_ && now >= give_up_at_) return false;
+    // Held (start-up): memory may hold the queue up to the bounds live ingest waits at.
+    if (held_ && !stopping_ && stats_.pending_rows < options_.max_pending_rows &&
+        stats_.pending_bytes < options_.max_pending_bytes) {
+      work_cv_.wait(*lock);
+      continue;
+    }
     auto it = std::find_if(queue_.begin(), queue_.end(),
                            [&](const Pending& p) { return p.ready_at <= now; });
     if (it != queue_.end()) {

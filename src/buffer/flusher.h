@@ -67,6 +67,12 @@ class Flusher {
           Quarantine* quarantine);
   ~Flusher();
 
+  // While held, queued jobs wait unless the queue is past its pending bounds (rows, bytes):
+  // start-up replays the WAL into memory without flushes competing for the cores, and the
+  // flush starts when the port opens. Thread-safe.
+  void Hold();
+  void Release();
+
   // Queues `job`; never refuses (its rows were already accepted). Thread-safe.
   void Submit(FlushJob job);
   // The submission number of the last job submitted (0: none yet). Thread-safe.
@@ -156,6 +162,7 @@ class Flusher {
   std::deque<Pending> queue_;
   int in_flight_ = 0;
   bool stopping_ = false;
+  bool held_ = false;  // see Hold
   std::chrono::steady_clock::time_point give_up_at_ = std::chrono::steady_clock::time_point::max();
   FlusherStats stats_;
   std::vector<std::unique_ptr<ParquetWriter>> writers_;

@@ -74,7 +74,11 @@ Status IngestEngine::Open() {
     wal_ = std::make_unique<WalSet>(config_, fs_, storage_, quarantine_.get());
     std::vector<Worker*> workers;
     for (auto& w : workers_) workers.push_back(w.get());
-    ARC_RETURN_IF_ERROR(wal_->Open(flusher_.get(), workers));
+    // Replay into memory first; the flush of the replayed rows starts with the port.
+    flusher_->Hold();
+    const Status opened = wal_->Open(flusher_.get(), workers);
+    flusher_->Release();
+    ARC_RETURN_IF_ERROR(opened);
   }
   quarantine_replay_ = std::make_unique<QuarantineReplay>(
       quarantine_.get(),

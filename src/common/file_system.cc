@@ -3,11 +3,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace arc {
 namespace {
@@ -74,6 +76,26 @@ class PosixFileLock final : public FileLock {
 // syncfs(2) reports the file system's write-back errors (since Linux 5.8) to each descriptor
 // once, counted from when that descriptor was opened: a descriptor opened afresh for each
 // call would miss an error another caller had already seen, so this one stays open.
+class OwnedContents final : public FileContents {
+ public:
+  explicit OwnedContents(std::string bytes) : bytes_(std::move(bytes)) {}
+  std::string_view data() const override { return bytes_; }
+
+ private:
+  const std::string bytes_;
+};
+
+class MappedContents final : public FileContents {
+ public:
+  MappedContents(void* addr, size_t size) : addr_(addr), size_(size) {}
+  ~MappedContents() override { ::munmap(addr_, size_); }
+  std::string_view data() const override { return {static_cast<const char*>(addr_), size_}; }
+
+ private:
+  void* const addr_;
+  const size_t size_;
+};
+
 class PosixFileSystemSync final : public FileSystemSync {
  public:
   PosixFileSystemSync(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
@@ -106,11 +128,14 @@ class PosixFileSystem final : public FileSystem {
     }
     struct stat st {};
     std::string out;
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) out.resize(static_cast<size_t>(st.st_size));
     size_t used = 0;
     for (;;) {
-      if (out.size() - used < (1 << 16)) out.resize(std::max(out.capacity(), used + (1 << 16)));
-      const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+      // A full buffer is checked for end of file with a small read on the side: growing it
+      // first would copy the whole file once more (a WAL segment is up to wal.max_size_mb).
+      char probe[4096];
+      const bool full = used == out.size();
+      const ssize_t n = full ? ::read(fd, probe, sizeof(probe)) : ::read(fd, out.data() + used, out.size() - used);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         const int err = errno;
@@ -118,11 +143,37 @@ class PosixFileSystem final : public FileSystem {
         return Status::FromErrno(err, "read " + path);
       }
       if (n == 0) break;
+      if (full) {  // the file grew since fstat (or fstat gave nothing)
+        out.resize(used + std::max<size_t>(used / 2, 1 << 16));
+        std::memcpy(out.data() + used, probe, static_cast<size_t>(n));
+      }
       used += static_cast<size_t>(n);
     }
     ::close(fd);
     out.resize(used);
     return out;
+  }
+
+  // Mapped and populated up front: the page cache's pages are read in place, where a read()
+  // would zero-fill a buffer and copy every byte into it.
+  Result<std::unique_ptr<FileContents>> ReadWholeFile(const std::string& path) override {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) return Status::NotFound(path);
+      return Status::FromErrno(errno, "open " + path);
+    }
+    struct stat st {};
+    void* addr = MAP_FAILED;
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+      addr = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    }
+    ::close(fd);
+    if (addr == MAP_FAILED) {  // empty, special or unmappable: read it
+      ARC_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
+      return OwnedFileContents(std::move(bytes));
+    }
+    ::madvise(addr, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
+    return std::unique_ptr<FileContents>(std::make_unique<MappedContents>(addr, static_cast<size_t>(st.st_size)));
   }
 
   Status SyncFile(const std::string& path) override { return SyncPath(path, O_RDONLY); }
@@ -232,6 +283,15 @@ class PosixFileSystem final : public FileSystem {
 };
 
 }  // namespace
+
+std::unique_ptr<FileContents> OwnedFileContents(std::string bytes) {
+  return std::make_unique<OwnedContents>(std::move(bytes));
+}
+
+Result<std::unique_ptr<FileContents>> FileSystem::ReadWholeFile(const std::string& path) {
+  ARC_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
+  return OwnedFileContents(std::move(bytes));
+}
 
 FileSystem* DefaultFileSystem() {
   static PosixFileSystem fs;

@@ -26,6 +26,16 @@ class WritableFile {
   virtual Status Close() = 0;
 };
 
+// The read-only bytes of a whole file, mapped or owned; valid while this object lives.
+class FileContents {
+ public:
+  virtual ~FileContents() = default;
+  virtual std::string_view data() const = 0;
+};
+
+// Owns `bytes` as FileContents (tests, and file systems that cannot map).
+std::unique_ptr<FileContents> OwnedFileContents(std::string bytes);
+
 // An exclusive lock on a file, held until this object is destroyed.
 class FileLock {
  public:
@@ -58,6 +68,9 @@ class FileSystem {
   // chmod: tightens who may read a secret (the token file and its folder).
   virtual Status SetPermissions(const std::string& path, int mode) = 0;
   virtual Result<std::string> ReadFile(const std::string& path) = 0;
+  // The whole file for a large sequential read (WAL replay), mapped where the file system
+  // can (no copy, no zero-fill); the file must not shrink meanwhile. Default: ReadFile.
+  virtual Result<std::unique_ptr<FileContents>> ReadWholeFile(const std::string& path);
   // Opens an existing file written by someone else (DuckDB) and fsyncs it.
   virtual Status SyncFile(const std::string& path) = 0;
   virtual Status SyncDir(const std::string& dir) = 0;

@@ -50,3 +50,30 @@ TEST(FileSystemTest, WriteFileAtomicallyReplacesWhole) {
 
 }  // namespace
 }  // namespace arc
+
+namespace arc {
+namespace {
+
+// ReadFile returns every byte whatever the size relative to its buffer and probe (empty,
+// smaller than a probe, exactly a buffer, 3 MB), and a file that is longer than fstat said
+// when the read starts (/proc files report size 0).
+TEST(FileSystemReadTest, ReadsEveryByteOfEverySize) {
+  test::TempDir dir;
+  FileSystem* fs = DefaultFileSystem();
+  for (size_t size : {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, size_t{65536}, size_t{65537},
+                      size_t{3} << 20}) {
+    std::string content(size, '\0');
+    for (size_t i = 0; i < size; ++i) content[i] = static_cast<char>(i * 131 + size);
+    const std::string path = dir.path() + "/f" + std::to_string(size);
+    ASSERT_TRUE(WriteFileAtomically(fs, path, content).ok());
+    Result<std::string> got = fs->ReadFile(path);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(*got, content) << size;
+  }
+  Result<std::string> proc = fs->ReadFile("/proc/self/status");
+  ASSERT_TRUE(proc.ok());
+  EXPECT_NE(proc->find("VmRSS"), std::string::npos) << "a size-0 file read to its end";
+}
+
+}  // namespace
+}  // namespace arc

@@ -15,19 +15,20 @@ const char* EndReasonName(EndReason r) {
 }
 
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs, const std::string& path) {
-  ARC_ASSIGN_OR_RETURN(std::string data, fs->ReadFile(path));
-  Result<std::unique_ptr<SegmentReader>> r = FromBytes(std::move(data));
-  if (!r.ok()) return r.status().WithContext(path);
-  return r;
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<FileContents> contents, fs->ReadWholeFile(path));
+  auto reader = std::make_unique<SegmentReader>(std::move(contents));
+  if (!reader->DecodeHeader()) return Status::Corruption("missing or invalid segment header").WithContext(path);
+  return reader;
 }
 
 Result<std::unique_ptr<SegmentReader>> SegmentReader::FromBytes(std::string data) {
-  auto reader = std::make_unique<SegmentReader>(std::move(data));
+  auto reader = std::make_unique<SegmentReader>(OwnedFileContents(std::move(data)));
   if (!reader->DecodeHeader()) return Status::Corruption("missing or invalid segment header");
   return reader;
 }
 
-SegmentReader::SegmentReader(std::string data) : data_(std::move(data)) {}
+SegmentReader::SegmentReader(std::unique_ptr<FileContents> contents)
+    : contents_(std::move(contents)), data_(contents_->data()) {}
 
 bool SegmentReader::DecodeHeader() {
   if (!DecodeSegmentHeader(data_, &header_)) return false;

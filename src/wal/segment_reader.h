@@ -43,7 +43,7 @@ class SegmentReader {
   static Result<std::unique_ptr<SegmentReader>> Open(FileSystem* fs, const std::string& path);
   // The same over bytes already in memory.
   static Result<std::unique_ptr<SegmentReader>> FromBytes(std::string data);
-  explicit SegmentReader(std::string data);  // use Open / FromBytes
+  explicit SegmentReader(std::unique_ptr<FileContents> contents);  // use Open / FromBytes
 
   const SegmentHeader& header() const { return header_; }
   uint64_t size() const { return data_.size(); }
@@ -58,7 +58,8 @@ class SegmentReader {
   ReadEvent ZeroRun();
   ReadEvent End(EndReason r);
 
-  std::string data_;
+  std::unique_ptr<FileContents> contents_;  // the segment, mapped where possible
+  std::string_view data_;
   SegmentHeader header_;
   uint64_t offset_ = kSegmentHeaderSize;
   uint64_t last_lsn_ = 0;
