@@ -1,7 +1,8 @@
 // arc_loadgen: a load generator for arc (and any InfluxDB-line-protocol server).
 // Pre-builds realistic batches (1,000 hosts, 3 regions, 4 fields), POSTs them over C
 // keep-alive connections for D seconds, prints records/s accepted (2xx only), MB/s,
-// p50/p99 latency and, given --pid, the server's peak RSS (VmHWM).
+// p50/p99 latency and, given --pid, the server's peak RSS (VmHWM) and CPU per record; and its
+// own CPU share.
 //
 //   arc_loadgen --port 8000 --format msgpack|lp --connections 8 --batch 5000 --duration 10
 //               [--token T] [--db bench] [--path /write?db=bench] [--pid PID]
@@ -17,14 +18,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <sys/resource.h>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -200,6 +204,29 @@ void RunConnection(const Options& o, const std::vector<std::string>& requests,
   if (fd >= 0) ::close(fd);
 }
 
+// CPU seconds (user + system) process `pid` has used so far, from /proc/<pid>/stat.
+double CpuSeconds(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds this process (the load generator) has used so far.
+double OwnCpuSeconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 long PeakRssKb(int pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -256,6 +283,7 @@ int main(int argc, char** argv) {
   }
   std::vector<Stats> stats(o.connections);
   std::vector<std::thread> threads;
+  const double server_cpu0 = o.pid > 0 ? CpuSeconds(o.pid) : 0, own_cpu0 = OwnCpuSeconds();
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::microseconds(static_cast<int64_t>(o.duration * 1e6));
   for (int c = 0; c < o.connections; ++c) {
@@ -264,6 +292,8 @@ int main(int argc, char** argv) {
   }
   for (auto& t : threads) t.join();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double server_cpu = o.pid > 0 ? CpuSeconds(o.pid) - server_cpu0 : 0;
+  const double own_cpu = OwnCpuSeconds() - own_cpu0;
   Stats all;
   for (Stats& s : stats) {
     all.requests += s.requests; all.ok += s.ok; all.records += s.records; all.body_bytes += s.body_bytes;
@@ -286,5 +316,12 @@ int main(int argc, char** argv) {
   std::printf("\nrecords_per_sec=%.0f mb_per_sec=%.1f\n", all.records / secs, all.body_bytes / secs / 1e6);
   std::printf("latency_ms p50=%.2f p99=%.2f max=%.2f\n", pct(0.50), pct(0.99), pct(1.0));
   if (o.pid > 0) std::printf("server_peak_rss_mb=%.1f\n", PeakRssKb(o.pid) / 1024.0);
+  // CPU per acknowledged record while the load ran (work still queued then, e.g. the last
+  // flushes, is not counted), and the load generator's own share of the cores.
+  if (o.pid > 0 && all.records > 0) {
+    std::printf("server_cpu_cores=%.2f server_cpu_ns_per_record=%.0f\n", server_cpu / secs,
+                server_cpu * 1e9 / static_cast<double>(all.records));
+  }
+  std::printf("loadgen_cpu_cores=%.2f\n", own_cpu / secs);
   return all.ok > 0 ? 0 : 1;
 }

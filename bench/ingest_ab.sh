@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Two builds side by side under the same load: for each round, each WAL mode and each format,
+# build A then build B (alternating, so drift hits both), printing records/s, p99 and the
+# server's CPU per acknowledged record (the figure least disturbed by a noisy machine).
+#
+#   bench/ingest_ab.sh OLD_ARC NEW_ARC [--rounds 3] [--duration 8] [--modes "off fdatasync"]
+# OLD_ARC and NEW_ARC are Release arc binaries, e.g. build/arc of a clone checked out at an
+# older commit, and this tree's build/arc.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+A=$(realpath "$1"); B=$(realpath "$2"); shift 2
+ROUNDS=3; DURATION=8; MODES="off fdatasync"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) ROUNDS=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --modes) MODES=$2; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+cmake --build build --target arc_loadgen >/dev/null
+WORK=$(mktemp -d /tmp/arc-ab-XXXXXX)
+SERVER_PID=""
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "A=$A"; echo "B=$B"
+for round in $(seq "$ROUNDS"); do
+  for MODE in $MODES; do
+    for FORMAT in msgpack lp; do
+      for NAME in A B; do
+        BIN=$A; [ "$NAME" = B ] && BIN=$B
+        rm -rf "$WORK/d"; mkdir -p "$WORK/d"
+        WAL_ENV="WAL_ENABLED=false"
+        [ "$MODE" != off ] && WAL_ENV="WAL_ENABLED=true WAL_SYNC_MODE=$MODE"
+        (cd "$WORK/d" && for kv in $WAL_ENV; do export "$kv"; done &&
+          ARC_AUTH_BOOTSTRAP_TOKEN=bench ARC_SERVER_HOST=127.0.0.1 ARC_SERVER_PORT=18004 \
+          exec "$BIN" > arc.log 2>&1) &
+        SERVER_PID=$!
+        for _ in $(seq 1 300); do curl -fs -o /dev/null http://127.0.0.1:18004/ready && break; sleep 0.1; done
+        OUT=$(./build/arc_loadgen --port 18004 --token bench --format "$FORMAT" --connections 8 \
+          --batch 5000 --duration "$DURATION" --pid "$SERVER_PID")
+        kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""
+        echo "round=$round wal=$MODE format=$FORMAT build=$NAME" \
+          "$(echo "$OUT" | grep -oE '(records_per_sec|p99|server_cpu_ns_per_record|server_cpu_cores|loadgen_cpu_cores)=[0-9.]+' | tr '\n' ' ')"
+      done
+    done
+  done
+done
