@@ -30,7 +30,7 @@ Status Refuse(const std::string& what, int64_t limit, const char* key) {
 
 }  // namespace
 
-std::unordered_set<uint64_t> SeriesHashes(const Batch& batch) {
+std::vector<uint64_t> SeriesHashes(const Batch& batch) {
   std::vector<const Column*> tags;
   for (const Column& c : batch.columns) {
     if (c.is_tag()) tags.push_back(&c);
@@ -40,7 +40,10 @@ std::unordered_set<uint64_t> SeriesHashes(const Batch& batch) {
   std::vector<uint64_t> name_hashes;
   for (const Column* c : tags) name_hashes.push_back(HashText(c->name()));
   const uint64_t base = HashText(batch.measurement);
-  std::unordered_set<uint64_t> out;
+  // A sorted vector rather than a hash set: one sort of the request's hashes costs less than
+  // a node allocation and a probe per row (it showed in ingest profiles).
+  std::vector<uint64_t> out;
+  out.reserve(batch.rows());
   uint64_t previous = 0;
   for (size_t row = 0; row < batch.rows(); ++row) {
     uint64_t h = base;
@@ -50,8 +53,10 @@ std::unordered_set<uint64_t> SeriesHashes(const Batch& batch) {
     }
     if (row > 0 && h == previous) continue;  // runs of one series are common
     previous = h;
-    out.insert(h);
+    out.push_back(h);
   }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -66,7 +71,7 @@ void IngestLimits::Seed(const std::string& db, const std::string& measurement) {
 
 Status IngestLimits::Check(const BatchSet& set, Additions* out) const {
   // The hashing runs outside the lock; only lookups run inside.
-  std::vector<std::unordered_set<uint64_t>> series;
+  std::vector<std::vector<uint64_t>> series;
   if (limits_.max_series_per_database > 0) {
     for (const Batch& b : set.batches()) series.push_back(SeriesHashes(b));
   }

@@ -71,7 +71,8 @@ class IngestLimits {
   uint64_t series_ = 0;
 };
 
-// The hashes of the distinct series of `batch` (measurement + non-null tags, in name order).
-std::unordered_set<uint64_t> SeriesHashes(const Batch& batch);
+// The hashes of the distinct series of `batch` (measurement + non-null tags, in name order),
+// sorted and without repeats.
+std::vector<uint64_t> SeriesHashes(const Batch& batch);
 
 }  // namespace arc
