@@ -251,6 +251,7 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
   // worker as one table, read there by arc_buffered(i).
   std::vector<std::string> tables;
   std::vector<std::string> sources;
+  std::vector<std::vector<std::string>> file_lists;  // $arc_files_<k>, bound in the worker
   int files_read = 0;
   for (size_t i = 0; i < names.size(); ++i) {
     std::string memory_source;
@@ -265,39 +266,49 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
       tables.push_back(set.batches().empty() ? std::string() : EncodeBatchSet(set));
     }
     const bool buffered = !(split.size() == 1 && tables.back().empty());
+    files_read += static_cast<int>(files[i].files.size());
     std::string source = memory_source;
+    // The file list travels beside the SQL as a parameter (query/streaming_select.h: one bind
+    // instead of two, and no literal of thousands of paths to parse, splice and print).
+    const std::string files_param = "$" + QueryFilesParameter(file_lists.size());
     if (!files[i].files.empty()) {
       // Exactly the snapshot's files, never hour-folder patterns: a file published later holds
       // rows the snapshot has in memory, and a compaction's output, exposed while the query
       // runs, holds rows of inputs the query reads (regression: counts came out doubled).
-      const std::string list = QuoteList(files[i].files);
-      source = "SELECT * FROM read_parquet(" + list + ", union_by_name = true)" +
+      source = "SELECT * FROM read_parquet(" + files_param + ", union_by_name = true)" +
                (buffered ? " UNION ALL BY NAME " + memory_source : "");
+      file_lists.push_back(std::move(files[i].files));
     } else if (!files[i].any_file.empty()) {  // pruned to nothing: keep the columns, no rows
-      source = "SELECT * FROM read_parquet(" + QuoteLiteral(files[i].any_file) + ") WHERE false" +
+      source = "SELECT * FROM read_parquet(" + files_param + ") WHERE false" +
                (buffered ? " UNION ALL BY NAME " + memory_source : "");
+      file_lists.push_back({files[i].any_file});
     }
-    files_read += static_cast<int>(files[i].files.size());
     sources.push_back(std::move(source));
   }
   ARC_ASSIGN_OR_RETURN(const std::string spliced, SpliceSources(conn.get(), *rewritten, sources));
   // Only a single SELECT survives json_serialize_sql, and the SQL sent is what
   // json_deserialize_sql made of it (or the original when it names no measurement); the
   // worker still refuses any statement that is not a SELECT or an EXPLAIN.
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<QueryResult> result, Execute(explain + spliced, tables, format));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<QueryResult> result,
+                       Execute(explain + spliced, tables, file_lists, format));
   result->files_read = files_read;
   result->execution_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return result;
 }
 
-Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql,
-                                                          const std::vector<std::string>& tables,
-                                                          ResultFormat format) {
+Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(
+    const std::string& sql, const std::vector<std::string>& tables,
+    const std::vector<std::vector<std::string>>& file_lists, ResultFormat format) {
   ARC_ASSIGN_OR_RETURN(QueryWorkerPool::Lease lease, workers_->Acquire());
   const auto deadline = Clock::now() + std::chrono::seconds(config_.query.timeout_seconds);
   const bool arrow = format == ResultFormat::kArrow;
-  const nlohmann::json header = {{"sql", sql}, {"tables", tables.size()}, {"format", arrow ? "arrow" : "json"}};
-  const std::string h = header.dump();
+  const nlohmann::json header = {{"sql", sql},
+                                 {"tables", tables.size()},
+                                 {"format", arrow ? "arrow" : "json"},
+                                 {"files", file_lists}};
+  // A file name that is not UTF-8 (copied in by hand) becomes a name that does not exist: the
+  // query fails with DuckDB's "no such file" instead of the dump throwing.
+  const std::string h = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string payload(4, '\0');
   const uint32_t hlen = static_cast<uint32_t>(h.size());
   std::memcpy(payload.data(), &hlen, 4);

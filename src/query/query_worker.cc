@@ -45,6 +45,7 @@ struct WorkerSetup {
 struct QueryRequest {
   std::string sql;
   bool arrow = false;  // an Arrow IPC stream (docs/arrow-ipc.md) instead of JSON
+  std::vector<ListParameter> files;  // $arc_files_<k>: the files of read_parquet source k
 };
 
 // The buffered rows of the query in progress, one table per arc_buffered(i) source.
@@ -159,6 +160,19 @@ Result<QueryRequest> DecodeQuery(const std::string& payload) {
   if (header.is_discarded() || !header.contains("sql"))
     return Status::InvalidArgument("bad query header");
   const size_t tables = header.value("tables", size_t{0});
+  QueryRequest request{header["sql"].get<std::string>(), header.value("format", "") == "arrow", {}};
+  if (header.contains("files")) {
+    if (!header["files"].is_array()) return Status::InvalidArgument("bad query header");
+    for (const json& list : header["files"]) {
+      if (!list.is_array()) return Status::InvalidArgument("bad query header");
+      ListParameter p{QueryFilesParameter(request.files.size()), {}};
+      for (const json& f : list) {
+        if (!f.is_string()) return Status::InvalidArgument("bad query header");
+        p.values.push_back(f.get<std::string>());
+      }
+      request.files.push_back(std::move(p));
+    }
+  }
   size_t pos = 4ull + header_len;
   g_tables.clear();
   for (size_t i = 0; i < tables; ++i) {
@@ -177,7 +191,7 @@ Result<QueryRequest> DecodeQuery(const std::string& payload) {
     t->view = std::make_unique<FlushView>(t->batches);
     g_tables.push_back(std::move(t));
   }
-  return QueryRequest{header["sql"].get<std::string>(), header.value("format", "") == "arrow"};
+  return request;
 }
 
 Status SendResult(int fd, const EncodedResult& r) {
@@ -234,10 +248,10 @@ Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::stri
   Result<std::unique_ptr<DuckConnection>> conn = DuckConnection::Open(*db, false);
   if (!conn.ok()) return fail(conn.status().message());
   const std::string sql =
-      request->arrow ? ArrowCompatibleSql((*conn)->handle(), request->sql) : request->sql;
+      request->arrow ? ArrowCompatibleSql((*conn)->handle(), request->sql, request->files) : request->sql;
   duckdb_result result;
   bool fatal = false;
-  if (Status st = RunStreamingSelect((*conn)->handle(), sql, &result, &fatal); !st.ok()) {
+  if (Status st = RunStreamingSelect((*conn)->handle(), sql, &result, &fatal, request->files); !st.ok()) {
     g_tables.clear();
     ARC_RETURN_IF_ERROR(fail(st.message(), fatal));
     // The engine invalidated its database: this worker is done; the server starts another.
