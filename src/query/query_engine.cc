@@ -252,6 +252,7 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
   std::vector<std::string> tables;
   std::vector<std::string> sources;
   std::vector<std::vector<std::string>> file_lists;  // $arc_files_<k>, bound in the worker
+  std::vector<std::vector<uint64_t>> file_sizes;     // their sizes (the worker's footer cache)
   int files_read = 0;
   for (size_t i = 0; i < names.size(); ++i) {
     std::string memory_source;
@@ -278,10 +279,12 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
       source = "SELECT * FROM read_parquet(" + files_param + ", union_by_name = true)" +
                (buffered ? " UNION ALL BY NAME " + memory_source : "");
       file_lists.push_back(std::move(files[i].files));
+      file_sizes.push_back(std::move(files[i].sizes));
     } else if (!files[i].any_file.empty()) {  // pruned to nothing: keep the columns, no rows
       source = "SELECT * FROM read_parquet(" + files_param + ") WHERE false" +
                (buffered ? " UNION ALL BY NAME " + memory_source : "");
       file_lists.push_back({files[i].any_file});
+      file_sizes.push_back({0});  // only its footer is read
     }
     sources.push_back(std::move(source));
   }
@@ -290,7 +293,7 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
   // json_deserialize_sql made of it (or the original when it names no measurement); the
   // worker still refuses any statement that is not a SELECT or an EXPLAIN.
   ARC_ASSIGN_OR_RETURN(std::unique_ptr<QueryResult> result,
-                       Execute(explain + spliced, tables, file_lists, format));
+                       Execute(explain + spliced, tables, file_lists, file_sizes, format));
   result->files_read = files_read;
   result->execution_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return result;
@@ -298,14 +301,16 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
 
 Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(
     const std::string& sql, const std::vector<std::string>& tables,
-    const std::vector<std::vector<std::string>>& file_lists, ResultFormat format) {
+    const std::vector<std::vector<std::string>>& file_lists,
+    const std::vector<std::vector<uint64_t>>& file_sizes, ResultFormat format) {
   ARC_ASSIGN_OR_RETURN(QueryWorkerPool::Lease lease, workers_->Acquire());
   const auto deadline = Clock::now() + std::chrono::seconds(config_.query.timeout_seconds);
   const bool arrow = format == ResultFormat::kArrow;
   const nlohmann::json header = {{"sql", sql},
                                  {"tables", tables.size()},
                                  {"format", arrow ? "arrow" : "json"},
-                                 {"files", file_lists}};
+                                 {"files", file_lists},
+                                 {"file_sizes", file_sizes}};
   // A file name that is not UTF-8 (copied in by hand) becomes a name that does not exist: the
   // query fails with DuckDB's "no such file" instead of the dump throwing.
   const std::string h = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -120,9 +120,11 @@ class QueryEngine {
   Status OpenDatabase();
   bool IsMeasurement(const std::string& db, const std::string& m);
   // Sends the query to a worker and waits (until the deadline) for its header or error.
-  // `tables` are the arc_buffered(i) sources, `file_lists` the $arc_files_<k> parameters.
+  // `tables` are the arc_buffered(i) sources, `file_lists` the $arc_files_<k> parameters and
+  // `file_sizes` their files' sizes.
   Result<std::unique_ptr<QueryResult>> Execute(const std::string& sql, const std::vector<std::string>& tables,
                                                const std::vector<std::vector<std::string>>& file_lists,
+                                               const std::vector<std::vector<uint64_t>>& file_sizes,
                                                ResultFormat format);
 
   const Config config_;

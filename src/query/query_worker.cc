@@ -10,6 +10,7 @@
 
 #include "ingest/batch_codec.h"
 #include "query/arrow_result.h"
+#include "query/footer_cache_budget.h"
 #include "query/memory_watch.h"
 #include "query/result_json.h"
 #include "query/streaming_select.h"
@@ -26,6 +27,13 @@ using nlohmann::json;
 constexpr uint64_t kMaxRequestBytes = 4ull
                                       << 30;  // buffered rows of a query: bounded by the server
 constexpr size_t kPieceBytes = 256 * 1024;    // result text per kData message
+// The footer cache's bounds (query/footer_cache_budget.h). A footer holds per row group and
+// column some 100 bytes on disk and a few times that parsed: a few KB for a flushed file, some
+// hundreds of KB for a compacted 512 MB one. Either bound keeps the cache to tens of MB beside
+// the 512 MB of headroom RLIMIT_AS leaves the engine. Past them the database is reopened (a
+// few ms) and caches again.
+constexpr size_t kMaxCachedFooters = 4096;
+constexpr uint64_t kMaxCachedFileBytes = 32ull << 30;
 // Arrow bytes per kData message: the server holds one message at a time, whatever the size
 // of a record batch (a batch of wide rows may be hundreds of MB).
 constexpr size_t kArrowPieceBytes = 1 << 20;
@@ -46,6 +54,7 @@ struct QueryRequest {
   std::string sql;
   bool arrow = false;  // an Arrow IPC stream (docs/arrow-ipc.md) instead of JSON
   std::vector<ListParameter> files;  // $arc_files_<k>: the files of read_parquet source k
+  std::vector<uint64_t> file_sizes;   // the sizes of all of files' values, in order
 };
 
 // The buffered rows of the query in progress, one table per arc_buffered(i) source.
@@ -143,6 +152,9 @@ Result<std::unique_ptr<DuckDatabase>> OpenDatabase(const WorkerSetup& s) {
   duckdb_destroy_table_function(&f);
   if (st != DuckDBSuccess) return Status::Internal("cannot register arc_buffered");
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL TimeZone = 'UTC'"));
+  // Footers stay parsed between queries (most queries read the same files again); the worker
+  // keeps this cache correct and bounded with a FooterCacheGuard.
+  ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL parquet_metadata_cache = true"));
   ARC_RETURN_IF_ERROR(
       conn->Execute("SET allowed_directories = [" + QuoteLiteral(s.root + "/") + "]"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET enable_external_access = false"));
@@ -160,7 +172,7 @@ Result<QueryRequest> DecodeQuery(const std::string& payload) {
   if (header.is_discarded() || !header.contains("sql"))
     return Status::InvalidArgument("bad query header");
   const size_t tables = header.value("tables", size_t{0});
-  QueryRequest request{header["sql"].get<std::string>(), header.value("format", "") == "arrow", {}};
+  QueryRequest request{header["sql"].get<std::string>(), header.value("format", "") == "arrow", {}, {}};
   if (header.contains("files")) {
     if (!header["files"].is_array()) return Status::InvalidArgument("bad query header");
     for (const json& list : header["files"]) {
@@ -171,6 +183,9 @@ Result<QueryRequest> DecodeQuery(const std::string& payload) {
         p.values.push_back(f.get<std::string>());
       }
       request.files.push_back(std::move(p));
+    }
+    for (const json& list : header.value("file_sizes", json::array())) {
+      for (const json& n : list) request.file_sizes.push_back(n.is_number_unsigned() ? n.get<uint64_t>() : 0);
     }
   }
   size_t pos = 4ull + header_len;
@@ -236,8 +251,26 @@ Status ServeArrow(int fd, const WorkerSetup& setup, duckdb_result* result) {
   return Status::OK();
 }
 
+// The worker's database and what its footer cache may hold.
+struct WorkerDatabase {
+  std::unique_ptr<DuckDatabase> db;
+  FooterCacheBudget footers{kMaxCachedFooters, kMaxCachedFileBytes};
+};
+
+// Reopens the database when its footer cache must be emptied before `request` runs (DuckDB's
+// cache has no eviction: a new database is an empty cache).
+Status EmptyFooterCacheIfNeeded(const WorkerSetup& setup, const QueryRequest& request,
+                                WorkerDatabase* state) {
+  std::vector<std::string> paths;
+  for (const ListParameter& list : request.files) paths.insert(paths.end(), list.values.begin(), list.values.end());
+  if (!state->footers.MustEmptyBefore(paths, request.file_sizes)) return Status::OK();
+  state->db.reset();
+  ARC_ASSIGN_OR_RETURN(state->db, OpenDatabase(setup));
+  return Status::OK();
+}
+
 // Runs one query and answers it (a result or an error message).
-Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::string& payload) {
+Status Serve(int fd, const WorkerSetup& setup, WorkerDatabase* state, const std::string& payload) {
   // kFatal when the engine invalidated its database: this worker ends after answering.
   auto fail = [&](const std::string& msg, bool fatal_error = false) {
     return WriteWorkerMessage(fd, fatal_error ? WorkerMessage::kFatal : WorkerMessage::kError,
@@ -245,7 +278,11 @@ Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::stri
   };
   Result<QueryRequest> request = DecodeQuery(payload);
   if (!request.ok()) return fail(request.status().message());
-  Result<std::unique_ptr<DuckConnection>> conn = DuckConnection::Open(*db, false);
+  if (Status st = EmptyFooterCacheIfNeeded(setup, *request, state); !st.ok()) {
+    ARC_RETURN_IF_ERROR(fail("query worker: " + st.message(), true));
+    return st;  // no database: this worker is done; the server starts another
+  }
+  Result<std::unique_ptr<DuckConnection>> conn = DuckConnection::Open(*state->db, false);
   if (!conn.ok()) return fail(conn.status().message());
   const std::string sql =
       request->arrow ? ArrowCompatibleSql((*conn)->handle(), request->sql, request->files) : request->sql;
@@ -310,10 +347,12 @@ int RunQueryWorker(int fd) {
     (void)WriteWorkerMessage(fd, WorkerMessage::kError, "query worker: " + db.status().message());
     return 3;
   }
+  WorkerDatabase state;
+  state.db = std::move(*db);
   for (;;) {
     if (!ReadWorkerMessage(fd, &type, &payload, kMaxRequestBytes).ok()) return 0;  // server gone
     if (type != WorkerMessage::kQuery) return 2;
-    if (!Serve(fd, *setup, db->get(), payload).ok()) return 4;
+    if (!Serve(fd, *setup, &state, payload).ok()) return 4;
   }
 }
 

@@ -5,10 +5,12 @@
 //                              "address_space_bytes", "max_rows", "max_result_bytes",
 //                              "max_arrow_rows"}
 //   server → worker   kQuery   u32 n, JSON {"sql", "tables": n, "format": "json"|"arrow",
-//                              "files": [[path, ...], ...]}, then n × (u64 size, bytes): each
-//                              table is the buffered rows of one arc_buffered(i) source, as
-//                              ingest/batch_codec documents; files[k] is bound to the SQL's
-//                              parameter $arc_files_<k> (QueryFilesParameter) as a VARCHAR list
+//                              "files": [[path, ...], ...], "file_sizes": [[bytes, ...], ...]},
+//                              then n × (u64 size, bytes): each table is the buffered rows of
+//                              one arc_buffered(i) source, as ingest/batch_codec documents;
+//                              files[k] is bound to the SQL's parameter $arc_files_<k>
+//                              (QueryFilesParameter) as a VARCHAR list; file_sizes[k] are the
+//                              sizes of files[k] as listed (the worker's footer cache budget)
 //   worker → server   kHeader  JSON {"columns": [...], "rows": n}: for JSON the result is
 //                              complete; for Arrow "rows" is -1 and the first rows are fetched
 //                    kData    a piece of the JSON "data" array's text, or of the Arrow IPC
