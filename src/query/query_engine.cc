@@ -431,13 +431,12 @@ Result<std::vector<QueryEngine::Column>> QueryEngine::Describe(const std::string
   std::map<std::string, Column> columns;
   std::set<std::string> tags;
   if (!files.files.empty()) {
+    // Footers are read for files not described before and for one file per distinct schema
+    // (InfluxQL describes the measurement of every SELECT).
     ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
-    const std::string list = QuoteList(files.files);
-    ARC_ASSIGN_OR_RETURN(const DuckRows described,
-                         QueryRows(conn.get(), "SELECT column_name, column_type FROM (DESCRIBE SELECT * "
-                                               "FROM read_parquet(" + list + ", union_by_name = true))"));
-    for (const auto& row : described) columns[row[0]] = Column{row[0], row[1], false};
-    ARC_ASSIGN_OR_RETURN(tags, ReadTagNames(conn.get(), files.files));
+    ARC_ASSIGN_OR_RETURN(FileSchemas described, schemas_.Describe(conn.get(), files.files, files.sizes));
+    for (const auto& [name, type] : described.columns) columns[name] = Column{name, type, false};
+    tags = std::move(described.tags);
   }
   for (const SchemaColumn& c : memory) {
     static const char* const kTypes[] = {"BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN"};

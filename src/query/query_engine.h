@@ -18,6 +18,7 @@
 #include "buffer/ingest_engine.h"
 #include "common/database_scope.h"
 #include "common/config.h"
+#include "query/file_schema_cache.h"
 #include "query/worker_pool.h"
 #include "storage/duckdb_util.h"
 #include "storage/storage.h"
@@ -131,6 +132,7 @@ class QueryEngine {
   IngestEngine* const ingest_;
   Storage* const storage_;
   std::unique_ptr<DuckDatabase> db_;   // parse-only, and the catalogue listing
+  FileSchemaCache schemas_;            // Describe's file schemas
   std::string root_;                   // absolute storage.local_path
   std::unique_ptr<QueryWorkerPool> workers_;
 };
