@@ -130,9 +130,9 @@ struct ResultColumn {
 
 // The columns a SELECT produces; nullopt for another statement or one that does not bind.
 std::optional<std::vector<ResultColumn>> SelectColumns(duckdb_connection conn, const std::string& sql,
-                                                       const std::vector<ListParameter>& params) {
+                                                       const std::vector<SqlParameter>& params) {
   duckdb_prepared_statement stmt = nullptr;
-  if (!PrepareWithLists(conn, sql, params, &stmt).ok()) return std::nullopt;
+  if (!PrepareWithParameters(conn, sql, params, &stmt).ok()) return std::nullopt;
   const bool select = duckdb_prepared_statement_type(stmt) == DUCKDB_STATEMENT_TYPE_SELECT;
   std::vector<ResultColumn> columns;
   if (select && params.empty()) {
@@ -148,7 +148,7 @@ std::optional<std::vector<ResultColumn>> SelectColumns(duckdb_connection conn, c
   // With file lists as parameters the prepare binds nothing (streaming_select.h), so the
   // columns come from the query bound with its lists and no rows asked for.
   const std::string probe = "SELECT * FROM (" + sql.substr(0, StatementEnd(sql)) + ") AS arc_arrow_probe LIMIT 0";
-  if (!PrepareWithLists(conn, probe, params, &stmt).ok()) return std::nullopt;
+  if (!PrepareWithParameters(conn, probe, params, &stmt).ok()) return std::nullopt;
   duckdb_result result;
   const bool ok = duckdb_execute_prepared(stmt, &result) == DuckDBSuccess;
   duckdb_destroy_prepare(&stmt);
@@ -164,7 +164,7 @@ std::optional<std::vector<ResultColumn>> SelectColumns(duckdb_connection conn, c
 }  // namespace
 
 std::string ArrowCompatibleSql(duckdb_connection conn, const std::string& sql,
-                               const std::vector<ListParameter>& params) {
+                               const std::vector<SqlParameter>& params) {
   const std::optional<std::vector<ResultColumn>> columns = SelectColumns(conn, sql, params);
   if (!columns.has_value()) return sql;
   std::string aliases, select;

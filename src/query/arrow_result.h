@@ -20,7 +20,7 @@ namespace arc {
 // `sql` itself (also when it does not prepare: running it reports the error). `params` as
 // RunStreamingSelect binds them. Not thread-safe per connection.
 std::string ArrowCompatibleSql(duckdb_connection conn, const std::string& sql,
-                               const std::vector<ListParameter>& params = {});
+                               const std::vector<SqlParameter>& params = {});
 
 struct ArrowStreamLimits {
   int64_t max_rows = 0;              // 0: no limit

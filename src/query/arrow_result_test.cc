@@ -161,8 +161,8 @@ TEST_F(ArrowResultTest, LeavesQueriesOfEncodableTypesAndBadSqlAsTheyAre) {
 
 // With file lists as parameters the prepare binds nothing: the columns, and so the casts, come
 // from the query bound with its lists.
-TEST_F(ArrowResultTest, CastsColumnsOfAQueryWithListParameters) {
-  const std::vector<ListParameter> lists = {{"arc_files_0", {"a", "b", "c"}}};
+TEST_F(ArrowResultTest, CastsColumnsOfAQueryWithSqlParameters) {
+  const std::vector<SqlParameter> lists = {{"arc_files_0", std::vector<std::string>{"a", "b", "c"}}};
   const std::string sql = "SELECT len($arc_files_0) AS n, INTERVAL 1 DAY AS i";
   const std::string compatible = ArrowCompatibleSql(conn_->handle(), sql, lists);
   EXPECT_NE(compatible.find("CAST(arc_c1 AS VARCHAR)"), std::string::npos) << compatible;
@@ -188,7 +188,7 @@ TEST_F(ArrowResultTest, UnboundParametersAreRefused) {
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("query parameters"), std::string::npos) << st.ToString();
   const Status other = RunStreamingSelect(conn_->handle(), "SELECT len($x) AS y", &result, &invalidates,
-                                          {{"arc_files_0", {"a"}}});
+                                          {{"arc_files_0", std::vector<std::string>{"a"}}});
   EXPECT_FALSE(other.ok());
 }
 

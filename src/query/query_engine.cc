@@ -272,16 +272,17 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
     // The file list travels beside the SQL as a parameter (query/streaming_select.h: one bind
     // instead of two, and no literal of thousands of paths to parse, splice and print).
     const std::string files_param = "$" + QueryFilesParameter(file_lists.size());
+    const std::string union_param = "$" + QueryUnionParameter(file_lists.size());
     if (!files[i].files.empty()) {
       // Exactly the snapshot's files, never hour-folder patterns: a file published later holds
       // rows the snapshot has in memory, and a compaction's output, exposed while the query
       // runs, holds rows of inputs the query reads (regression: counts came out doubled).
-      source = "SELECT * FROM read_parquet(" + files_param + ", union_by_name = true)" +
+      source = "SELECT * FROM read_parquet(" + files_param + ", union_by_name = " + union_param + ")" +
                (buffered ? " UNION ALL BY NAME " + memory_source : "");
       file_lists.push_back(std::move(files[i].files));
       file_sizes.push_back(std::move(files[i].sizes));
     } else if (!files[i].any_file.empty()) {  // pruned to nothing: keep the columns, no rows
-      source = "SELECT * FROM read_parquet(" + files_param + ") WHERE false" +
+      source = "SELECT * FROM read_parquet(" + files_param + ", union_by_name = " + union_param + ") WHERE false" +
                (buffered ? " UNION ALL BY NAME " + memory_source : "");
       file_lists.push_back({files[i].any_file});
       file_sizes.push_back({0});  // only its footer is read

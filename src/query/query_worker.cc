@@ -11,6 +11,7 @@
 #include "ingest/batch_codec.h"
 #include "query/arrow_result.h"
 #include "query/footer_cache_budget.h"
+#include "query/parquet_signatures.h"
 #include "query/memory_watch.h"
 #include "query/result_json.h"
 #include "query/streaming_select.h"
@@ -53,8 +54,8 @@ struct WorkerSetup {
 struct QueryRequest {
   std::string sql;
   bool arrow = false;  // an Arrow IPC stream (docs/arrow-ipc.md) instead of JSON
-  std::vector<ListParameter> files;  // $arc_files_<k>: the files of read_parquet source k
-  std::vector<uint64_t> file_sizes;   // the sizes of all of files' values, in order
+  std::vector<std::vector<std::string>> files;  // $arc_files_<k>: read_parquet source k's files
+  std::vector<uint64_t> file_sizes;              // the sizes of all of them, in order
 };
 
 // The buffered rows of the query in progress, one table per arc_buffered(i) source.
@@ -177,12 +178,11 @@ Result<QueryRequest> DecodeQuery(const std::string& payload) {
     if (!header["files"].is_array()) return Status::InvalidArgument("bad query header");
     for (const json& list : header["files"]) {
       if (!list.is_array()) return Status::InvalidArgument("bad query header");
-      ListParameter p{QueryFilesParameter(request.files.size()), {}};
+      std::vector<std::string>& files = request.files.emplace_back();
       for (const json& f : list) {
         if (!f.is_string()) return Status::InvalidArgument("bad query header");
-        p.values.push_back(f.get<std::string>());
+        files.push_back(f.get<std::string>());
       }
-      request.files.push_back(std::move(p));
     }
     for (const json& list : header.value("file_sizes", json::array())) {
       for (const json& n : list) request.file_sizes.push_back(n.is_number_unsigned() ? n.get<uint64_t>() : 0);
@@ -255,6 +255,7 @@ Status ServeArrow(int fd, const WorkerSetup& setup, duckdb_result* result) {
 struct WorkerDatabase {
   std::unique_ptr<DuckDatabase> db;
   FooterCacheBudget footers{kMaxCachedFooters, kMaxCachedFileBytes};
+  ParquetSignatures signatures;  // of files whose footers the cache may hold
 };
 
 // Reopens the database when its footer cache must be emptied before `request` runs (DuckDB's
@@ -262,11 +263,26 @@ struct WorkerDatabase {
 Status EmptyFooterCacheIfNeeded(const WorkerSetup& setup, const QueryRequest& request,
                                 WorkerDatabase* state) {
   std::vector<std::string> paths;
-  for (const ListParameter& list : request.files) paths.insert(paths.end(), list.values.begin(), list.values.end());
+  for (const auto& list : request.files) paths.insert(paths.end(), list.begin(), list.end());
   if (!state->footers.MustEmptyBefore(paths, request.file_sizes)) return Status::OK();
+  state->signatures.Clear();
   state->db.reset();
   ARC_ASSIGN_OR_RETURN(state->db, OpenDatabase(setup));
   return Status::OK();
+}
+
+// $arc_files_<k> and $arc_union_<k> of each read_parquet source: a source whose files all share
+// one schema reads them without union_by_name (query/parquet_signatures.h).
+std::vector<SqlParameter> SourceParameters(const QueryRequest& request, duckdb_connection conn,
+                                           WorkerDatabase* state) {
+  std::vector<SqlParameter> params;
+  for (size_t k = 0; k < request.files.size(); ++k) {
+    // A file that cannot be read stays unknown (a union): the query itself reports it.
+    (void)state->signatures.Learn(conn, request.files[k]);
+    params.push_back({QueryUnionParameter(k), !state->signatures.OneSchema(request.files[k])});
+    params.push_back({QueryFilesParameter(k), request.files[k]});
+  }
+  return params;
 }
 
 // Runs one query and answers it (a result or an error message).
@@ -284,11 +300,12 @@ Status Serve(int fd, const WorkerSetup& setup, WorkerDatabase* state, const std:
   }
   Result<std::unique_ptr<DuckConnection>> conn = DuckConnection::Open(*state->db, false);
   if (!conn.ok()) return fail(conn.status().message());
+  const std::vector<SqlParameter> params = SourceParameters(*request, (*conn)->handle(), state);
   const std::string sql =
-      request->arrow ? ArrowCompatibleSql((*conn)->handle(), request->sql, request->files) : request->sql;
+      request->arrow ? ArrowCompatibleSql((*conn)->handle(), request->sql, params) : request->sql;
   duckdb_result result;
   bool fatal = false;
-  if (Status st = RunStreamingSelect((*conn)->handle(), sql, &result, &fatal, request->files); !st.ok()) {
+  if (Status st = RunStreamingSelect((*conn)->handle(), sql, &result, &fatal, params); !st.ok()) {
     g_tables.clear();
     ARC_RETURN_IF_ERROR(fail(st.message(), fatal));
     // The engine invalidated its database: this worker is done; the server starts another.

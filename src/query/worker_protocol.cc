@@ -9,6 +9,7 @@
 namespace arc {
 
 std::string QueryFilesParameter(size_t k) { return "arc_files_" + std::to_string(k); }
+std::string QueryUnionParameter(size_t k) { return "arc_union_" + std::to_string(k); }
 
 namespace {
 
