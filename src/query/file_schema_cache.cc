@@ -4,9 +4,9 @@
 
 namespace arc {
 
-Status FileSchemaCache::Read(DuckConnection* conn, const std::vector<std::string>& files,
-                             std::unordered_map<std::string, Known>* known) {
-  std::unordered_map<std::string, Known>& out = *known;
+Status FileSchemaCache::ReadFiles(DuckConnection* conn, const std::vector<std::string>& files,
+                                  std::unordered_map<std::string, Read>* read) {
+  std::unordered_map<std::string, Read>& out = *read;
   const std::string list = QuoteList(files);
   // The signature is the whole Parquet schema: files that share it read as the same columns.
   ARC_ASSIGN_OR_RETURN(
@@ -38,36 +38,39 @@ Result<FileSchemas> FileSchemaCache::Describe(DuckConnection* conn, const std::v
       if (it == known_.end() || it->second.size != size_of(i)) unknown.push_back(files[i]);
     }
   }
-  std::unordered_map<std::string, Known> read;
+  std::unordered_map<std::string, Read> read;
   if (!unknown.empty()) {
-    ARC_RETURN_IF_ERROR(Read(conn, unknown, &read));
+    ARC_RETURN_IF_ERROR(ReadFiles(conn, unknown, &read));
   }
   FileSchemas out;
   std::map<std::string, std::string> representatives;  // signature → a file that has it
-  auto use = [&](const std::string& file, const Known& k) {
-    representatives.emplace(k.signature, file);
-    out.tags.insert(k.tags.begin(), k.tags.end());
+  auto use = [&](const std::string& file, const std::string& signature, const std::set<std::string>& tags) {
+    representatives.emplace(signature, file);
+    out.tags.insert(tags.begin(), tags.end());
   };
   std::vector<std::string> forgotten;  // known at first, forgotten since (another call's bound)
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i < files.size(); ++i) {
       if (auto r = read.find(files[i]); r != read.end()) {
-        r->second.size = size_of(i);
-        use(files[i], r->second);
-        known_[files[i]] = r->second;
+        use(files[i], r->second.signature, r->second.tags);
+        const std::string* signature = &*signatures_.insert(r->second.signature).first;
+        known_[files[i]] = Known{size_of(i), signature, r->second.tags};
       } else if (auto it = known_.find(files[i]); it != known_.end()) {
-        use(files[i], it->second);
+        use(files[i], *it->second.signature, it->second.tags);
       } else {
         forgotten.push_back(files[i]);
       }
     }
-    if (known_.size() > max_files_) known_.clear();  // bounded: read again when next needed
+    if (known_.size() > max_files_) {  // bounded: read again when next needed
+      known_.clear();
+      signatures_.clear();
+    }
   }
   if (!forgotten.empty()) {
-    std::unordered_map<std::string, Known> again;
-    ARC_RETURN_IF_ERROR(Read(conn, forgotten, &again));
-    for (const auto& [file, k] : again) use(file, k);
+    std::unordered_map<std::string, Read> again;
+    ARC_RETURN_IF_ERROR(ReadFiles(conn, forgotten, &again));
+    for (const auto& [file, r] : again) use(file, r.signature, r.tags);
   }
   if (representatives.empty()) return out;
   std::vector<std::string> sample;

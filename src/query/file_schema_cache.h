@@ -27,7 +27,7 @@ struct FileSchemas {
 class FileSchemaCache {
  public:
   // `max_files` bounds the files remembered (all forgotten past it).
-  explicit FileSchemaCache(size_t max_files = 100000) : max_files_(max_files) {}
+  explicit FileSchemaCache(size_t max_files = 50000) : max_files_(max_files) {}
 
   // The union schema and tag names of `files` (sizes as listed, same order). Reads the footers
   // of files not seen before, then of one file per distinct schema, on `conn` (whose database
@@ -38,20 +38,25 @@ class FileSchemaCache {
   size_t remembered() const;
 
  private:
-  struct Known {
-    uint64_t size = 0;
+  struct Read {
     std::string signature;
     std::set<std::string> tags;
   };
+  struct Known {
+    uint64_t size = 0;
+    const std::string* signature = nullptr;  // in signatures_: many files share one
+    std::set<std::string> tags;
+  };
 
-  // Reads signature and tags of `files` into *known (one footer pass each for schema and
+  // Reads signature and tags of `files` into *read (one footer pass each for schema and
   // metadata).
-  static Status Read(DuckConnection* conn, const std::vector<std::string>& files,
-                     std::unordered_map<std::string, Known>* known);
+  static Status ReadFiles(DuckConnection* conn, const std::vector<std::string>& files,
+                          std::unordered_map<std::string, Read>* read);
 
   const size_t max_files_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Known> known_;  // by absolute path
+  std::set<std::string> signatures_;              // the distinct ones known_ points to
 };
 
 }  // namespace arc
