@@ -21,7 +21,6 @@
 #include "query/worker_protocol.h"
 #include "storage/flush_view.h"
 #include "storage/hour_files.h"
-#include "storage/parquet_writer.h"
 #include "storage/partition_layout.h"
 
 namespace arc {

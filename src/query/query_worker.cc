@@ -11,8 +11,8 @@
 #include "ingest/batch_codec.h"
 #include "query/arrow_result.h"
 #include "query/footer_cache_budget.h"
-#include "query/parquet_signatures.h"
 #include "query/memory_watch.h"
+#include "query/parquet_signatures.h"
 #include "query/result_json.h"
 #include "query/streaming_select.h"
 #include "query/worker_protocol.h"
@@ -153,8 +153,9 @@ Result<std::unique_ptr<DuckDatabase>> OpenDatabase(const WorkerSetup& s) {
   duckdb_destroy_table_function(&f);
   if (st != DuckDBSuccess) return Status::Internal("cannot register arc_buffered");
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL TimeZone = 'UTC'"));
-  // Footers stay parsed between queries (most queries read the same files again); the worker
-  // keeps this cache correct and bounded with a FooterCacheGuard.
+  // Footers stay parsed between queries (most queries read the same files again). DuckDB checks
+  // a cached footer against its file (device, inode, size, mtime) at each open but never
+  // evicts one: a FooterCacheBudget bounds the cache.
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL parquet_metadata_cache = true"));
   ARC_RETURN_IF_ERROR(
       conn->Execute("SET allowed_directories = [" + QuoteLiteral(s.root + "/") + "]"));
