@@ -94,6 +94,35 @@ TEST_F(QueryTest, JoinsSubqueriesCtesAndSchemaEvolution) {
   ASSERT_EQ(server_->Stop(), 0);
 }
 
+// Regression guard for the query worker's footer cache (issue 15): a path that names another
+// file than when its footer was cached — same size, replaced by rename, given the old
+// modification time: all DuckDB's own check compares — is read afresh, never with the cached
+// footer (whose statistics would prune the new file's rows away). Arc never reuses a file
+// name; an operator restoring files might.
+TEST_F(QueryTest, AFileReplacedUnderTheSameNameIsNotReadWithItsCachedFooter) {
+  StartServer("[ingest]\nmax_buffer_age_ms = 100\n[query]\nmax_concurrent = 1\n");
+  Write("cpu,host=a v=1i 1700000000\ncpu,host=b v=2i 1700000001\n");
+  Write("other,host=a v=5i 1700000000\nother,host=b v=6i 1700000001\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // flushed by age
+  const std::vector<std::string> cpu = ListParquet("q/cpu"), other = ListParquet("q/other");
+  ASSERT_EQ(cpu.size(), 1u);
+  ASSERT_EQ(other.size(), 1u);
+  ASSERT_EQ(std::filesystem::file_size(cpu[0]), std::filesystem::file_size(other[0]));
+  // An hour old: DuckDB does not cache what was modified moments ago.
+  const auto mtime = std::filesystem::last_write_time(cpu[0]) - std::chrono::hours(1);
+  std::filesystem::last_write_time(cpu[0], mtime);
+  for (int i = 0; i < 2; ++i) {  // the one worker has cpu's footer cached
+    json r = Sql("SELECT count(*), sum(v) FROM cpu WHERE v > 4");
+    ASSERT_EQ(r["data"][0], json({0, nullptr}));
+  }
+  std::filesystem::copy_file(other[0], cpu[0] + ".tmp");
+  std::filesystem::last_write_time(cpu[0] + ".tmp", mtime);
+  std::filesystem::rename(cpu[0] + ".tmp", cpu[0]);
+  json r = Sql("SELECT count(*), sum(v) FROM cpu WHERE v > 4");
+  EXPECT_EQ(r["data"][0], json({2, 11})) << r.dump();
+  ASSERT_EQ(server_->Stop(), 0);
+}
+
 TEST_F(QueryTest, ReadYourWritesBeforeAnyFlush) {
   StartServer("[ingest]\nmax_buffer_age_ms = 3600000\n");
   Write("cpu,host=a v=1i 1700000000\n");

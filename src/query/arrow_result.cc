@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "query/arrow_c_data.h"
@@ -120,22 +121,58 @@ size_t StatementEnd(const std::string& sql) {
 
 }  // namespace
 
-std::string ArrowCompatibleSql(duckdb_connection conn, const std::string& sql) {
+namespace {
+
+struct ResultColumn {
+  std::string name;
+  duckdb_type type;
+};
+
+// The columns a SELECT produces; nullopt for another statement or one that does not bind.
+std::optional<std::vector<ResultColumn>> SelectColumns(duckdb_connection conn, const std::string& sql,
+                                                       const std::vector<SqlParameter>& params) {
   duckdb_prepared_statement stmt = nullptr;
-  if (duckdb_prepare(conn, sql.c_str(), &stmt) != DuckDBSuccess ||
-      duckdb_prepared_statement_type(stmt) != DUCKDB_STATEMENT_TYPE_SELECT) {
-    duckdb_destroy_prepare(&stmt);
-    return sql;
+  if (!PrepareWithParameters(conn, sql, params, &stmt).ok()) return std::nullopt;
+  const bool select = duckdb_prepared_statement_type(stmt) == DUCKDB_STATEMENT_TYPE_SELECT;
+  std::vector<ResultColumn> columns;
+  if (select && params.empty()) {
+    for (idx_t i = 0; i < duckdb_prepared_statement_column_count(stmt); ++i) {
+      char* name = const_cast<char*>(duckdb_prepared_statement_column_name(stmt, i));
+      columns.push_back({name != nullptr ? name : "", duckdb_prepared_statement_column_type(stmt, i)});
+      if (name != nullptr) duckdb_free(name);
+    }
   }
-  const idx_t n = duckdb_prepared_statement_column_count(stmt);
+  duckdb_destroy_prepare(&stmt);
+  if (!select) return std::nullopt;
+  if (params.empty()) return columns;
+  // With file lists as parameters the prepare binds nothing (streaming_select.h), so the
+  // columns come from the query bound with its lists and no rows asked for.
+  const std::string probe = "SELECT * FROM (" + sql.substr(0, StatementEnd(sql)) + ") AS arc_arrow_probe LIMIT 0";
+  if (!PrepareWithParameters(conn, probe, params, &stmt).ok()) return std::nullopt;
+  duckdb_result result;
+  const bool ok = duckdb_execute_prepared(stmt, &result) == DuckDBSuccess;
+  duckdb_destroy_prepare(&stmt);
+  if (ok) {
+    for (idx_t i = 0; i < duckdb_column_count(&result); ++i)
+      columns.push_back({duckdb_column_name(&result, i), duckdb_column_type(&result, i)});
+  }
+  duckdb_destroy_result(&result);
+  if (!ok) return std::nullopt;
+  return columns;
+}
+
+}  // namespace
+
+std::string ArrowCompatibleSql(duckdb_connection conn, const std::string& sql,
+                               const std::vector<SqlParameter>& params) {
+  const std::optional<std::vector<ResultColumn>> columns = SelectColumns(conn, sql, params);
+  if (!columns.has_value()) return sql;
   std::string aliases, select;
   bool cast = false;
-  for (idx_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < columns->size(); ++i) {
     const std::string inner = "arc_c" + std::to_string(i);
-    char* name = const_cast<char*>(duckdb_prepared_statement_column_name(stmt, i));
-    const std::string quoted = QuoteIdentifier(name != nullptr ? name : "");
-    if (name != nullptr) duckdb_free(name);
-    const ArrowCast c = CastFor(duckdb_prepared_statement_column_type(stmt, i));
+    const std::string quoted = QuoteIdentifier((*columns)[i].name);
+    const ArrowCast c = CastFor((*columns)[i].type);
     cast = cast || c != ArrowCast::kNone;
     aliases += (i ? ", " : "") + inner;
     select += (i ? ", " : "");
@@ -144,7 +181,6 @@ std::string ArrowCompatibleSql(duckdb_connection conn, const std::string& sql) {
                                         : "CAST(" + inner + " AS VARCHAR)";
     select += " AS " + quoted;
   }
-  duckdb_destroy_prepare(&stmt);
   if (!cast) return sql;
   return "SELECT " + select + " FROM (" + sql.substr(0, StatementEnd(sql)) +
          ") AS arc_arrow_source(" + aliases + ")";

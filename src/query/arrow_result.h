@@ -8,16 +8,19 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
+#include "query/streaming_select.h"
 
 namespace arc {
 
 // `sql` made to produce only the types the Arrow answer encodes: when a column of its result
 // has another type, `SELECT CAST(#i AS DOUBLE|VARCHAR) AS "name", ... FROM (sql)`; otherwise
-// `sql` itself (also when it does not prepare: running it reports the error). Not thread-safe
-// per connection.
-std::string ArrowCompatibleSql(duckdb_connection conn, const std::string& sql);
+// `sql` itself (also when it does not prepare: running it reports the error). `params` as
+// RunStreamingSelect binds them. Not thread-safe per connection.
+std::string ArrowCompatibleSql(duckdb_connection conn, const std::string& sql,
+                               const std::vector<SqlParameter>& params = {});
 
 struct ArrowStreamLimits {
   int64_t max_rows = 0;              // 0: no limit

@@ -159,5 +159,38 @@ TEST_F(ArrowResultTest, LeavesQueriesOfEncodableTypesAndBadSqlAsTheyAre) {
   EXPECT_EQ(ArrowCompatibleSql(conn_->handle(), huge), huge);
 }
 
+// With file lists as parameters the prepare binds nothing: the columns, and so the casts, come
+// from the query bound with its lists.
+TEST_F(ArrowResultTest, CastsColumnsOfAQueryWithSqlParameters) {
+  const std::vector<SqlParameter> lists = {{"arc_files_0", std::vector<std::string>{"a", "b", "c"}}};
+  const std::string sql = "SELECT len($arc_files_0) AS n, INTERVAL 1 DAY AS i";
+  const std::string compatible = ArrowCompatibleSql(conn_->handle(), sql, lists);
+  EXPECT_NE(compatible.find("CAST(arc_c1 AS VARCHAR)"), std::string::npos) << compatible;
+  EXPECT_EQ(compatible.find("CAST(arc_c0"), std::string::npos) << compatible;
+  duckdb_result result;
+  bool invalidates = false;
+  ASSERT_TRUE(RunStreamingSelect(conn_->handle(), compatible, &result, &invalidates, lists).ok());
+  duckdb_data_chunk chunk = duckdb_fetch_chunk(result);
+  ASSERT_NE(chunk, nullptr);
+  EXPECT_EQ(static_cast<int64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)))[0], 3);
+  EXPECT_EQ(duckdb_column_type(&result, 1), DUCKDB_TYPE_VARCHAR);
+  duckdb_destroy_data_chunk(&chunk);
+  duckdb_destroy_result(&result);
+  const std::string plain = "SELECT len($arc_files_0) AS n";
+  EXPECT_EQ(ArrowCompatibleSql(conn_->handle(), plain, lists), plain);
+}
+
+// A parameter the engine does not bind is refused before anything runs.
+TEST_F(ArrowResultTest, UnboundParametersAreRefused) {
+  duckdb_result result;
+  bool invalidates = false;
+  const Status st = RunStreamingSelect(conn_->handle(), "SELECT $x + 1 AS y", &result, &invalidates, {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("query parameters"), std::string::npos) << st.ToString();
+  const Status other = RunStreamingSelect(conn_->handle(), "SELECT len($x) AS y", &result, &invalidates,
+                                          {{"arc_files_0", std::vector<std::string>{"a"}}});
+  EXPECT_FALSE(other.ok());
+}
+
 }  // namespace
 }  // namespace arc

@@ -21,7 +21,6 @@
 #include "query/worker_protocol.h"
 #include "storage/flush_view.h"
 #include "storage/hour_files.h"
-#include "storage/parquet_writer.h"
 #include "storage/partition_layout.h"
 
 namespace arc {
@@ -251,6 +250,8 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
   // worker as one table, read there by arc_buffered(i).
   std::vector<std::string> tables;
   std::vector<std::string> sources;
+  std::vector<std::vector<std::string>> file_lists;  // $arc_files_<k>, bound in the worker
+  std::vector<std::vector<uint64_t>> file_sizes;     // their sizes (the worker's footer cache)
   int files_read = 0;
   for (size_t i = 0; i < names.size(); ++i) {
     std::string memory_source;
@@ -265,39 +266,54 @@ Result<std::unique_ptr<QueryResult>> QueryEngine::Run(const std::string& sql,
       tables.push_back(set.batches().empty() ? std::string() : EncodeBatchSet(set));
     }
     const bool buffered = !(split.size() == 1 && tables.back().empty());
+    files_read += static_cast<int>(files[i].files.size());
     std::string source = memory_source;
+    // The file list travels beside the SQL as a parameter (query/streaming_select.h: one bind
+    // instead of two, and no literal of thousands of paths to parse, splice and print).
+    const std::string files_param = "$" + QueryFilesParameter(file_lists.size());
+    const std::string union_param = "$" + QueryUnionParameter(file_lists.size());
     if (!files[i].files.empty()) {
       // Exactly the snapshot's files, never hour-folder patterns: a file published later holds
       // rows the snapshot has in memory, and a compaction's output, exposed while the query
       // runs, holds rows of inputs the query reads (regression: counts came out doubled).
-      const std::string list = QuoteList(files[i].files);
-      source = "SELECT * FROM read_parquet(" + list + ", union_by_name = true)" +
+      source = "SELECT * FROM read_parquet(" + files_param + ", union_by_name = " + union_param + ")" +
                (buffered ? " UNION ALL BY NAME " + memory_source : "");
+      file_lists.push_back(std::move(files[i].files));
+      file_sizes.push_back(std::move(files[i].sizes));
     } else if (!files[i].any_file.empty()) {  // pruned to nothing: keep the columns, no rows
-      source = "SELECT * FROM read_parquet(" + QuoteLiteral(files[i].any_file) + ") WHERE false" +
+      source = "SELECT * FROM read_parquet(" + files_param + ", union_by_name = " + union_param + ") WHERE false" +
                (buffered ? " UNION ALL BY NAME " + memory_source : "");
+      file_lists.push_back({files[i].any_file});
+      file_sizes.push_back({0});  // only its footer is read
     }
-    files_read += static_cast<int>(files[i].files.size());
     sources.push_back(std::move(source));
   }
   ARC_ASSIGN_OR_RETURN(const std::string spliced, SpliceSources(conn.get(), *rewritten, sources));
   // Only a single SELECT survives json_serialize_sql, and the SQL sent is what
   // json_deserialize_sql made of it (or the original when it names no measurement); the
   // worker still refuses any statement that is not a SELECT or an EXPLAIN.
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<QueryResult> result, Execute(explain + spliced, tables, format));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<QueryResult> result,
+                       Execute(explain + spliced, tables, file_lists, file_sizes, format));
   result->files_read = files_read;
   result->execution_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return result;
 }
 
-Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(const std::string& sql,
-                                                          const std::vector<std::string>& tables,
-                                                          ResultFormat format) {
+Result<std::unique_ptr<QueryResult>> QueryEngine::Execute(
+    const std::string& sql, const std::vector<std::string>& tables,
+    const std::vector<std::vector<std::string>>& file_lists,
+    const std::vector<std::vector<uint64_t>>& file_sizes, ResultFormat format) {
   ARC_ASSIGN_OR_RETURN(QueryWorkerPool::Lease lease, workers_->Acquire());
   const auto deadline = Clock::now() + std::chrono::seconds(config_.query.timeout_seconds);
   const bool arrow = format == ResultFormat::kArrow;
-  const nlohmann::json header = {{"sql", sql}, {"tables", tables.size()}, {"format", arrow ? "arrow" : "json"}};
-  const std::string h = header.dump();
+  const nlohmann::json header = {{"sql", sql},
+                                 {"tables", tables.size()},
+                                 {"format", arrow ? "arrow" : "json"},
+                                 {"files", file_lists},
+                                 {"file_sizes", file_sizes}};
+  // A file name that is not UTF-8 (copied in by hand) becomes a name that does not exist: the
+  // query fails with DuckDB's "no such file" instead of the dump throwing.
+  const std::string h = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string payload(4, '\0');
   const uint32_t hlen = static_cast<uint32_t>(h.size());
   std::memcpy(payload.data(), &hlen, 4);
@@ -415,13 +431,12 @@ Result<std::vector<QueryEngine::Column>> QueryEngine::Describe(const std::string
   std::map<std::string, Column> columns;
   std::set<std::string> tags;
   if (!files.files.empty()) {
+    // Footers are read for files not described before and for one file per distinct schema
+    // (InfluxQL describes the measurement of every SELECT).
     ARC_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> conn, DuckConnection::Open(*db_, false));
-    const std::string list = QuoteList(files.files);
-    ARC_ASSIGN_OR_RETURN(const DuckRows described,
-                         QueryRows(conn.get(), "SELECT column_name, column_type FROM (DESCRIBE SELECT * "
-                                               "FROM read_parquet(" + list + ", union_by_name = true))"));
-    for (const auto& row : described) columns[row[0]] = Column{row[0], row[1], false};
-    ARC_ASSIGN_OR_RETURN(tags, ReadTagNames(conn.get(), files.files));
+    ARC_ASSIGN_OR_RETURN(FileSchemas described, schemas_.Describe(conn.get(), files.files, files.sizes));
+    for (const auto& [name, type] : described.columns) columns[name] = Column{name, type, false};
+    tags = std::move(described.tags);
   }
   for (const SchemaColumn& c : memory) {
     static const char* const kTypes[] = {"BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN"};

@@ -18,6 +18,7 @@
 #include "buffer/ingest_engine.h"
 #include "common/database_scope.h"
 #include "common/config.h"
+#include "query/file_schema_cache.h"
 #include "query/worker_pool.h"
 #include "storage/duckdb_util.h"
 #include "storage/storage.h"
@@ -120,13 +121,18 @@ class QueryEngine {
   Status OpenDatabase();
   bool IsMeasurement(const std::string& db, const std::string& m);
   // Sends the query to a worker and waits (until the deadline) for its header or error.
+  // `tables` are the arc_buffered(i) sources, `file_lists` the $arc_files_<k> parameters and
+  // `file_sizes` their files' sizes.
   Result<std::unique_ptr<QueryResult>> Execute(const std::string& sql, const std::vector<std::string>& tables,
+                                               const std::vector<std::vector<std::string>>& file_lists,
+                                               const std::vector<std::vector<uint64_t>>& file_sizes,
                                                ResultFormat format);
 
   const Config config_;
   IngestEngine* const ingest_;
   Storage* const storage_;
   std::unique_ptr<DuckDatabase> db_;   // parse-only, and the catalogue listing
+  FileSchemaCache schemas_;            // Describe's file schemas
   std::string root_;                   // absolute storage.local_path
   std::unique_ptr<QueryWorkerPool> workers_;
 };

@@ -10,7 +10,9 @@
 
 #include "ingest/batch_codec.h"
 #include "query/arrow_result.h"
+#include "query/footer_cache_budget.h"
 #include "query/memory_watch.h"
+#include "query/parquet_signatures.h"
 #include "query/result_json.h"
 #include "query/streaming_select.h"
 #include "query/worker_protocol.h"
@@ -26,6 +28,13 @@ using nlohmann::json;
 constexpr uint64_t kMaxRequestBytes = 4ull
                                       << 30;  // buffered rows of a query: bounded by the server
 constexpr size_t kPieceBytes = 256 * 1024;    // result text per kData message
+// The footer cache's bounds (query/footer_cache_budget.h). A footer holds per row group and
+// column some 100 bytes on disk and a few times that parsed: a few KB for a flushed file, some
+// hundreds of KB for a compacted 512 MB one. Either bound keeps the cache to tens of MB beside
+// the 512 MB of headroom RLIMIT_AS leaves the engine. Past them the database is reopened (a
+// few ms) and caches again.
+constexpr size_t kMaxCachedFooters = 4096;
+constexpr uint64_t kMaxCachedFileBytes = 32ull << 30;
 // Arrow bytes per kData message: the server holds one message at a time, whatever the size
 // of a record batch (a batch of wide rows may be hundreds of MB).
 constexpr size_t kArrowPieceBytes = 1 << 20;
@@ -45,6 +54,8 @@ struct WorkerSetup {
 struct QueryRequest {
   std::string sql;
   bool arrow = false;  // an Arrow IPC stream (docs/arrow-ipc.md) instead of JSON
+  std::vector<std::vector<std::string>> files;  // $arc_files_<k>: read_parquet source k's files
+  std::vector<uint64_t> file_sizes;              // the sizes of all of them, in order
 };
 
 // The buffered rows of the query in progress, one table per arc_buffered(i) source.
@@ -142,6 +153,10 @@ Result<std::unique_ptr<DuckDatabase>> OpenDatabase(const WorkerSetup& s) {
   duckdb_destroy_table_function(&f);
   if (st != DuckDBSuccess) return Status::Internal("cannot register arc_buffered");
   ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL TimeZone = 'UTC'"));
+  // Footers stay parsed between queries (most queries read the same files again). DuckDB checks
+  // a cached footer against its file (device, inode, size, mtime) at each open but never
+  // evicts one: a FooterCacheBudget bounds the cache.
+  ARC_RETURN_IF_ERROR(conn->Execute("SET GLOBAL parquet_metadata_cache = true"));
   ARC_RETURN_IF_ERROR(
       conn->Execute("SET allowed_directories = [" + QuoteLiteral(s.root + "/") + "]"));
   ARC_RETURN_IF_ERROR(conn->Execute("SET enable_external_access = false"));
@@ -159,6 +174,21 @@ Result<QueryRequest> DecodeQuery(const std::string& payload) {
   if (header.is_discarded() || !header.contains("sql"))
     return Status::InvalidArgument("bad query header");
   const size_t tables = header.value("tables", size_t{0});
+  QueryRequest request{header["sql"].get<std::string>(), header.value("format", "") == "arrow", {}, {}};
+  if (header.contains("files")) {
+    if (!header["files"].is_array()) return Status::InvalidArgument("bad query header");
+    for (const json& list : header["files"]) {
+      if (!list.is_array()) return Status::InvalidArgument("bad query header");
+      std::vector<std::string>& files = request.files.emplace_back();
+      for (const json& f : list) {
+        if (!f.is_string()) return Status::InvalidArgument("bad query header");
+        files.push_back(f.get<std::string>());
+      }
+    }
+    for (const json& list : header.value("file_sizes", json::array())) {
+      for (const json& n : list) request.file_sizes.push_back(n.is_number_unsigned() ? n.get<uint64_t>() : 0);
+    }
+  }
   size_t pos = 4ull + header_len;
   g_tables.clear();
   for (size_t i = 0; i < tables; ++i) {
@@ -177,7 +207,7 @@ Result<QueryRequest> DecodeQuery(const std::string& payload) {
     t->view = std::make_unique<FlushView>(t->batches);
     g_tables.push_back(std::move(t));
   }
-  return QueryRequest{header["sql"].get<std::string>(), header.value("format", "") == "arrow"};
+  return request;
 }
 
 Status SendResult(int fd, const EncodedResult& r) {
@@ -222,8 +252,42 @@ Status ServeArrow(int fd, const WorkerSetup& setup, duckdb_result* result) {
   return Status::OK();
 }
 
+// The worker's database and what its footer cache may hold.
+struct WorkerDatabase {
+  std::unique_ptr<DuckDatabase> db;
+  FooterCacheBudget footers{kMaxCachedFooters, kMaxCachedFileBytes};
+  ParquetSignatures signatures;  // of files whose footers the cache may hold
+};
+
+// Reopens the database when its footer cache must be emptied before `request` runs (DuckDB's
+// cache has no eviction: a new database is an empty cache).
+Status EmptyFooterCacheIfNeeded(const WorkerSetup& setup, const QueryRequest& request,
+                                WorkerDatabase* state) {
+  std::vector<std::string> paths;
+  for (const auto& list : request.files) paths.insert(paths.end(), list.begin(), list.end());
+  if (!state->footers.MustEmptyBefore(paths, request.file_sizes)) return Status::OK();
+  state->signatures.Clear();
+  state->db.reset();
+  ARC_ASSIGN_OR_RETURN(state->db, OpenDatabase(setup));
+  return Status::OK();
+}
+
+// $arc_files_<k> and $arc_union_<k> of each read_parquet source: a source whose files all share
+// one schema reads them without union_by_name (query/parquet_signatures.h).
+std::vector<SqlParameter> SourceParameters(const QueryRequest& request, duckdb_connection conn,
+                                           WorkerDatabase* state) {
+  std::vector<SqlParameter> params;
+  for (size_t k = 0; k < request.files.size(); ++k) {
+    // A file that cannot be read stays unknown (a union): the query itself reports it.
+    (void)state->signatures.Learn(conn, request.files[k]);
+    params.push_back({QueryUnionParameter(k), !state->signatures.OneSchema(request.files[k])});
+    params.push_back({QueryFilesParameter(k), request.files[k]});
+  }
+  return params;
+}
+
 // Runs one query and answers it (a result or an error message).
-Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::string& payload) {
+Status Serve(int fd, const WorkerSetup& setup, WorkerDatabase* state, const std::string& payload) {
   // kFatal when the engine invalidated its database: this worker ends after answering.
   auto fail = [&](const std::string& msg, bool fatal_error = false) {
     return WriteWorkerMessage(fd, fatal_error ? WorkerMessage::kFatal : WorkerMessage::kError,
@@ -231,13 +295,18 @@ Status Serve(int fd, const WorkerSetup& setup, DuckDatabase* db, const std::stri
   };
   Result<QueryRequest> request = DecodeQuery(payload);
   if (!request.ok()) return fail(request.status().message());
-  Result<std::unique_ptr<DuckConnection>> conn = DuckConnection::Open(*db, false);
+  if (Status st = EmptyFooterCacheIfNeeded(setup, *request, state); !st.ok()) {
+    ARC_RETURN_IF_ERROR(fail("query worker: " + st.message(), true));
+    return st;  // no database: this worker is done; the server starts another
+  }
+  Result<std::unique_ptr<DuckConnection>> conn = DuckConnection::Open(*state->db, false);
   if (!conn.ok()) return fail(conn.status().message());
+  const std::vector<SqlParameter> params = SourceParameters(*request, (*conn)->handle(), state);
   const std::string sql =
-      request->arrow ? ArrowCompatibleSql((*conn)->handle(), request->sql) : request->sql;
+      request->arrow ? ArrowCompatibleSql((*conn)->handle(), request->sql, params) : request->sql;
   duckdb_result result;
   bool fatal = false;
-  if (Status st = RunStreamingSelect((*conn)->handle(), sql, &result, &fatal); !st.ok()) {
+  if (Status st = RunStreamingSelect((*conn)->handle(), sql, &result, &fatal, params); !st.ok()) {
     g_tables.clear();
     ARC_RETURN_IF_ERROR(fail(st.message(), fatal));
     // The engine invalidated its database: this worker is done; the server starts another.
@@ -296,10 +365,12 @@ int RunQueryWorker(int fd) {
     (void)WriteWorkerMessage(fd, WorkerMessage::kError, "query worker: " + db.status().message());
     return 3;
   }
+  WorkerDatabase state;
+  state.db = std::move(*db);
   for (;;) {
     if (!ReadWorkerMessage(fd, &type, &payload, kMaxRequestBytes).ok()) return 0;  // server gone
     if (type != WorkerMessage::kQuery) return 2;
-    if (!Serve(fd, *setup, db->get(), payload).ok()) return 4;
+    if (!Serve(fd, *setup, &state, payload).ok()) return 4;
   }
 }
 

@@ -192,6 +192,10 @@ class Rewriter {
       }
     } else if (Get(n, "class") == "FUNCTION" && RefusedScalarFunction(ToLower(Get(n, "function_name")))) {
       error_ = Status::InvalidArgument("function " + Get(n, "function_name") + "() is not allowed");
+    } else if (Get(n, "class") == "PARAMETER") {
+      // The engine binds its own parameters ($arc_files_<k>, the file lists); a client has no
+      // way to bind any.
+      error_ = Status::InvalidArgument("query parameters ($1, ?, $name) are not supported");
     } else if (type == "SHOW_REF" && (!n.contains("query") || n["query"].is_null())) {
       // SHOW DATABASES / TABLES inside a query would list DuckDB's scratch catalogue; a SHOW_REF
       // over a query (DESCRIBE SELECT, SUMMARIZE cpu) reads only the measurements it names.

@@ -127,6 +127,18 @@ TEST_F(SqlRewriteTest, ShowOfDuckDBsCatalogueInsideAQueryIsRefused) {
   }
 }
 
+// The engine binds $arc_files_<k> itself (the file lists): a client's parameter, which it could
+// never bind, would otherwise name the engine's (SELECT $arc_files_0 FROM cpu: the paths).
+TEST_F(SqlRewriteTest, QueryParametersAreRefused) {
+  for (const char* sql : {"SELECT $arc_files_0 FROM cpu", "SELECT ? FROM cpu", "SELECT $1",
+                          "SELECT * FROM cpu WHERE host = $h"}) {
+    auto r = Rewrite(sql);
+    ASSERT_FALSE(r.ok()) << sql;
+    EXPECT_NE(r.status().message().find("query parameters"), std::string::npos)
+        << sql << ": " << r.status().message();
+  }
+}
+
 TEST(TimestampLiteralTest, Forms) {
   EXPECT_EQ(*ParseTimestampLiteral("1970-01-01"), 0);
   EXPECT_EQ(*ParseTimestampLiteral("1970-01-01 00:00:01"), 1000000);

@@ -7,6 +7,10 @@
 #include <cstring>
 
 namespace arc {
+
+std::string QueryFilesParameter(size_t k) { return "arc_files_" + std::to_string(k); }
+std::string QueryUnionParameter(size_t k) { return "arc_union_" + std::to_string(k); }
+
 namespace {
 
 Status WriteAll(int fd, const char* p, size_t n) {

@@ -59,7 +59,7 @@ namespace {
 // until `visit` returns false.
 void ForEachHour(FileSystem* fs, const std::string& root, const std::string& db,
                  const std::string& measurement, const LiveFileSet* live, bool newest_first,
-                 const std::function<bool(int64_t hour, std::vector<std::string> names)>& visit) {
+                 const std::function<bool(int64_t hour, std::vector<DirEntry> files)>& visit) {
   const std::string base = JoinPath(root, MeasurementDirectory(db, measurement));
   if (!MeasurementFolderExists(fs, root, db, measurement)) return;
   auto folders = [&](const std::string& dir) {
@@ -75,17 +75,20 @@ void ForEachHour(FileSystem* fs, const std::string& root, const std::string& db,
           const std::optional<int64_t> parsed = ParseHourFolder(y, mo, d, h);
           if (!parsed) continue;  // not a folder of the layout: never read
           Result<std::vector<DirEntry>> files = fs->ListDir(dir);
-          std::vector<std::string> names;
+          std::vector<DirEntry> names;  // name = the absolute path
           const std::string relative_dir =
               MeasurementDirectory(db, measurement) + "/" + y + "/" + mo + "/" + d + "/" + h + "/";
           for (const DirEntry& f : files.ok() ? *files : std::vector<DirEntry>{}) {
             // A retired file's rows are in a switch's outputs already.
             if (live != nullptr && live->IsRetired(relative_dir + f.name)) continue;
             if (!f.is_dir && !f.is_symlink && IsParquetFileName(f.name)) {
-              names.push_back(dir + "/" + f.name);
+              DirEntry e = f;
+              e.name = dir + "/" + f.name;
+              names.push_back(std::move(e));
             }
           }
-          std::sort(names.begin(), names.end());
+          std::sort(names.begin(), names.end(),
+                    [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
           if (!visit(*parsed, std::move(names))) return;
         }
       }
@@ -99,13 +102,16 @@ HourFiles ListHourFiles(FileSystem* fs, const std::string& root, const std::stri
                         const std::string& measurement, std::optional<int64_t> min_hour,
                         std::optional<int64_t> max_hour, const LiveFileSet* live) {
   HourFiles out;
-  ForEachHour(fs, root, db, measurement, live, false, [&](int64_t hour, std::vector<std::string> names) {
+  ForEachHour(fs, root, db, measurement, live, false, [&](int64_t hour, std::vector<DirEntry> names) {
     const bool in_range = (!min_hour || hour >= *min_hour) && (!max_hour || hour <= *max_hour);
     ++out.hours_total;
-    if (!names.empty() && out.any_file.empty()) out.any_file = names.front();
+    if (!names.empty() && out.any_file.empty()) out.any_file = names.front().name;
     if (in_range) {
       ++out.hours_read;
-      out.files.insert(out.files.end(), names.begin(), names.end());
+      for (DirEntry& e : names) {
+        out.files.push_back(std::move(e.name));
+        out.sizes.push_back(e.size);
+      }
     }
     return true;
   });
@@ -116,7 +122,7 @@ bool HasDataFile(FileSystem* fs, const std::string& root, const std::string& db,
                  const std::string& measurement, const LiveFileSet* live) {
   bool found = false;
   // Newest first: retention empties the oldest hours, recent ones hold files.
-  ForEachHour(fs, root, db, measurement, live, true, [&](int64_t, std::vector<std::string> names) {
+  ForEachHour(fs, root, db, measurement, live, true, [&](int64_t, std::vector<DirEntry> names) {
     found = !names.empty();
     return !found;
   });

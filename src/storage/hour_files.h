@@ -14,6 +14,7 @@ namespace arc {
 
 struct HourFiles {
   std::vector<std::string> files;  // absolute paths of the hours in range, oldest first
+  std::vector<uint64_t> sizes;     // their sizes in bytes as listed, in the same order
   std::string any_file;            // some file of the measurement (for its schema), or ""
   int hours_total = 0;             // hour folders that exist
   int hours_read = 0;              // hour folders in range
