@@ -177,7 +177,8 @@ bool Flusher::PopReady(Pending* out, std::unique_lock<std::mutex>* lock) {
     if (stopping_ && now >= give_up_at_) return false;
     // Held (start-up): memory may hold the queue up to the bounds live ingest waits at.
     if (held_ && !stopping_ && stats_.pending_rows < options_.max_pending_rows &&
-        stats_.pending_bytes < options_.max_pending_bytes) {
+        stats_.pending_bytes < options_.max_pending_bytes &&
+        stats_.pending_parts < options_.max_pending_parts) {
       work_cv_.wait(*lock);
       continue;
     }

@@ -67,7 +67,7 @@ class Flusher {
           Quarantine* quarantine);
   ~Flusher();
 
-  // While held, queued jobs wait unless the queue is past its pending bounds (rows, bytes):
+  // While held, queued jobs wait unless the queue is past a pending bound (rows, bytes, parts):
   // start-up replays the WAL into memory without flushes competing for the cores, and the
   // flush starts when the port opens. Thread-safe.
   void Hold();

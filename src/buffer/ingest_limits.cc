@@ -43,7 +43,7 @@ std::vector<uint64_t> SeriesHashes(const Batch& batch) {
   // A sorted vector rather than a hash set: one sort of the request's hashes costs less than
   // a node allocation and a probe per row (it showed in ingest profiles).
   std::vector<uint64_t> out;
-  out.reserve(batch.rows());
+  out.reserve(std::min<size_t>(batch.rows(), 4096));  // runs of one series collapse
   uint64_t previous = 0;
   for (size_t row = 0; row < batch.rows(); ++row) {
     uint64_t h = base;

@@ -4,10 +4,16 @@
 
 namespace arc {
 
-Status ParquetSignatures::Learn(duckdb_connection conn, const std::vector<std::string>& files) {
+Status ParquetSignatures::Learn(duckdb_connection conn, const std::vector<std::string>& files,
+                               const std::vector<uint64_t>& sizes) {
   std::vector<std::string> unknown;
-  for (const std::string& f : files) {
-    if (signatures_.count(f) == 0) unknown.push_back(f);
+  std::unordered_map<std::string, uint64_t> size_of;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const uint64_t size = i < sizes.size() ? sizes[i] : 0;
+    if (signatures_.count(Key(files[i], size)) == 0) {
+      unknown.push_back(files[i]);
+      size_of[files[i]] = size;
+    }
   }
   if (unknown.empty()) return Status::OK();
   // The signature is the whole Parquet schema, in file order: files that share it read as the
@@ -25,7 +31,9 @@ Status ParquetSignatures::Learn(duckdb_connection conn, const std::vector<std::s
     for (idx_t row = 0; row < duckdb_row_count(&result); ++row) {
       char* file = duckdb_value_varchar(&result, 0, row);
       char* signature = duckdb_value_varchar(&result, 1, row);
-      if (file != nullptr && signature != nullptr) signatures_[file] = signature;
+      if (file != nullptr && signature != nullptr && size_of.count(file)) {
+        signatures_[Key(file, size_of[file])] = signature;
+      }
       duckdb_free(file);
       duckdb_free(signature);
     }
@@ -35,10 +43,11 @@ Status ParquetSignatures::Learn(duckdb_connection conn, const std::vector<std::s
   return st;
 }
 
-bool ParquetSignatures::OneSchema(const std::vector<std::string>& files) const {
+bool ParquetSignatures::OneSchema(const std::vector<std::string>& files,
+                                  const std::vector<uint64_t>& sizes) const {
   const std::string* first = nullptr;
-  for (const std::string& f : files) {
-    const auto it = signatures_.find(f);
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto it = signatures_.find(Key(files[i], i < sizes.size() ? sizes[i] : 0));
     if (it == signatures_.end()) return false;
     if (first == nullptr) first = &it->second;
     else if (*first != it->second) return false;

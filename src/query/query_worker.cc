@@ -277,10 +277,16 @@ Status EmptyFooterCacheIfNeeded(const WorkerSetup& setup, const QueryRequest& re
 std::vector<SqlParameter> SourceParameters(const QueryRequest& request, duckdb_connection conn,
                                            WorkerDatabase* state) {
   std::vector<SqlParameter> params;
+  size_t first = 0;  // request.file_sizes runs over every source's files in order
   for (size_t k = 0; k < request.files.size(); ++k) {
+    const size_t n = request.files[k].size();
+    const size_t begin = std::min(first, request.file_sizes.size());
+    const std::vector<uint64_t> sizes(request.file_sizes.begin() + begin,
+                                      request.file_sizes.begin() + std::min(first + n, request.file_sizes.size()));
+    first += n;
     // A file that cannot be read stays unknown (a union): the query itself reports it.
-    (void)state->signatures.Learn(conn, request.files[k]);
-    params.push_back({QueryUnionParameter(k), !state->signatures.OneSchema(request.files[k])});
+    (void)state->signatures.Learn(conn, request.files[k], sizes);
+    params.push_back({QueryUnionParameter(k), !state->signatures.OneSchema(request.files[k], sizes)});
     params.push_back({QueryFilesParameter(k), request.files[k]});
   }
   return params;

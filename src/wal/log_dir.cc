@@ -57,7 +57,7 @@ Result<LogListing> ListLogDirectory(FileSystem* fs, const std::string& dir) {
 
 Result<std::unique_ptr<SegmentReader>> OpenWorkerSegment(FileSystem* fs, const std::string& path,
                                                          int worker) {
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<SegmentReader> r, SegmentReader::Open(fs, path));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<SegmentReader> r, SegmentReader::Open(fs, path, /*map=*/true));
   if (r->header().worker != static_cast<uint32_t>(worker)) {
     return Status::Corruption(path + ": header belongs to worker " +
                               std::to_string(r->header().worker) + ", not " +

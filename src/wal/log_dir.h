@@ -35,7 +35,8 @@ struct WorkerResume {
 // Call before any writer opens in `dir`. `fs` is used only during the call.
 Result<LogListing> ListLogDirectory(FileSystem* fs, const std::string& dir);
 
-// Opens segment `path` and checks that its header belongs to `worker` (Corruption otherwise:
+// Opens segment `path` (mapped: for replay at start-up, when nothing else touches it) and checks
+// that its header belongs to `worker` (Corruption otherwise:
 // a file renamed by hand must not be replayed into another worker).
 Result<std::unique_ptr<SegmentReader>> OpenWorkerSegment(FileSystem* fs, const std::string& path,
                                                          int worker);

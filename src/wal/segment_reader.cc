@@ -14,8 +14,15 @@ const char* EndReasonName(EndReason r) {
   return "?";
 }
 
-Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs, const std::string& path) {
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<FileContents> contents, fs->ReadWholeFile(path));
+Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs, const std::string& path,
+                                                          bool map) {
+  std::unique_ptr<FileContents> contents;
+  if (map) {
+    ARC_ASSIGN_OR_RETURN(contents, fs->ReadWholeFile(path));
+  } else {
+    ARC_ASSIGN_OR_RETURN(std::string bytes, fs->ReadFile(path));
+    contents = OwnedFileContents(std::move(bytes));
+  }
   auto reader = std::make_unique<SegmentReader>(std::move(contents));
   if (!reader->DecodeHeader()) return Status::Corruption("missing or invalid segment header").WithContext(path);
   return reader;

@@ -40,7 +40,11 @@ struct ReadEvent {
 class SegmentReader {
  public:
   // Reads `path`. Corruption when the segment header is missing or invalid.
-  static Result<std::unique_ptr<SegmentReader>> Open(FileSystem* fs, const std::string& path);
+  // With `map`, the file is mapped (FileSystem::ReadWholeFile): for WAL replay, where nothing
+  // else touches the file; a read error on a mapped page would be a SIGBUS, so readers at run
+  // time (the quarantine) copy it.
+  static Result<std::unique_ptr<SegmentReader>> Open(FileSystem* fs, const std::string& path,
+                                                     bool map = false);
   // The same over bytes already in memory.
   static Result<std::unique_ptr<SegmentReader>> FromBytes(std::string data);
   explicit SegmentReader(std::unique_ptr<FileContents> contents);  // use Open / FromBytes
