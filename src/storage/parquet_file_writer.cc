@@ -8,18 +8,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/version.h"
+#include "storage/parquet_footer.h"
 #include "storage/thrift_compact.h"
 
 namespace arc {
 namespace {
 
-// Parquet's enum values (parquet.thrift).
-enum PhysicalType { kBoolean = 0, kInt64 = 2, kDouble = 5, kByteArray = 6 };
-enum Repetition { kRequired = 0, kOptional = 1 };
-enum Encoding { kPlain = 0, kRle = 3, kRleDictionary = 8 };
-enum PageType { kDataPage = 0, kDictionaryPage = 2 };
-enum ConvertedType { kUtf8 = 0, kTimestampMicros = 10 };
+using namespace parquet;  // NOLINT: the format's enums and footer records
 
 constexpr size_t kMaxPageBytes = 1 << 20;
 constexpr size_t kMaxDictionaryEntries = 65536;
@@ -28,43 +23,12 @@ constexpr size_t kMaxStatBytes = 64;
 constexpr size_t kFileBufferBytes = 1 << 20;
 constexpr size_t kProbeBytes = 8 << 10;
 
-PhysicalType PhysicalOf(ColumnType t) {
-  switch (t) {
-    case ColumnType::kInt64: return kInt64;
-    case ColumnType::kDouble: return kDouble;
-    case ColumnType::kBool: return kBoolean;
-    case ColumnType::kString: return kByteArray;
-  }
-  return kByteArray;
-}
-
 template <typename T>
 std::string LittleEndian(T v) {
   std::string s(sizeof(T), '\0');
   std::memcpy(s.data(), &v, sizeof(T));  // x86-64 and aarch64 are little-endian
   return s;
 }
-
-// What the footer says about one column chunk.
-struct ChunkMeta {
-  int physical = 0;
-  int codec = -1;  // Parquet codec number; decided at the chunk's first page
-  std::vector<int> encodings;
-  int64_t num_values = 0;
-  int64_t uncompressed = 0;
-  int64_t compressed = 0;
-  int64_t data_page_offset = -1;
-  int64_t dictionary_page_offset = -1;
-  int64_t null_count = 0;
-  bool has_min_max = false;
-  std::string min, max;
-};
-
-struct RowGroupMeta {
-  std::vector<ChunkMeta> chunks;
-  int64_t rows = 0;
-  int64_t offset = 0;
-};
 
 // One column's values over one row group: dense values of the rows that have one, and a
 // validity byte per row once any row has none.
@@ -218,7 +182,7 @@ class FileBuilder {
       for (const RowRun& p : pieces) rg.rows += p.len;
       row_groups_.push_back(std::move(rg));
     }
-    std::string footer = Footer(slice.rows);
+    std::string footer = EncodeFooter(view_, row_groups_, slice.rows);
     Put(footer);
     const uint32_t len = static_cast<uint32_t>(footer.size());
     Put(LittleEndian(len));
@@ -404,109 +368,6 @@ class FileBuilder {
     m->uncompressed += static_cast<int64_t>(header_.size() + body_.size());
     m->compressed += static_cast<int64_t>(header_.size() + compressed_.size());
     return Status::OK();
-  }
-
-  std::string Footer(size_t rows) const {
-    std::string out;
-    ThriftWriter t(&out);
-    t.BeginStruct();
-    t.I32Field(1, 1);
-    PutSchema(&t);
-    t.I64Field(3, static_cast<int64_t>(rows));
-    t.ListField(4, ThriftType::kStruct, static_cast<uint32_t>(row_groups_.size()));
-    for (size_t i = 0; i < row_groups_.size(); ++i) PutRowGroup(row_groups_[i], &t);
-    t.ListField(5, ThriftType::kStruct, 1);
-    t.BeginStruct();
-    t.BinaryField(1, "arc:tags");
-    t.BinaryField(2, view_.TagList());
-    t.EndStruct();
-    t.BinaryField(6, std::string("arc version ") + kArcVersion);
-    // TYPE_ORDER for every column: readers may use min_value/max_value.
-    t.ListField(7, ThriftType::kStruct, static_cast<uint32_t>(view_.schema().size() + 1));
-    for (size_t i = 0; i <= view_.schema().size(); ++i) {
-      t.BeginStruct();
-      t.StructField(1);
-      t.EndStruct();
-      t.EndStruct();
-    }
-    t.EndStruct();
-    return out;
-  }
-
-  void PutSchema(ThriftWriter* t) const {
-    t->ListField(2, ThriftType::kStruct, static_cast<uint32_t>(view_.schema().size() + 2));
-    t->BeginStruct();
-    t->BinaryField(4, "schema");
-    t->I32Field(5, static_cast<int32_t>(view_.schema().size() + 1));
-    t->EndStruct();
-    t->BeginStruct();  // time: TIMESTAMP(isAdjustedToUTC, MICROS)
-    t->I32Field(1, kInt64);
-    t->I32Field(3, kRequired);
-    t->BinaryField(4, "time");
-    t->I32Field(6, kTimestampMicros);
-    t->StructField(10);
-    t->StructField(8);
-    t->BoolField(1, true);
-    t->StructField(2);
-    t->StructField(2);
-    t->EndStruct();
-    t->EndStruct();
-    t->EndStruct();
-    t->EndStruct();
-    t->EndStruct();
-    for (const SchemaColumn& c : view_.schema()) {
-      t->BeginStruct();
-      t->I32Field(1, PhysicalOf(c.type));
-      t->I32Field(3, kOptional);
-      t->BinaryField(4, c.name);
-      if (c.type == ColumnType::kString) {
-        t->I32Field(6, kUtf8);
-        t->StructField(10);
-        t->StructField(1);
-        t->EndStruct();
-        t->EndStruct();
-      }
-      t->EndStruct();
-    }
-  }
-
-  void PutRowGroup(const RowGroupMeta& rg, ThriftWriter* t) const {
-    t->BeginStruct();
-    t->ListField(1, ThriftType::kStruct, static_cast<uint32_t>(rg.chunks.size()));
-    int64_t uncompressed = 0, compressed = 0;
-    for (size_t i = 0; i < rg.chunks.size(); ++i) {
-      const ChunkMeta& m = rg.chunks[i];
-      uncompressed += m.uncompressed;
-      compressed += m.compressed;
-      t->BeginStruct();
-      t->I64Field(2, m.dictionary_page_offset >= 0 ? m.dictionary_page_offset : m.data_page_offset);
-      t->StructField(3);
-      t->I32Field(1, m.physical);
-      t->ListField(2, ThriftType::kI32, static_cast<uint32_t>(m.encodings.size()));
-      for (int e : m.encodings) t->I32(e);
-      t->ListField(3, ThriftType::kBinary, 1);
-      t->Binary(i == 0 ? std::string_view("time") : std::string_view(view_.schema()[i - 1].name));
-      t->I32Field(4, m.codec);
-      t->I64Field(5, m.num_values);
-      t->I64Field(6, m.uncompressed);
-      t->I64Field(7, m.compressed);
-      t->I64Field(9, m.data_page_offset);
-      if (m.dictionary_page_offset >= 0) t->I64Field(11, m.dictionary_page_offset);
-      t->StructField(12);
-      t->I64Field(3, m.null_count);
-      if (m.has_min_max) {
-        t->BinaryField(5, m.max);
-        t->BinaryField(6, m.min);
-      }
-      t->EndStruct();
-      t->EndStruct();
-      t->EndStruct();
-    }
-    t->I64Field(2, uncompressed);
-    t->I64Field(3, rg.rows);
-    t->I64Field(5, rg.offset);
-    t->I64Field(6, compressed);
-    t->EndStruct();
   }
 
   const FlushView& view_;
