@@ -74,7 +74,8 @@ Status IngestEngine::Open() {
     wal_ = std::make_unique<WalSet>(config_, fs_, storage_, quarantine_.get());
     std::vector<Worker*> workers;
     for (auto& w : workers_) workers.push_back(w.get());
-    // Replay into memory first; the flush of the replayed rows starts with the port.
+    // Replay into memory first, with the cores to itself; the flush of the replayed rows
+    // starts once the log is read (or earlier, past the flusher's pending bounds).
     flusher_->Hold();
     const Status opened = wal_->Open(flusher_.get(), workers);
     flusher_->Release();
