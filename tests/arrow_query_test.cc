@@ -93,12 +93,8 @@ class ArrowQueryTest : public ServerFixture {
     std::ofstream(path, std::ios::binary) << body;
     const std::string cmd = std::string("node ") + ARC_SOURCE_DIR + "/tests/arrow/read_ipc.mjs " +
                             (summary ? "--summary " : "") + path + " 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-    const int rc = ::pclose(p);
+    int rc = -1;
+    const std::string out = test::Shell(cmd, &rc);
     if (rc != 0) return json{{"error", out}};
     return json::parse(out);
   }

@@ -210,13 +210,9 @@ TEST_F(CatalogTest, MeasurementsAndDatabasesListUnflushedThenFlushedFiles) {
 
 // Runs `arc <args>`; its stdout and exit code.
 std::pair<std::string, int> RunArc(const std::string& args) {
-  std::FILE* p = ::popen((ArcBinary() + " " + args + " 2>&1").c_str(), "r");
-  if (p == nullptr) return {"", -1};
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+  int code = -1;
+  std::string out = Shell(ArcBinary() + " " + args + " 2>&1", &code);
+  return {std::move(out), code};
 }
 
 TEST(OperatorTest, VersionAndHelpExitZeroUnknownArgumentTwo) {

@@ -18,12 +18,8 @@ constexpr int64_t kBaseUs = 1700000000000000;
 
 json ReadWithHyparquet(const std::string& path) {
   const std::string cmd = std::string("node ") + ARC_SOURCE_DIR + "/tests/parquet/read_parquet.mjs " + path + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
+  int rc = -1;
+  const std::string out = Shell(cmd, &rc);
   EXPECT_EQ(rc, 0) << out;
   return rc == 0 ? json::parse(out) : json::object();
 }

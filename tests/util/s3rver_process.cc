@@ -14,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include "util/test_util.h"
+
 namespace arc::test {
 namespace {
 
@@ -77,14 +79,7 @@ void S3rverProcess::Stop() {
 std::string S3rverProcess::Aws(const std::string& args, int* exit_code) const {
   const std::string cmd = "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1 "
                           "/usr/bin/aws --endpoint-url " + endpoint() + " " + args + " 2>&1";
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int rc = ::pclose(p);
-  if (exit_code != nullptr) *exit_code = WEXITSTATUS(rc);
-  return out;
+  return Shell(cmd, exit_code);
 }
 
 }  // namespace arc::test

@@ -1,5 +1,9 @@
 #include "util/test_util.h"
 
+#include <cstdio>
+
+#include <sys/wait.h>
+
 #include <libdeflate.h>
 #include <stdlib.h>
 #include <zstd.h>
@@ -148,6 +152,20 @@ std::vector<std::string> FindFiles(const std::string& dir, const std::string& su
     }
   }
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string Shell(const std::string& cmd, int* exit_code) {
+  std::string out;
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    if (exit_code != nullptr) *exit_code = -1;
+    return out;
+  }
+  char buf[65536];
+  for (size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) out.append(buf, n);
+  const int status = ::pclose(p);
+  if (exit_code != nullptr) *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
 }
 

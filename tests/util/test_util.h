@@ -33,6 +33,9 @@ std::string ZstdZeros(uint64_t n);
 void WriteTextFile(const std::string& path, const std::string& contents);
 // The file's contents, or "" when it cannot be read.
 std::string ReadFileOrEmpty(const std::string& path);
+// Runs `cmd` through the shell; its stdout (add 2>&1 for stderr), and in `*exit_code` its exit
+// status (-1 when it did not exit normally or could not start).
+std::string Shell(const std::string& cmd, int* exit_code = nullptr);
 // Every regular file below `dir` whose name ends with `suffix`, sorted.
 std::vector<std::string> FindFiles(const std::string& dir, const std::string& suffix);
 
