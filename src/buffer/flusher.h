@@ -69,7 +69,7 @@ class Flusher {
 
   // While held, queued jobs wait unless the queue is past a pending bound (rows, bytes, parts):
   // start-up replays the WAL into memory without flushes competing for the cores, and the
-  // flush starts when the port opens. Thread-safe.
+  // flush starts once the log is read. Thread-safe.
   void Hold();
   void Release();
 

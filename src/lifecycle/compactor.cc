@@ -34,13 +34,14 @@ Status Compactor::Start() {
   const std::string spill = JoinPath(root_, ".lifecycle/spill");
   ARC_RETURN_IF_ERROR(fs_->CreateDirs(spill));
   ARC_ASSIGN_OR_RETURN(const std::string duck_limit, MergeMemoryLimit(config_.memory_limit));
-  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"memory_limit", duck_limit},
-                                                        {"threads", "1"},
-                                                        {"temp_directory", spill},
-                                                        {"preserve_insertion_order", "true"},
-                                                        {"autoinstall_known_extensions", "false"},
-                                                        {"autoload_known_extensions", "false"}}));
-  ARC_ASSIGN_OR_RETURN(conn_, DuckConnection::Open(*db_));
+  // Opened at the first merge: a restart does not wait for an engine that may idle for hours.
+  duck_ = std::make_unique<LazyDuckConnection>(
+      LazyDuckConnection::Options{{"memory_limit", duck_limit},
+                                  {"threads", "1"},
+                                  {"temp_directory", spill},
+                                  {"preserve_insertion_order", "true"},
+                                  {"autoinstall_known_extensions", "false"},
+                                  {"autoload_known_extensions", "false"}});
   thread_ = std::thread([this] { Loop(); });
   return Status::OK();
 }
@@ -52,8 +53,7 @@ void Compactor::Stop() {
   }
   stopping_ = true;
   cv_.notify_all();
-  if (conn_ != nullptr)
-    duckdb_interrupt(conn_->handle());  // a running COPY stops; its switch rolls back
+  if (duck_ != nullptr) duck_->Interrupt();  // a running COPY stops; its switch rolls back
   if (thread_.joinable()) thread_.join();
 }
 
@@ -159,7 +159,8 @@ std::vector<Compactor::Partition> Compactor::DuePartitions(
     if (!entries.ok()) continue;
     int64_t files = 0;
     for (const DirEntry& e : *entries) {
-      files += (!e.is_dir && IsParquetFileName(e.name) && storage_->IsLocalNodeFile(e.name)) ? 1 : 0;
+      files +=
+          (!e.is_dir && IsParquetFileName(e.name) && storage_->IsLocalNodeFile(e.name)) ? 1 : 0;
     }
     if (files >= config_.min_files) due.push_back(std::move(p));
   }
@@ -235,11 +236,13 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
     // A delete or retention may have switched these files away since the listing.
     const FileSetSwitch::JobsLock jobs = switch_->LockJobs();
     if (!StillLive(inputs)) continue;
+    Result<DuckConnection*> conn = duck_->Get();
+    if (!conn.ok()) return fail(conn.status());
     const std::string output = p.dir + "/" + switch_->OutputStem("c") + ".parquet";
     Result<FileSetSwitch::Pending> pending = switch_->Begin(SwitchKind::kCompact, inputs, {output});
     if (!pending.ok()) return fail(pending.status());
     Result<uint64_t> rows =
-        WriteMergedFile(conn_.get(), absolute, {}, pending->temp_paths[0], config_.row_group_size);
+        WriteMergedFile(*conn, absolute, {}, pending->temp_paths[0], config_.row_group_size);
     if (!rows.ok()) {
       (void)switch_->Abandon(&*pending);
       // Each open input holds buffers too: fewer files at a time fit in the limit.

@@ -12,8 +12,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <string>
 #include <set>
+#include <string>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -22,6 +22,7 @@
 #include "common/file_system.h"
 #include "storage/duckdb_util.h"
 #include "storage/file_set_switch.h"
+#include "storage/lazy_duck_connection.h"
 #include "storage/live_files.h"
 #include "storage/storage.h"
 
@@ -99,8 +100,7 @@ class Compactor {
   LiveFileSet* const live_;
   FileSetSwitch* const switch_;
   const std::string root_;
-  std::unique_ptr<DuckDatabase> db_;
-  std::unique_ptr<DuckConnection> conn_;
+  std::unique_ptr<LazyDuckConnection> duck_;  // set by Start
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -44,21 +44,21 @@ Status Deleter::Start() {
   const std::string spill = JoinPath(root_, ".lifecycle/spill-delete");
   ARC_RETURN_IF_ERROR(fs_->CreateDirs(spill));
   ARC_ASSIGN_OR_RETURN(const std::string duck_limit, MergeMemoryLimit(memory_limit_));
-  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"memory_limit", duck_limit},
-                                                        {"threads", "1"},
-                                                        {"temp_directory", spill},
-                                                        {"autoinstall_known_extensions", "false"},
-                                                        {"autoload_known_extensions", "false"}}));
-  ARC_ASSIGN_OR_RETURN(conn_, DuckConnection::Open(*db_));
+  // Opened at the first delete: a restart does not wait for an engine that may never run.
+  duck_ = std::make_unique<LazyDuckConnection>(
+      LazyDuckConnection::Options{{"memory_limit", duck_limit},
+                                  {"threads", "1"},
+                                  {"temp_directory", spill},
+                                  {"autoinstall_known_extensions", "false"},
+                                  {"autoload_known_extensions", "false"}});
   return Status::OK();
 }
 
 Result<std::vector<std::string>> Deleter::MissingColumns(const std::vector<std::string>& files,
                                                          const DeletePredicate& p) {
-  ARC_ASSIGN_OR_RETURN(
-      const std::vector<std::string> present,
-      QueryFirstColumn(conn_.get(), "SELECT column_name FROM (DESCRIBE SELECT * FROM " +
-                                        FilesRelation(files, {}) + ")"));
+  ARC_ASSIGN_OR_RETURN(const std::vector<std::string> present,
+                       QueryFirstColumn(conn_, "SELECT column_name FROM (DESCRIBE SELECT * FROM " +
+                                                   FilesRelation(files, {}) + ")"));
   std::vector<std::string> lower;
   for (const std::string& c : present) lower.push_back(Lower(c));
   std::vector<std::string> missing;
@@ -87,7 +87,7 @@ Result<Deleter::HourMatches> Deleter::Match(const std::string& dir, const Delete
   const std::string sql = "SELECT " + std::string(kFileColumn) + " || '|' || count(*) FROM " +
                           FilesRelation(absolute, missing, kFileColumn) + " WHERE coalesce(" +
                           p.sql + ", false) GROUP BY " + kFileColumn;
-  ARC_ASSIGN_OR_RETURN(const std::vector<std::string> rows, QueryFirstColumn(conn_.get(), sql));
+  ARC_ASSIGN_OR_RETURN(const std::vector<std::string> rows, QueryFirstColumn(conn_, sql));
   for (const std::string& row : rows) {
     const size_t bar = row.rfind('|');
     const auto it = std::find(absolute.begin(), absolute.end(), row.substr(0, bar));
@@ -119,7 +119,7 @@ Status Deleter::Rewrite(const HourMatches& hour, const DeletePredicate& p, Delet
     absolute.push_back(JoinPath(root_, file));
     matched += rows;
   }
-  ARC_ASSIGN_OR_RETURN(const uint64_t total, CountFileRows(conn_.get(), absolute));
+  ARC_ASSIGN_OR_RETURN(const uint64_t total, CountFileRows(conn_, absolute));
   if (total < matched) return Status::Internal("delete counted more matching rows than rows");
   const uint64_t remaining = total - matched;
   std::vector<std::string> outputs;
@@ -134,7 +134,7 @@ Status Deleter::Rewrite(const HourMatches& hour, const DeletePredicate& p, Delet
     if (missing.ok()) filter.null_columns = *missing;
     Result<uint64_t> written =
         missing.ok()
-            ? WriteMergedFile(conn_.get(), absolute, filter, pending.temp_paths[0], row_group_size_)
+            ? WriteMergedFile(conn_, absolute, filter, pending.temp_paths[0], row_group_size_)
             : Result<uint64_t>(missing.status());
     // The rewrite must hold exactly the rows not matched: anything else would lose rows or
     // keep deleted ones (a predicate whose value changes between two runs, like random()
@@ -166,7 +166,8 @@ Result<DeleteResult> Deleter::Execute(const DeleteRequest& request) {
   DeleteResult result;
   result.dry_run = request.dry_run;
   Status st = [&]() -> Status {
-    ARC_ASSIGN_OR_RETURN(const DeletePredicate p, ParseDeletePredicate(conn_.get(), request.where));
+    ARC_ASSIGN_OR_RETURN(conn_, duck_->Get());
+    ARC_ASSIGN_OR_RETURN(const DeletePredicate p, ParseDeletePredicate(conn_, request.where));
     // Every row acknowledged before now goes to a file first: the switches below then see
     // it, and WAL replay after a crash never brings it back (its range is recorded).
     ARC_RETURN_IF_ERROR(flush_(request.database, request.measurement));

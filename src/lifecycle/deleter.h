@@ -18,6 +18,7 @@
 #include "lifecycle/delete_predicate.h"
 #include "storage/duckdb_util.h"
 #include "storage/file_set_switch.h"
+#include "storage/lazy_duck_connection.h"
 #include "storage/live_files.h"
 #include "storage/storage.h"
 
@@ -89,9 +90,9 @@ class Deleter {
   FileSetSwitch* const switch_;
   const std::string root_;
   const FlushFn flush_;
-  std::unique_ptr<DuckDatabase> db_;
-  std::unique_ptr<DuckConnection> conn_;
-  std::mutex run_mu_;  // one delete at a time (and the connection)
+  std::unique_ptr<LazyDuckConnection> duck_;  // set by Start
+  DuckConnection* conn_ = nullptr;            // duck_'s, once a delete opened it (under run_mu_)
+  std::mutex run_mu_;                         // one delete at a time (and the connection)
   mutable std::mutex mu_;
   DeleteStats stats_;
 };

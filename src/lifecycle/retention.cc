@@ -43,9 +43,8 @@ std::vector<ExpiredHour> ExpiredHours(FileSystem* fs, LiveFileSet* live, const s
 
 }  // namespace
 
-Retention::Retention(int64_t interval_seconds, FileSystem* fs, Storage* storage,
-                     LiveFileSet* live, FileSetSwitch* file_switch, RetentionPolicies* policies,
-                     std::string root)
+Retention::Retention(int64_t interval_seconds, FileSystem* fs, Storage* storage, LiveFileSet* live,
+                     FileSetSwitch* file_switch, RetentionPolicies* policies, std::string root)
     : interval_seconds_(interval_seconds),
       fs_(fs),
       storage_(storage),
@@ -57,11 +56,12 @@ Retention::Retention(int64_t interval_seconds, FileSystem* fs, Storage* storage,
 Retention::~Retention() { Stop(); }
 
 Status Retention::Start() {
-  ARC_ASSIGN_OR_RETURN(db_, DuckDatabase::OpenInMemory({{"threads", "1"},
-                                                        {"memory_limit", "64MB"},
-                                                        {"autoinstall_known_extensions", "false"},
-                                                        {"autoload_known_extensions", "false"}}));
-  ARC_ASSIGN_OR_RETURN(conn_, DuckConnection::Open(*db_));
+  // Opened at the first execution: a restart does not wait for an engine that may idle for hours.
+  duck_ = std::make_unique<LazyDuckConnection>(
+      LazyDuckConnection::Options{{"threads", "1"},
+                                  {"memory_limit", "64MB"},
+                                  {"autoinstall_known_extensions", "false"},
+                                  {"autoload_known_extensions", "false"}});
   thread_ = std::thread([this] { Loop(); });
   return Status::OK();
 }
@@ -95,6 +95,7 @@ Result<RetentionResult> Retention::Execute(int64_t id, bool dry_run) {
   std::lock_guard<std::mutex> run(run_mu_);
   const std::optional<RetentionPolicy> policy = policies_->Get(id);
   if (!policy) return Status::NotFound("no retention policy " + std::to_string(id));
+  ARC_ASSIGN_OR_RETURN(DuckConnection* const conn, duck_->Get());
   const auto start = Clock::now();
   RetentionResult result;
   result.policy_id = id;
@@ -109,8 +110,8 @@ Result<RetentionResult> Retention::Execute(int64_t id, bool dry_run) {
   Status failed;
   for (const std::string& m : measurements) {
     // Object storage: the bucket may hold expired hours (other nodes' too) the cache lacks.
-    if (Status st = storage_->EnsureLocal(policy->database, m, std::nullopt,
-                                          result.last_expired_hour);
+    if (Status st =
+            storage_->EnsureLocal(policy->database, m, std::nullopt, result.last_expired_hour);
         !st.ok()) {
       failed = st;
       break;
@@ -124,7 +125,7 @@ Result<RetentionResult> Retention::Execute(int64_t id, bool dry_run) {
       const std::string list = QuoteList(absolute);
       duckdb_result r;
       uint64_t rows = 0;
-      if (duckdb_query(conn_->handle(),
+      if (duckdb_query(conn->handle(),
                        ("SELECT sum(num_rows) FROM parquet_file_metadata(" + list + ")").c_str(),
                        &r) == DuckDBSuccess) {
         rows = static_cast<uint64_t>(duckdb_value_int64(&r, 0, 0));

@@ -16,6 +16,7 @@
 #include "lifecycle/retention_policies.h"
 #include "storage/duckdb_util.h"
 #include "storage/file_set_switch.h"
+#include "storage/lazy_duck_connection.h"
 #include "storage/live_files.h"
 #include "storage/storage.h"
 
@@ -60,9 +61,8 @@ class Retention {
   FileSetSwitch* const switch_;
   RetentionPolicies* const policies_;
   const std::string root_;
-  std::unique_ptr<DuckDatabase> db_;
-  std::unique_ptr<DuckConnection> conn_;
-  std::mutex run_mu_;  // one execution at a time (and the connection)
+  std::unique_ptr<LazyDuckConnection> duck_;  // set by Start
+  std::mutex run_mu_;                         // one execution at a time (and the connection)
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
