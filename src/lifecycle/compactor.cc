@@ -222,6 +222,14 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
                                               : SIZE_MAX)) {
     runs.push_back(std::move(run));
   }
+  DuckConnection* conn = nullptr;
+  if (!runs.empty()) {
+    // Before the jobs lock: the first open takes tens of milliseconds, and deletes and
+    // retention would wait for it.
+    Result<DuckConnection*> opened = duck_->Get();
+    if (!opened.ok()) return fail(opened.status());
+    conn = *opened;
+  }
   while (!runs.empty()) {
     const std::vector<PartitionFile> run = std::move(runs.front());
     runs.pop_front();
@@ -236,13 +244,11 @@ CompactionJob Compactor::CompactPartition(const Partition& p) {
     // A delete or retention may have switched these files away since the listing.
     const FileSetSwitch::JobsLock jobs = switch_->LockJobs();
     if (!StillLive(inputs)) continue;
-    Result<DuckConnection*> conn = duck_->Get();
-    if (!conn.ok()) return fail(conn.status());
     const std::string output = p.dir + "/" + switch_->OutputStem("c") + ".parquet";
     Result<FileSetSwitch::Pending> pending = switch_->Begin(SwitchKind::kCompact, inputs, {output});
     if (!pending.ok()) return fail(pending.status());
     Result<uint64_t> rows =
-        WriteMergedFile(*conn, absolute, {}, pending->temp_paths[0], config_.row_group_size);
+        WriteMergedFile(conn, absolute, {}, pending->temp_paths[0], config_.row_group_size);
     if (!rows.ok()) {
       (void)switch_->Abandon(&*pending);
       // Each open input holds buffers too: fewer files at a time fit in the limit.

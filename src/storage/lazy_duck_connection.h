@@ -27,7 +27,7 @@ class LazyDuckConnection {
   // Interrupts the connection's running statement, if the connection was ever opened.
   // Any thread, at any time.
   void Interrupt();
-  // True once Get opened the database (for tests and start-up checks).
+  // True once Get opened the database (for tests).
   bool opened() const;
 
  private:
