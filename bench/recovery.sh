@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
 # Recovery benchmark: fills a WAL of about SIZE MB (default 100) with msgpack batches that are
 # never flushed, kills the server with SIGKILL, restarts it and reports how long recovery took
-# (from the server's own log line) in MB/s and records/s.
+# (from the server's own log line) in MB/s and records/s, and the time from exec to a 200 from
+# /ready (polled by arc_wait_ready, bench/wait_ready.cc, whose CPU cost is printed).
 #
 #   bench/recovery.sh [--size-mb 100] [--workers 2]
+#   bench/recovery.sh --ab OLD_BINARY NEW_BINARY [--rounds 5]   # side by side: one WAL is
+#     filled (by build/arc), then each binary restarts on a fresh copy of it, alternating
 #   EXTRA_ENV="ARC_INGEST_FLUSH_WORKERS=2" bench/recovery.sh   # more server settings
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZE_MB=100; WORKERS=2
+SIZE_MB=100; WORKERS=2; BIN_A=""; BIN_B=""; ROUNDS=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --size-mb) SIZE_MB=$2; shift ;;
     --workers) WORKERS=$2; shift ;;
+    --ab) BIN_A=$(realpath "$2"); BIN_B=$(realpath "$3"); shift 2 ;;
+    --rounds) ROUNDS=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 ./scripts/setup.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target arc arc_loadgen >/dev/null
+cmake --build build --target arc arc_loadgen arc_wait_ready >/dev/null
 WORK=$(mktemp -d /tmp/arc-recovery-XXXXXX)
 SERVER_PID=""
+SERVER_BIN="$PWD/build/arc"
 cleanup() { [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"; }
 trap cleanup EXIT
 # start [fill]: with "fill", buffers never flush (the WAL keeps everything for the crash);
@@ -32,10 +38,10 @@ start() {
     ARC_AUTH_BOOTSTRAP_TOKEN=bench ARC_SERVER_HOST=127.0.0.1 ARC_SERVER_PORT=18001 &&
     for kv in $fill_env; do export "$kv"; done &&
     for kv in ${EXTRA_ENV:-}; do export "$kv"; done &&
-    exec "$OLDPWD/build/arc" >> arc.log 2>&1) &
+    exec "$SERVER_BIN" >> arc.log 2>&1) &
   SERVER_PID=$!
-  for _ in $(seq 1 1200); do curl -fs -o /dev/null http://127.0.0.1:18001/ready && return 0; sleep 0.05; done
-  echo "server did not become ready" >&2; exit 1
+  # One polling process, not a curl per try: those took CPU from the start-up being timed.
+  POLL=$(./build/arc_wait_ready 18001 60) || exit 1
 }
 start fill
 # One 5,000-record msgpack batch is ~340 KB of WAL payload.
@@ -45,17 +51,40 @@ REQUESTS_PER_CONN=$(( BATCHES / 4 + 1 ))
   --duration 600 --max-requests $REQUESTS_PER_CONN | grep -E "requests|records_per_sec"
 du -sh "$WORK/data/wal"
 kill -9 $SERVER_PID; wait $SERVER_PID 2>/dev/null || true; SERVER_PID=""
-T0=$(date +%s.%N)
-start
-T1=$(date +%s.%N)
-grep -E "WAL recovery (started|complete)" "$WORK/arc.log" | tail -2
-python3 - "$WORK/arc.log" "$T0" "$T1" <<'PY'
+# report LABEL T0 T1: the last recovery's figures from the server's log, and exec to ready.
+report() {
+  python3 - "$WORK/arc.log" "$2" "$3" "$1" <<'PY'
 import re, sys
 log = open(sys.argv[1]).read()
 m = re.findall(r"WAL recovery complete: (\d+) batches, (\d+) entries, (\d+) corrupted.* ([\d.]+) MB in ([\d.e-]+) s", log)[-1]
 batches, records, corrupted, mb, secs = int(m[0]), int(m[1]), int(m[2]), float(m[3]), float(m[4])
-print(f"recovered {mb:.1f} MB, {batches} batches, {records} records, {corrupted} corrupted")
-print(f"recovery_seconds={secs:.3f} mb_per_sec={mb/secs:.0f} records_per_sec={records/secs:.0f}")
-print(f"restart_to_ready_seconds={float(sys.argv[3]) - float(sys.argv[2]):.3f}")
+label = sys.argv[4] + " " if sys.argv[4] else ""
+print(f"{label}recovered {mb:.1f} MB, {batches} batches, {records} records, {corrupted} corrupted")
+print(f"{label}recovery_seconds={secs:.3f} mb_per_sec={mb/secs:.0f} records_per_sec={records/secs:.0f}")
+ready = float(sys.argv[3]) - float(sys.argv[2])
+print(f"{label}restart_to_ready_seconds={ready:.3f} per_100_mb={ready * 100 / mb:.3f}")
 PY
+  echo "${1:+$1 }ready poller: $POLL (arc_wait_ready, one process polling every 2 ms)"
+}
+if [ -n "$BIN_A" ]; then
+  cp -a "$WORK/data" "$WORK/base"
+  for round in $(seq 1 "$ROUNDS"); do
+    for label in A B; do
+      if [ $label = A ]; then SERVER_BIN=$BIN_A; else SERVER_BIN=$BIN_B; fi
+      rm -rf "$WORK/data"; cp -a "$WORK/base" "$WORK/data"; sync
+      T0=$(date +%s.%N)
+      start
+      T1=$(date +%s.%N)
+      report "round $round $label" "$T0" "$T1" | grep -E "seconds|poller"
+      kill -TERM $SERVER_PID; wait $SERVER_PID 2>/dev/null || true; SERVER_PID=""
+    done
+  done
+  echo "A = $BIN_A"; echo "B = $BIN_B"
+  exit 0
+fi
+T0=$(date +%s.%N)
+start
+T1=$(date +%s.%N)
+grep -E "WAL recovery (started|complete)" "$WORK/arc.log" | tail -2
+report "" "$T0" "$T1"
 kill -TERM $SERVER_PID; wait $SERVER_PID 2>/dev/null || true; SERVER_PID=""

@@ -84,6 +84,33 @@ TEST_F(Kill9Test, AcknowledgedRecordsSurviveKillNineExactlyOnce) {
   EXPECT_NE(log.find("WAL recovery complete"), std::string::npos);
 }
 
+// The restart flushes the replayed rows once its port is open (they wait in memory while
+// start-up finishes): they must reach Parquet while the server runs, not only at its stop.
+TEST_F(Kill9Test, ReplayedRowsReachParquetWhileTheRestartedServerRuns) {
+  const std::string extra =
+      "[wal]\nenabled = true\nsync_mode = \"fdatasync\"\n"
+      "[ingest]\nmax_buffer_size = 1000000\nmax_buffer_age_ms = 3600000\n";  // no flush before the kill
+  StartServer(extra);
+  std::string body;
+  for (int id = 0; id < 500; ++id) {
+    body += "r,src=c id=" + std::to_string(id) + "i " + std::to_string((1700000000LL + id) * 1000000000LL) + "\n";
+  }
+  ASSERT_EQ(client_->Post("/write?db=k", body, Auth()).status, 204);
+  server_->Kill();
+  ASSERT_TRUE(ListParquet("k").empty()) << "flushed before the kill: the test proves nothing";
+  StartServer(extra);
+  std::vector<std::string> files;
+  for (int i = 0; i < 200 && files.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    files = ListParquet("k");
+  }
+  ASSERT_FALSE(files.empty()) << "replayed rows not flushed within 10 s of the restart\n" << server_->Log();
+  const Rows n = Query("SELECT count(*), count(DISTINCT id) FROM '" + Files("k", "r") + "'");
+  EXPECT_EQ(n[0][0], "500");
+  EXPECT_EQ(n[0][1], "500");
+  ASSERT_EQ(server_->Stop(), 0) << server_->Log();
+}
+
 // The same promise under a mixed workload: one client spreads rows over thousands of
 // measurements, one changes a field's type between requests, one sends poison names that must
 // be refused, and the usual numbered records go on. Run with the WAL (fdatasync: nothing

@@ -175,9 +175,10 @@ bool Flusher::PopReady(Pending* out, std::unique_lock<std::mutex>* lock) {
     const auto now = Clock::now();
     // Shutdown is bounded: past the deadline nothing more is started, ready or not.
     if (stopping_ && now >= give_up_at_) return false;
-    // Held (start-up): memory may hold the queue up to the bounds live ingest waits at.
-    if (held_ && !stopping_ && stats_.pending_rows < options_.max_pending_rows &&
-        stats_.pending_bytes < options_.max_pending_bytes &&
+    // Held (start-up): memory may hold the queue up to its memory and file bounds. Not up to
+    // the rows bound: that one paces live writers (4 buffers per worker by default, a fraction
+    // of a WAL), and flushing past it made the replay share the cores with the flush.
+    if (held_ && !stopping_ && stats_.pending_bytes < options_.max_pending_bytes &&
         stats_.pending_parts < options_.max_pending_parts) {
       work_cv_.wait(*lock);
       continue;

@@ -67,9 +67,10 @@ class Flusher {
           Quarantine* quarantine);
   ~Flusher();
 
-  // While held, queued jobs wait unless the queue is past a pending bound (rows, bytes, parts):
-  // start-up replays the WAL into memory without flushes competing for the cores, and the
-  // flush starts once the log is read. Thread-safe.
+  // While held, queued jobs wait unless the queue is past the bytes or parts bound (memory,
+  // files): start-up replays the WAL into memory without flushes competing for the cores, and
+  // the flush starts once the log is read. The rows bound, live ingest's backpressure, does not
+  // end a hold. Thread-safe.
   void Hold();
   void Release();
 

@@ -89,6 +89,38 @@ TEST(FlusherTest, HeldJobsWaitForReleaseUnlessPastAPendingBound) {
   (*g)->Stop(std::chrono::seconds(1));
 }
 
+// Regression: a hold ended at the rows bound (4 buffers per worker by default), so a
+// 100 MB WAL replayed while half of it was flushing on the same cores. The hold now ends
+// only past the memory (bytes) and parts bounds.
+TEST(FlusherTest, HeldJobsWaitPastTheRowsBoundButNotPastTheBytesBound) {
+  test::TempDir dir;
+  FlakyStorage storage(dir.path(), 0);
+  Flusher::Options o{1, 1, ParquetCompression::kSnappy};  // one pending row is the bound
+  auto f = Flusher::Start(&storage, o);
+  ASSERT_TRUE(f.ok());
+  (*f)->Hold();
+  (*f)->Submit(OneRowJob(1, "a"));
+  (*f)->Submit(OneRowJob(2, "b"));  // two rows pending: past the rows bound
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ((*f)->stats().rows_written, 0u) << "the rows bound does not end a hold";
+  EXPECT_EQ((*f)->stats().pending_rows, 2);
+  (*f)->Release();
+  (*f)->Drain();
+  EXPECT_EQ((*f)->stats().rows_written, 2u);
+  (*f)->Stop(std::chrono::seconds(1));
+
+  o.max_pending_rows = 1000;
+  o.max_pending_bytes = 1;  // any queued row is past it
+  auto g = Flusher::Start(&storage, o);
+  ASSERT_TRUE(g.ok());
+  (*g)->Hold();
+  (*g)->Submit(OneRowJob(3, "c"));
+  (*g)->Drain();
+  EXPECT_EQ((*g)->stats().rows_written, 1u) << "written while held: past the bytes bound";
+  (*g)->Release();
+  (*g)->Stop(std::chrono::seconds(1));
+}
+
 TEST(FlusherTest, FailedFlushIsRetriedUntilItSucceeds) {
   test::TempDir dir;
   FlakyStorage storage(dir.path(), 2);

@@ -75,10 +75,11 @@ Status IngestEngine::Open() {
     std::vector<Worker*> workers;
     for (auto& w : workers_) workers.push_back(w.get());
     // Replay into memory first, with the cores to itself; the flush of the replayed rows
-    // starts once the log is read (or earlier, past the flusher's pending bounds).
+    // starts once the log is read, or once the caller is ready (or earlier, past the
+    // flusher's memory or file bound).
     flusher_->Hold();
     const Status opened = wal_->Open(flusher_.get(), workers);
-    flusher_->Release();
+    if (!options_.hold_replayed_flush || !opened.ok()) flusher_->Release();
     ARC_RETURN_IF_ERROR(opened);
   }
   quarantine_replay_ = std::make_unique<QuarantineReplay>(
@@ -87,6 +88,8 @@ Status IngestEngine::Open() {
   timer_ = std::thread([this] { RunTimer(); });
   return Status::OK();
 }
+
+void IngestEngine::ReleaseReplayedFlush() { flusher_->Release(); }
 
 Status IngestEngine::ReplayQuarantine(const std::string& id, QuarantineReplay::DoneFn done) {
   return quarantine_replay_->Start(id, std::move(done));

@@ -51,6 +51,10 @@ class IngestEngine {
     // Called on a flusher thread with the relative paths of the data files a flush wrote,
     // once they are recorded (the compactor notes their hours). May be unset.
     std::function<void(const std::vector<std::string>&)> on_files_written;
+    // With the WAL: the replayed rows' flush waits for ReleaseReplayedFlush (or the flusher's
+    // memory or file bound), so that the caller's own start-up, opening the port, does not
+    // share the cores with it. Unset: the flush starts as Start returns.
+    bool hold_replayed_flush = false;
   };
 
   // Opens everything; with wal.enabled replays the log first (blocking until the rows are in
@@ -61,6 +65,10 @@ class IngestEngine {
                                                      FileSystem* fs);
   IngestEngine(const Config& config, Storage* storage, FileSystem* fs, Options options);
   ~IngestEngine();
+
+  // Starts the flush that Options::hold_replayed_flush held; does nothing otherwise or when
+  // called again. Thread-safe.
+  void ReleaseReplayedFlush();
 
   // Accepts one request's records: cardinality limits (400), then admission (waits off the
   // caller's thread while the flush queue is full; 503 after backpressure_wait), then a worker

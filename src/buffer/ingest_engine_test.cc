@@ -7,6 +7,7 @@
 
 #include <future>
 #include <set>
+#include <thread>
 
 #include "storage/local_storage.h"
 #include "util/fault_fs.h"
@@ -71,9 +72,10 @@ class EngineCrashTest : public ::testing::Test {
     storage_ = std::make_unique<SwitchableStorage>(dir_->path());
   }
 
-  void Start() {
+  void Start(bool hold_replayed_flush = false) {
     IngestEngine::Options o;
     o.shutdown_give_up = std::chrono::milliseconds(0);
+    o.hold_replayed_flush = hold_replayed_flush;
     auto e = IngestEngine::Start(config_, storage_.get(), fs_.get(), o);
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine_ = std::move(*e);
@@ -201,6 +203,38 @@ TEST_F(EngineCrashTest, OrphanFromACrashBetweenParquetAndManifestIsReplacedNotDu
     EXPECT_EQ(late.size(), 20u);
     ExpectExactlyOnce(acked, 60);
   }
+}
+
+// The server holds the replayed rows' flush until its port is open (the start-up after the
+// replay then has the cores): nothing is written before the release, everything after it.
+TEST_F(EngineCrashTest, HeldReplayFlushWaitsForTheReleaseThenStoresEverythingOnce) {
+  Start();
+  const std::set<int64_t> acked = Write(0, 40);
+  Crash();
+  Start(/*hold_replayed_flush=*/true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(Stored().empty()) << "flushed before the release";
+  EXPECT_TRUE(engine_->HasBuffered("db", "odd"));
+  engine_->ReleaseReplayedFlush();
+  engine_->ReleaseReplayedFlush();  // a second call changes nothing
+  StopCleanly();
+  ExpectExactlyOnce(acked, 40);
+}
+
+// A held flush is not lost when the process stops before the release (start-up failed after
+// the replay): shutdown writes the replayed rows.
+TEST_F(EngineCrashTest, HeldReplayFlushIsWrittenAtShutdownWithoutARelease) {
+  Start();
+  const std::set<int64_t> acked = Write(0, 40);
+  Crash();
+  IngestEngine::Options o;
+  o.shutdown_give_up = std::chrono::seconds(30);  // the fixture's 0 would give up at once
+  o.hold_replayed_flush = true;
+  auto e = IngestEngine::Start(config_, storage_.get(), fs_.get(), o);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  (*e)->Shutdown();
+  e->reset();
+  ExpectExactlyOnce(acked, 40);
 }
 
 TEST_F(EngineCrashTest, CrashDuringRecoveryThenRecoverAgain) {

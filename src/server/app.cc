@@ -219,6 +219,9 @@ Status App::Start() {
   }
   IngestEngine::Options engine_options;
   engine_options.live_files = &live_files_;
+  // The replayed rows flush once the port is open (below): the start-up after the replay
+  // then has the cores to itself.
+  engine_options.hold_replayed_flush = true;
   // Flushes tell the compactor which hours got files, so its timer cycles list only those.
   engine_options.on_files_written = [this](const std::vector<std::string>& paths) {
     if (Compactor* c = compactor_for_flushes_.load()) c->NoteWritten(paths);
@@ -307,6 +310,7 @@ Status App::Start() {
     Shutdown();
   });
   router_->SetReady(true);
+  engine_->ReleaseReplayedFlush();
   if (opts.tls) {
     LOG_INFO("TLS on: HTTPS only (TLS 1.2+), certificate " << config_.server.tls_cert);
   } else {
