@@ -72,7 +72,11 @@ class IngestLimits {
 };
 
 // The hashes of the distinct series of `batch` (measurement + non-null tags, in name order),
-// sorted and without repeats.
+// each once, in no particular order.
 std::vector<uint64_t> SeriesHashes(const Batch& batch);
+
+// Removes repeated values from `values`, keeping the first of each in its order. Thread-safe
+// (scratch memory is per thread).
+void KeepDistinct(std::vector<uint64_t>* values);
 
 }  // namespace arc

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "ingest/line_protocol.h"
 
@@ -25,6 +26,37 @@ TEST(IngestLimitsTest, SeriesAreMeasurementPlusTagSetInAnyColumnOrder) {
       << "b=2,a=1 is the same series as a=1,b=2";
   EXPECT_EQ(contains(SeriesHashes(a.batches()[1]), SeriesHashes(b.batches()[0])[0]), 0)
       << "another measurement is another series";
+}
+
+// KeepDistinct replaced a sort + unique (it took ~7 % of server CPU): same set of values,
+// first occurrences in order, whatever the input (zero, sequences, colliding low bits).
+TEST(IngestLimitsTest, KeepDistinctKeepsEachValueOnceInFirstSeenOrder) {
+  std::vector<uint64_t> v = {5, 0, 5, 7, 0, 1ull << 63, 7, 1ull << 63, 3};
+  KeepDistinct(&v);
+  EXPECT_EQ(v, (std::vector<uint64_t>{5, 0, 7, 1ull << 63, 3}));
+  std::vector<uint64_t> empty;
+  KeepDistinct(&empty);
+  EXPECT_TRUE(empty.empty());
+  uint64_t seed = 42;
+  auto next = [&] { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed; };
+  for (const size_t n : {1, 2, 100, 5000, 200000}) {  // 200,000: past the reused table
+    std::vector<uint64_t> values;
+    for (size_t i = 0; i < n; ++i) {
+      switch (i % 4) {
+        case 0: values.push_back(next() % 97); break;             // small, repeating
+        case 1: values.push_back(i << 20); break;                 // same low bits
+        case 2: values.push_back(next()); break;                  // well mixed
+        case 3: values.push_back(values[next() % values.size()]); break;  // a repeat
+      }
+    }
+    std::vector<uint64_t> expected;
+    std::set<uint64_t> seen;
+    for (uint64_t x : values) {
+      if (seen.insert(x).second) expected.push_back(x);
+    }
+    KeepDistinct(&values);
+    EXPECT_EQ(values, expected) << n << " values";
+  }
 }
 
 TEST(IngestLimitsTest, RefusedRequestsRecordNothing) {
