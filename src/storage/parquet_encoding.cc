@@ -1,5 +1,9 @@
 #include "storage/parquet_encoding.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -20,6 +24,70 @@ void AppendVarint(uint64_t v, std::string* out) {
     v >>= 7;
   }
   out->push_back(static_cast<char>(v));
+}
+
+namespace {
+
+constexpr size_t kDeltaBlock = 128;
+constexpr size_t kMiniblocks = 4;
+constexpr size_t kMiniblockValues = kDeltaBlock / kMiniblocks;  // 32
+
+uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+
+int BitsOf(uint64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(v); }
+
+// 32 values at `width` bits each, least significant bit first: 4 × width bytes.
+void PackMiniblock(const uint64_t* v, int width, std::string* out) {
+  if (width == 0) return;
+  unsigned __int128 acc = 0;
+  int bits = 0;
+  char word[8];
+  for (size_t i = 0; i < kMiniblockValues; ++i) {
+    acc |= static_cast<unsigned __int128>(v[i]) << bits;
+    bits += width;
+    if (bits >= 64) {
+      const uint64_t low = static_cast<uint64_t>(acc);
+      std::memcpy(word, &low, 8);  // little-endian, as Parquet's bit order needs
+      out->append(word, 8);
+      acc >>= 64;
+      bits -= 64;
+    }
+  }
+  for (; bits > 0; bits -= 8, acc >>= 8) out->push_back(static_cast<char>(acc & 0xff));
+}
+
+}  // namespace
+
+void AppendDeltaBinaryPacked(const int64_t* values, size_t n, std::string* out) {
+  AppendVarint(kDeltaBlock, out);
+  AppendVarint(kMiniblocks, out);
+  AppendVarint(n, out);
+  AppendVarint(ZigZag(n > 0 ? values[0] : 0), out);
+  uint64_t packed[kDeltaBlock];
+  for (size_t first = 1; first < n; first += kDeltaBlock) {
+    const size_t count = std::min(kDeltaBlock, n - first);
+    // Deltas wrap around (two's complement): readers add them back the same way.
+    int64_t min_delta = INT64_MAX;
+    for (size_t i = 0; i < count; ++i) {
+      const int64_t d = static_cast<int64_t>(static_cast<uint64_t>(values[first + i]) -
+                                             static_cast<uint64_t>(values[first + i - 1]));
+      packed[i] = static_cast<uint64_t>(d);
+      min_delta = std::min(min_delta, d);
+    }
+    // Every delta is ≥ the smallest, so the unsigned difference is exact (up to 2^64 − 1).
+    for (size_t i = 0; i < count; ++i) packed[i] -= static_cast<uint64_t>(min_delta);
+    for (size_t i = count; i < kDeltaBlock; ++i) packed[i] = 0;  // padding of the last block
+    AppendVarint(ZigZag(min_delta), out);
+    const size_t used = (count + kMiniblockValues - 1) / kMiniblockValues;
+    int widths[kMiniblocks] = {0, 0, 0, 0};
+    for (size_t m = 0; m < used; ++m) {
+      uint64_t any = 0;
+      for (size_t i = 0; i < kMiniblockValues; ++i) any |= packed[m * kMiniblockValues + i];
+      widths[m] = BitsOf(any);
+    }
+    for (size_t m = 0; m < kMiniblocks; ++m) out->push_back(static_cast<char>(widths[m]));
+    for (size_t m = 0; m < used; ++m) PackMiniblock(packed + m * kMiniblockValues, widths[m], out);
+  }
 }
 
 namespace {

@@ -22,6 +22,11 @@ void AppendRleHybrid(const uint32_t* values, size_t n, int bit_width, std::strin
 // Appends Parquet's unsigned LEB128 varint.
 void AppendVarint(uint64_t v, std::string* out);
 
+// Appends the DELTA_BINARY_PACKED encoding of `values[0, n)` (docs/parquet-flush.md): blocks
+// of 128 deltas in 4 miniblocks of 32, each bit-packed at its own width. Any int64 values,
+// wrapping deltas included.
+void AppendDeltaBinaryPacked(const int64_t* values, size_t n, std::string* out);
+
 // Compresses page bodies with one codec, reusing its state between pages. Not thread-safe:
 // one per writer.
 class PageCompressor {

@@ -5,6 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cstdio>
 #include <random>
 #include <vector>
 
@@ -50,6 +51,36 @@ std::vector<uint32_t> DecodeHybrid(const std::string& in, int w, size_t n, int* 
   EXPECT_EQ(p, in.size()) << "no bytes after the last run";
   out.resize(n);  // the last group's padding
   return out;
+}
+
+// The Parquet specification's two examples, with our block of 128 values in 4 miniblocks:
+// the layout byte for byte.
+TEST(ParquetEncodingTest, DeltaBinaryPackedMatchesTheSpecificationsExamples) {
+  auto hex = [](const std::string& s) {
+    std::string out;
+    char buf[4];
+    for (unsigned char c : s) {
+      std::snprintf(buf, sizeof(buf), "%02x ", c);
+      out += buf;
+    }
+    return out;
+  };
+  const int64_t steady[] = {1, 2, 3, 4, 5};
+  std::string out;
+  AppendDeltaBinaryPacked(steady, 5, &out);
+  // 128, 4 miniblocks, 5 values, first zigzag(1); block: min delta zigzag(1), 4 widths of 0.
+  EXPECT_EQ(hex(out), "80 01 04 05 02 02 00 00 00 00 ");
+  const int64_t mixed[] = {7, 5, 3, 1, 2, 3, 4, 5};
+  out.clear();
+  AppendDeltaBinaryPacked(mixed, 8, &out);
+  // Deltas -2 -2 -2 1 1 1 1, minus the smallest (-2): 0 0 0 3 3 3 3 at 2 bits, zeros to 32.
+  EXPECT_EQ(hex(out), "80 01 04 08 0e 03 02 00 00 00 c0 3f 00 00 00 00 00 00 ");
+  out.clear();
+  AppendDeltaBinaryPacked(mixed, 1, &out);
+  EXPECT_EQ(hex(out), "80 01 04 01 0e ") << "one value: the header alone";
+  out.clear();
+  AppendDeltaBinaryPacked(nullptr, 0, &out);
+  EXPECT_EQ(hex(out), "80 01 04 00 00 ") << "no value: the header alone";
 }
 
 TEST(ParquetEncodingTest, BitWidths) {

@@ -235,6 +235,45 @@ TEST_P(ParquetFileWriterTest, IncompressibleChunksAreStoredUncompressed) {
             "20000/100/true");
 }
 
+// Integers are written as deltas (DELTA_BINARY_PACKED): every int64 comes back, across block
+// and miniblock edges, with deltas that wrap around and nulls in between.
+TEST_P(ParquetFileWriterTest, IntegersOfAnyRangeComeBackExactly) {
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (const int rows : {1, 2, 31, 33, 129, 130, 300, 1000}) {
+    SCOPED_TRACE(rows);
+    Batch b;
+    b.database = "db";
+    b.measurement = "m";
+    const int n = b.AddColumn("n", ColumnType::kInt64, false);
+    std::vector<std::string> expected;
+    for (int i = 0; i < rows; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      std::optional<int64_t> v;
+      switch (i % 6) {
+        case 0: v = INT64_MIN; break;                     // then INT64_MAX: wrapping deltas
+        case 1: v = INT64_MAX; break;
+        case 2: v = static_cast<int64_t>(x); break;       // any 64 bits
+        case 3: if (i % 4 != 3) v = -static_cast<int64_t>(i); break;  // nulls in between
+        case 4: v = 0; break;
+        case 5: v = static_cast<int64_t>(x % 1000); break;
+      }
+      if (v) b.columns[n].AppendInt(*v);
+      b.FinishRow(kBase + i * 1000 + static_cast<int64_t>(x % 7));  // an irregular clock
+      expected.push_back(v ? std::to_string(*v) : "NULL");
+    }
+    b.PadColumns();
+    std::vector<Batch> batches;
+    batches.push_back(std::move(b));
+    const std::string path = WriteFile(batches, 128);  // row groups on a block edge, too
+    const test::Rows got = test::Query("SELECT n FROM read_parquet('" + path + "') ORDER BY time");
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i][0], expected[i]) << "row " << i;
+    EXPECT_EQ(test::QueryValue("SELECT string_agg(DISTINCT encodings, '|') FROM parquet_metadata('" + path +
+                               "') WHERE path_in_schema = 'n'"),
+              "DELTA_BINARY_PACKED, RLE");
+  }
+}
+
 // Regression: bounds that skipped a NaN let DuckDB prune (or fold) `v > 5` and lose the NaN
 // row, which DuckDB orders above every number. A chunk with a NaN has no bounds.
 TEST_P(ParquetFileWriterTest, NaNRowsSurviveFiltersThatUseStatistics) {

@@ -15,7 +15,7 @@ namespace arc::parquet {
 // Parquet's enum values (parquet.thrift).
 enum PhysicalType { kBoolean = 0, kInt64 = 2, kDouble = 5, kByteArray = 6 };
 enum Repetition { kRequired = 0, kOptional = 1 };
-enum Encoding { kPlain = 0, kRle = 3, kRleDictionary = 8 };
+enum Encoding { kPlain = 0, kRle = 3, kDeltaBinaryPacked = 5, kRleDictionary = 8 };
 enum PageType { kDataPage = 0, kDictionaryPage = 2 };
 enum ConvertedType { kUtf8 = 0, kTimestampMicros = 10 };
 
