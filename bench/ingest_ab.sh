@@ -47,7 +47,7 @@ for round in $(seq "$ROUNDS"); do
         BYTES=$(find "$WORK/d/data/arc" -name '*.parquet' -printf '%s\n' 2>/dev/null | awk '{s += $1} END {print s + 0}')
         echo "round=$round wal=$MODE format=$FORMAT build=$NAME" \
           "$(echo "$OUT" | grep -oE '(records_per_sec|p99|server_cpu_ns_per_record|server_cpu_cores|loadgen_cpu_cores)=[0-9.]+' | tr '\n' ' ')" \
-          "flush_bytes_per_record=$(awk -v b="$BYTES" -v n="${OK:-0}" 'BEGIN {printf "%.1f", n > 0 ? b / (n * 5000) : 0}')"
+          "flush_bytes_per_record=$(awk -v b="$BYTES" -v n="${OK:-0}" 'BEGIN {printf "%.1f", (n > 0 ? b / (n * 5000) : 0)}')"
       done
     done
   done

@@ -59,6 +59,24 @@ TEST(IngestLimitsTest, KeepDistinctKeepsEachValueOnceInFirstSeenOrder) {
   }
 }
 
+// The tag hash is our own (a word at a time): 100,000 distinct tag sets of the usual shapes,
+// short and past 8 bytes, are 100,000 distinct series.
+TEST(IngestLimitsTest, DistinctTagSetsAreDistinctSeries) {
+  Batch b;
+  b.database = "d";
+  b.measurement = "cpu";
+  const int host = b.AddColumn("host", ColumnType::kString, true);
+  const int dc = b.AddColumn("datacenter", ColumnType::kString, true);
+  const int v = b.AddColumn("v", ColumnType::kInt64, false);
+  for (int i = 0; i < 100000; ++i) {
+    b.columns[host].AppendString(i % 2 ? "h" + std::to_string(i) : "server-" + std::to_string(i) + ".example.org");
+    b.columns[dc].AppendString(i % 3 ? "eu-west-1" : "us-east-1");
+    b.columns[v].AppendInt(i);
+    b.FinishRow(i);
+  }
+  EXPECT_EQ(SeriesHashes(b).size(), 100000u);
+}
+
 TEST(IngestLimitsTest, RefusedRequestsRecordNothing) {
   IngestLimits limits({0, 2, 0, 3});
   EXPECT_TRUE(limits.Admit(Parse("d", "m,h=1 v=1 1\nm,h=2 v=1 1\n")).ok());
