@@ -59,8 +59,8 @@ TEST(IngestLimitsTest, KeepDistinctKeepsEachValueOnceInFirstSeenOrder) {
   }
 }
 
-// The tag hash is our own (a word at a time): 100,000 distinct tag sets of the usual shapes,
-// short and past 8 bytes, are 100,000 distinct series.
+// 100,000 distinct tag sets of the usual shapes, short and past 8 bytes, are 100,000 distinct
+// series: nothing in hashing or KeepDistinct merges two of them.
 TEST(IngestLimitsTest, DistinctTagSetsAreDistinctSeries) {
   Batch b;
   b.database = "d";
