@@ -69,10 +69,19 @@ void LineProtocol() {
   for (const auto& [name, bytes] : seeds) Put("line_protocol_fuzz", name, bytes);
 }
 
-std::string WalPayload(const char* lines, Precision p = Precision::kNanoseconds) {
+BatchSet Parsed(const char* lines, Precision p) {
   BatchSet set("mydb");
   if (!ParseLineProtocol(lines, p, 1700000000000000, &set).ok()) std::abort();
-  return EncodeBatchSet(set);
+  return set;
+}
+
+std::string WalPayload(const char* lines, Precision p = Precision::kNanoseconds) {
+  return EncodeBatchSet(Parsed(lines, p));
+}
+
+// The payload encoding of builds before the columnar one (still replayed).
+std::string OldWalPayload(const char* lines) {
+  return EncodeBatchSetAsMessagePack(Parsed(lines, Precision::kNanoseconds));
 }
 
 void Msgpack() {
@@ -123,7 +132,8 @@ void Msgpack() {
       std::string("\xa1" "b\x92\xc4\x01\x00\xd4\x01\x00", 9);
   Put("msgpack_fuzz", "wide_types", wide);
   // What the WAL stores (and recovery decodes).
-  Put("msgpack_fuzz", "wal_payload", WalPayload(kCodecLines));
+  Put("msgpack_fuzz", "wal_payload", OldWalPayload(kCodecLines));
+  Put("msgpack_fuzz", "wal_payload_columnar", WalPayload(kCodecLines));
 }
 
 void Decompress() {
@@ -137,7 +147,7 @@ void Decompress() {
   Put("decompress_fuzz", "zstd_bomb_max4k", std::string("\x14") + Zstd(std::string(200000, 'a'), 19));
   Put("decompress_fuzz", "zstd_truncated", std::string("\x20") + Zstd(lines).substr(0, 20));
   Put("decompress_fuzz", "roundtrip_text", std::string("\x40") + lines);
-  Put("decompress_fuzz", "roundtrip_msgpack_high", std::string("\xc0") + WalPayload(kCodecLines));
+  Put("decompress_fuzz", "roundtrip_msgpack_high", std::string("\xc0") + OldWalPayload(kCodecLines));
 }
 
 std::string Entry(uint64_t lsn, uint64_t segment, const std::string& payload) {
@@ -161,7 +171,7 @@ void Segments() {
                             "mem used=1i,free=2i 1700000000000000001\nmem used=3i 1700000000000000002\n"};
   for (size_t i = 0; i < 3; ++i) {
     starts.push_back(seg.size());
-    seg += Entry(h.first_lsn + i, h.segment, WalPayload(requests[i]));
+    seg += Entry(h.first_lsn + i, h.segment, OldWalPayload(requests[i]));
   }
   // byte 0 even: raw segment bytes
   const std::string raw("\x00", 1);

@@ -1,6 +1,7 @@
 // libFuzzer target: Arc's MessagePack write format (DecodeMsgpack), the body of
 // /api/v1/write/msgpack, and the WAL payload decoders run at recovery (DecodeBatchSet,
-// DescribePayload / ScanPayloadHours) on the same bytes.
+// DescribePayload / ScanPayloadHours) on the same bytes: bytes starting with 0xC1 reach the
+// columnar binary decoder (seed wal_payload_columnar), others the MessagePack one.
 // Input: the request body.
 // Invariants: a decoded set is well formed and storable and round-trips through the WAL codec;
 // errors are InvalidArgument (live decode) or Corruption (WAL payload).

@@ -95,19 +95,19 @@ TEST_F(PipelineTest, TypeChangeWhileBufferedNeverBreaksQueries) {
             "3");
 }
 
-// A WAL segment as an older version would have left it: its middle entry passes its CRC but
-// holds a tag named "Time", which this version refuses.
-void WriteSegmentWithAPoisonedEntry(const std::string& wal_dir) {
-  auto entry = [](const std::string& tag, int64_t id) {
-    BatchSet set("w");
-    Batch* b = nullptr;
-    EXPECT_TRUE(set.GetOrCreate("m", &b).ok());
-    b->columns[b->AddColumn(tag, ColumnType::kString, true)].AppendString("a");
-    b->columns[b->AddColumn("id", ColumnType::kInt64, false)].AppendInt(id);
-    b->FinishRow(1700000000000000 + id);
-    return EncodeBatchSet(set);
-  };
-  const std::vector<std::string> payloads = {entry("host", 1), entry("Time", 2), entry("host", 3)};
+// One row of measurement m in database w: tag `tag` = "a", field id = `id`.
+BatchSet OneRowSet(const std::string& tag, int64_t id) {
+  BatchSet set("w");
+  Batch* b = nullptr;
+  EXPECT_TRUE(set.GetOrCreate("m", &b).ok());
+  b->columns[b->AddColumn(tag, ColumnType::kString, true)].AppendString("a");
+  b->columns[b->AddColumn("id", ColumnType::kInt64, false)].AppendInt(id);
+  b->FinishRow(1700000000000000 + id);
+  return set;
+}
+
+// Worker 1's first segment holding `payloads` as records entries with LSNs 100, 101, ...
+void WriteSegment(const std::string& wal_dir, const std::vector<std::string>& payloads) {
   wal::SegmentHeader h;
   h.worker = 1;
   h.segment = 1;
@@ -126,6 +126,28 @@ void WriteSegmentWithAPoisonedEntry(const std::string& wal_dir) {
   }
   std::filesystem::create_directories(wal_dir);
   WriteTextFile(wal_dir + "/" + wal::FormatSegmentName(1, 1700000000), data);
+}
+
+// A WAL segment as an older version would have left it (MessagePack payloads): its middle
+// entry passes its CRC but holds a tag named "Time", which this version refuses.
+void WriteSegmentWithAPoisonedEntry(const std::string& wal_dir) {
+  WriteSegment(wal_dir, {EncodeBatchSetAsMessagePack(OneRowSet("host", 1)),
+                         EncodeBatchSetAsMessagePack(OneRowSet("Time", 2)),
+                         EncodeBatchSetAsMessagePack(OneRowSet("host", 3))});
+}
+
+// An upgrade: the log holds entries an older build wrote (MessagePack) and entries this build
+// writes (columnar binary); the restarted server stores every row of both exactly once.
+TEST_F(PipelineTest, WalOfBothPayloadEncodingsReplaysAfterAnUpgrade) {
+  WriteSegment(dir_.path() + "/data/wal", {EncodeBatchSetAsMessagePack(OneRowSet("host", 1)),
+                                           EncodeBatchSet(OneRowSet("host", 2)),
+                                           EncodeBatchSetAsMessagePack(OneRowSet("host", 3)),
+                                           EncodeBatchSet(OneRowSet("host", 4))});
+  StartServer("[wal]\nenabled = true\n");
+  EXPECT_EQ(json::parse(client_->Get("/api/v1/quarantine", Auth()).body)["total_records"], 0);
+  ASSERT_EQ(server_->Stop(), 0) << server_->Log();
+  EXPECT_EQ(QueryValue("SELECT string_agg(id::VARCHAR || host, ',' ORDER BY id) FROM '" + Files("w", "m") + "'"),
+            "1a,2a,3a,4a");
 }
 
 TEST_F(PipelineTest, WalEntryThatNoLongerDecodesIsQuarantinedAndStartUpGoesOn) {

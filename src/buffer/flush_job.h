@@ -13,7 +13,15 @@
 namespace arc {
 
 // One measurement's rows within a flush.
+// Move-only: a part owns its rows, and an accidental copy (one once cost 2 % of ingest CPU in
+// WalSet::OnFlushed) would duplicate all of them.
 struct FlushPart {
+  FlushPart() = default;
+  FlushPart(FlushPart&&) = default;
+  FlushPart& operator=(FlushPart&&) = default;
+  FlushPart(const FlushPart&) = delete;
+  FlushPart& operator=(const FlushPart&) = delete;
+
   // Database, measurement and file stem: w<k>-<first>-<last> with the WAL (a retry or a
   // replay rewrites the same name), else b<boot>-w<k>-<sequence> (storage/partition_layout.h).
   WriteTarget target;

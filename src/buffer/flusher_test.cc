@@ -199,7 +199,7 @@ TEST(FlusherTest, PendingFilesCountForRoomToo) {
   auto f = Flusher::Start(&storage, o);
   ASSERT_TRUE(f.ok());
   FlushJob job;
-  for (int i = 0; i < 3; ++i) job.parts.push_back(OneRowJob(i, "m" + std::to_string(i)).parts[0]);
+  for (int i = 0; i < 3; ++i) job.parts.push_back(std::move(OneRowJob(i, "m" + std::to_string(i)).parts[0]));
   (*f)->Submit(std::move(job));
   EXPECT_FALSE((*f)->HasRoom()) << "3 rows, but 3 measurements (files) waiting";
   (*f)->Stop(std::chrono::seconds(0));
@@ -229,7 +229,7 @@ TEST(FlusherTest, ManyMeasurementsInOneJobPublishTogether) {
                           });
   ASSERT_TRUE(f.ok());
   FlushJob job;
-  for (int i = 0; i < 50; ++i) job.parts.push_back(OneRowJob(i, "m" + std::to_string(i)).parts[0]);
+  for (int i = 0; i < 50; ++i) job.parts.push_back(std::move(OneRowJob(i, "m" + std::to_string(i)).parts[0]));
   (*f)->Submit(std::move(job));
   (*f)->Drain();
   EXPECT_EQ(parts_seen, std::vector<size_t>{50}) << "one completion (one manifest update) for all";

@@ -108,6 +108,62 @@ std::string_view Column::StringAt(size_t row) const {
   return std::string_view(str_data_).substr(begin, str_ends_[row] - begin);
 }
 
+namespace {
+
+bool AllZeroOrOne(const std::vector<uint8_t>& v) {
+  for (uint8_t b : v) {
+    if (b > 1) return false;
+  }
+  return true;
+}
+
+// The size the vector of `type` must have; every other vector must be empty.
+Status CheckPartSizes(ColumnType type, size_t rows, const Column::Parts& p) {
+  const size_t want_ints = type == ColumnType::kInt64 ? rows : 0;
+  const size_t want_doubles = type == ColumnType::kDouble ? rows : 0;
+  const size_t want_bools = type == ColumnType::kBool ? rows : 0;
+  const size_t want_ends = type == ColumnType::kString ? rows : 0;
+  if (p.ints.size() != want_ints || p.doubles.size() != want_doubles ||
+      p.bools.size() != want_bools || p.string_ends.size() != want_ends) {
+    return Status::InvalidArgument("column values do not match its type and row count");
+  }
+  if (!p.validity.empty() && p.validity.size() != rows) {
+    return Status::InvalidArgument("column validity does not match its row count");
+  }
+  return Status::OK();
+}
+
+Status CheckStrings(const Column::Parts& p) {
+  uint32_t last = 0;
+  for (uint32_t end : p.string_ends) {
+    if (end < last) return Status::InvalidArgument("column string ends decrease");
+    last = end;
+  }
+  if (last != p.string_data.size()) {
+    return Status::InvalidArgument("column string ends do not match its string bytes");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<Column> Column::FromParts(std::string name, ColumnType type, bool is_tag, size_t rows,
+                                 Parts parts) {
+  ARC_RETURN_IF_ERROR(CheckPartSizes(type, rows, parts));
+  ARC_RETURN_IF_ERROR(CheckStrings(parts));
+  if (!AllZeroOrOne(parts.bools)) return Status::InvalidArgument("boolean value other than 0 or 1");
+  if (!AllZeroOrOne(parts.validity)) return Status::InvalidArgument("validity byte other than 0 or 1");
+  Column c(std::move(name), type, is_tag);
+  c.size_ = rows;
+  c.ints_ = std::move(parts.ints);
+  c.doubles_ = std::move(parts.doubles);
+  c.bools_ = std::move(parts.bools);
+  c.str_ends_ = std::move(parts.string_ends);
+  c.str_data_ = std::move(parts.string_data);
+  c.valid_ = std::move(parts.validity);
+  return c;
+}
+
 size_t Column::MemoryBytes() const {
   return ints_.capacity() * 8 + doubles_.capacity() * 8 + bools_.capacity() +
          str_ends_.capacity() * 4 + str_data_.capacity() + valid_.capacity() + name_.size() + 64;

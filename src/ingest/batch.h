@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
+
 namespace arc {
 
 enum class ColumnType : uint8_t { kInt64, kDouble, kString, kBool };
@@ -46,8 +48,26 @@ class Column {
   const std::vector<double>& doubles() const { return doubles_; }
   const std::vector<uint8_t>& bools() const { return bools_; }
   std::string_view StringAt(size_t row) const;
+  // String storage: the end offset of each value in string_data() (never decreasing).
+  const std::vector<uint32_t>& string_ends() const { return str_ends_; }
+  const std::string& string_data() const { return str_data_; }
   const std::vector<uint8_t>& validity() const { return valid_; }
   size_t MemoryBytes() const;
+
+  // A column's storage as the accessors above expose it; only the vectors of its type are used.
+  struct Parts {
+    std::vector<int64_t> ints;
+    std::vector<double> doubles;
+    std::vector<uint8_t> bools;
+    std::vector<uint32_t> string_ends;
+    std::string string_data;
+    std::vector<uint8_t> validity;  // empty (no null) or one 0/1 byte per row
+  };
+  // A column of `rows` values made of `parts` (taken over, no copy). InvalidArgument naming
+  // the disagreement when a vector's size, an end offset, a boolean or a validity byte is
+  // not what the accessors promise. For codecs that read storage back.
+  static Result<Column> FromParts(std::string name, ColumnType type, bool is_tag, size_t rows,
+                                  Parts parts);
 
  private:
   void MarkValid();

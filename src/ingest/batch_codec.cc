@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "ingest/columnar_codec.h"
 #include "ingest/msgpack_decoder.h"
 #include "ingest/msgpack_reader.h"
 #include "ingest/msgpack_writer.h"
@@ -82,7 +83,9 @@ Status ReadDatabase(std::string_view payload, std::string* db) {
 
 }  // namespace
 
-std::string EncodeBatchSet(const BatchSet& set) {
+std::string EncodeBatchSet(const BatchSet& set) { return EncodeColumnar(set); }
+
+std::string EncodeBatchSetAsMessagePack(const BatchSet& set) {
   MsgpackWriter w;
   size_t estimate = 64;
   for (const Batch& b : set.batches()) estimate += b.MemoryBytes();
@@ -98,6 +101,7 @@ std::string EncodeBatchSet(const BatchSet& set) {
 }
 
 Status DecodeBatchSet(std::string_view payload, std::unique_ptr<BatchSet>* out) {
+  if (IsColumnarPayload(payload)) return DecodeColumnar(payload, out);
   std::string db;
   ARC_RETURN_IF_ERROR(ReadDatabase(payload, &db));
   *out = std::make_unique<BatchSet>(db);
@@ -177,6 +181,7 @@ Status ScanHours(std::string_view payload, const PayloadHourFn& fn) {
 }  // namespace
 
 Status ScanPayloadHours(std::string_view payload, const PayloadHourFn& fn) {
+  if (IsColumnarPayload(payload)) return ScanColumnarHours(payload, fn);
   return AsCorruption(ScanHours(payload, fn));
 }
 

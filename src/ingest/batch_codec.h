@@ -1,7 +1,9 @@
-// The batch codec: one request's BatchSet as a MessagePack document
+// The batch codec: one request's BatchSet as the payload of a WAL records entry (and of a
+// quarantine file). It writes the columnar binary encoding (columnar_codec.h) and reads both
+// that and the MessagePack document older builds wrote,
 //   {"db": <database>, "batch": [{"m", "time_unit": "us", "tags": [...], "columns": {...}}, ...]}
-// decodable by DecodeMsgpack (the same path as live ingest). The WAL stores it as the payload
-// of a records entry without looking inside (docs/wal-format.md).
+// decoded by DecodeMsgpack (the live ingest path); the first byte tells them apart
+// (docs/wal-format.md). The WAL stores payloads without looking inside.
 #pragma once
 
 #include <cstdint>
@@ -16,11 +18,14 @@
 
 namespace arc {
 
-// Encodes every batch of `set`. Thread-compatible.
+// Encodes every batch of `set` (columnar binary). Thread-compatible.
 std::string EncodeBatchSet(const BatchSet& set);
+// The MessagePack document of builds before the columnar encoding; what they left in a WAL or
+// a quarantine must still replay, and tests write it to prove that. Thread-compatible.
+std::string EncodeBatchSetAsMessagePack(const BatchSet& set);
 
-// Decodes an encoded set back into `out` (a new BatchSet of the encoded database).
-// Corruption naming the problem when the document does not decode.
+// Decodes a payload of either encoding into `out` (a new BatchSet of the encoded database).
+// Corruption naming the problem when it does not decode.
 Status DecodeBatchSet(std::string_view payload, std::unique_ptr<BatchSet>* out);
 
 // Calls `fn(database, measurement, hour, rows)` for each run of the payload's rows in one UTC

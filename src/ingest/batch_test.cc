@@ -54,5 +54,49 @@ TEST(BatchTest, FindColumnIgnoringCase) {
   EXPECT_EQ(b.FindColumnIgnoringCase("host"), 0);
 }
 
+TEST(BatchTest, FromPartsTakesStorageThatMatchesTheAccessors) {
+  Column::Parts p;
+  p.string_ends = {1, 1, 3};
+  p.string_data = "abc";
+  p.validity = {1, 0, 1};
+  Result<Column> c = Column::FromParts("s", ColumnType::kString, true, 3, std::move(p));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->size(), 3u);
+  EXPECT_TRUE(c->is_tag());
+  EXPECT_EQ(c->StringAt(0), "a");
+  EXPECT_FALSE(c->IsValid(1));
+  EXPECT_EQ(c->StringAt(2), "bc");
+  c->AppendString("d");  // still appendable: the parts became its own storage
+  EXPECT_EQ(c->StringAt(3), "d");
+  EXPECT_TRUE(c->IsValid(3));
+}
+
+TEST(BatchTest, FromPartsRefusesStorageThatBreaksAnInvariant) {
+  auto make = [](ColumnType type, size_t rows, Column::Parts p) {
+    return Column::FromParts("v", type, false, rows, std::move(p)).status();
+  };
+  Column::Parts ints;
+  ints.ints = {1, 2};
+  EXPECT_TRUE(make(ColumnType::kInt64, 2, ints).ok());
+  EXPECT_FALSE(make(ColumnType::kInt64, 3, ints).ok()) << "fewer values than rows";
+  EXPECT_FALSE(make(ColumnType::kDouble, 2, ints).ok()) << "values of another type";
+  Column::Parts nulls = ints;
+  nulls.validity = {1};
+  EXPECT_FALSE(make(ColumnType::kInt64, 2, nulls).ok()) << "validity of another length";
+  nulls.validity = {1, 2};
+  EXPECT_FALSE(make(ColumnType::kInt64, 2, nulls).ok()) << "validity byte 2";
+  Column::Parts bools;
+  bools.bools = {0, 3};
+  EXPECT_FALSE(make(ColumnType::kBool, 2, bools).ok()) << "boolean 3";
+  Column::Parts strings;
+  strings.string_ends = {2, 1};
+  strings.string_data = "ab";
+  EXPECT_FALSE(make(ColumnType::kString, 2, strings).ok()) << "ends decrease";
+  strings.string_ends = {1, 3};
+  EXPECT_FALSE(make(ColumnType::kString, 2, strings).ok()) << "ends past the bytes";
+  strings.string_ends = {1, 1};
+  EXPECT_FALSE(make(ColumnType::kString, 2, strings).ok()) << "bytes past the last end";
+}
+
 }  // namespace
 }  // namespace arc
