@@ -30,6 +30,7 @@ struct Line {
   int64_t t_us;
   std::string host, region;
   std::optional<double> f;
+  double g;  // few distinct values (-0.0 among them): a dictionary-encoded DOUBLE
   int64_t i;
   bool b;
   std::string s;
@@ -37,7 +38,7 @@ struct Line {
 
 Line MakeLine(int k) {
   Line l{kBaseUs + k * 1000, "host-" + std::to_string(k % 7), k % 2 ? "eu" : "us", std::nullopt,
-         int64_t{k} * -7919, k % 3 == 0, "say \"é\" " + std::to_string(k % 11)};
+         k % 13 == 0 ? -0.0 : (k % 13) * 0.25 - 1.5, int64_t{k} * -7919, k % 3 == 0, "say \"é\" " + std::to_string(k % 11)};
   if (k % 5 != 2) l.f = k * 0.125 - 10;
   // Integers are stored as deltas: the extremes make deltas that wrap around.
   if (k % 97 == 5) l.i = INT64_MAX;
@@ -57,6 +58,7 @@ std::string Decimal(__int128 v) {
 std::string LineProtocol(const Line& l) {
   std::string fields;
   if (l.f) fields += "f=" + json(*l.f).dump() + ",";
+  fields += "g=" + json(l.g).dump() + ",";
   std::string escaped;
   for (char c : l.s) {
     if (c == '"') escaped += '\\';
@@ -102,6 +104,11 @@ TEST_F(ParquetFlushTest, HyparquetAndDuckDBReadTheServersFilesExactly) {
         EXPECT_TRUE(chunk["codec"] == configured || chunk["codec"] == "UNCOMPRESSED") << chunk.dump();
       }
       EXPECT_EQ(got["chunks"][0]["codec"], configured) << "sequential times compress";
+      for (const json& chunk : got["chunks"]) {
+        const bool dictionary = chunk["encodings"].dump().find("RLE_DICTIONARY") != std::string::npos;
+        if (chunk["column"] == "g") EXPECT_TRUE(dictionary) << "repeating doubles: " << chunk.dump();
+        if (chunk["column"] == "f") EXPECT_FALSE(dictionary) << "distinct doubles: " << chunk.dump();
+      }
       std::string min_time, max_time;
       for (const json& r : got["rows"]) {
         const std::string t = r["time"];
@@ -112,6 +119,7 @@ TEST_F(ParquetFlushTest, HyparquetAndDuckDBReadTheServersFilesExactly) {
         EXPECT_EQ(r["region"], l.region);
         if (l.f) EXPECT_EQ(r["f"].get<double>(), *l.f) << t;
         else EXPECT_TRUE(r["f"].is_null()) << t;
+        EXPECT_EQ(r["g"].get<double>(), l.g) << t;  // JSON has no -0: DuckDB checks the sign below
         EXPECT_EQ(r["i"], std::to_string(l.i));
         EXPECT_EQ(r["b"], l.b);
         EXPECT_EQ(r["s"], l.s);
@@ -123,15 +131,18 @@ TEST_F(ParquetFlushTest, HyparquetAndDuckDBReadTheServersFilesExactly) {
       EXPECT_EQ(got["chunks"][0]["min"], min_time);
       EXPECT_EQ(got["chunks"][0]["max"], max_time);
       // DuckDB agrees on the same file.
-      int64_t count = 0, with_f = 0;
+      int64_t count = 0, with_f = 0, negative_g = 0;
       __int128 sum_i = 0;
       for (const json& r : got["rows"]) {
         ++count;
         with_f += !r["f"].is_null();
         sum_i += std::stoll(r["i"].get<std::string>());
+        negative_g += std::signbit(sent[r["time"].get<std::string>()].g);  // -0.0 included
       }
-      EXPECT_EQ(QueryValue("SELECT count(*) || '/' || count(f) || '/' || sum(i) FROM read_parquet('" + file + "')"),
-                std::to_string(count) + "/" + std::to_string(with_f) + "/" + Decimal(sum_i));
+      EXPECT_EQ(QueryValue("SELECT count(*) || '/' || count(f) || '/' || sum(i) || '/' || count(*) FILTER "
+                           "(WHERE signbit(g)) FROM read_parquet('" + file + "')"),
+                std::to_string(count) + "/" + std::to_string(with_f) + "/" + Decimal(sum_i) + "/" +
+                    std::to_string(negative_g));
     }
     EXPECT_EQ(seen.size(), sent.size()) << "every row written exactly once";
   }

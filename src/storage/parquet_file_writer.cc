@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/double_dictionary.h"
 #include "storage/parquet_footer.h"
 #include "storage/thrift_compact.h"
 
@@ -212,7 +213,7 @@ class FileBuilder {
     optional_ = col >= 0;
     switch (type) {
       case ColumnType::kInt64: ARC_RETURN_IF_ERROR(WriteInts(&m)); MinMaxOf(g_.ints, &m); break;
-      case ColumnType::kDouble: ARC_RETURN_IF_ERROR(WriteFixed(g_.doubles, &m)); MinMaxOfDoubles(g_.doubles, &m); break;
+      case ColumnType::kDouble: ARC_RETURN_IF_ERROR(WriteDoubles(&m)); MinMaxOfDoubles(g_.doubles, &m); break;
       case ColumnType::kBool: ARC_RETURN_IF_ERROR(WriteBools(&m)); MinMaxOf(g_.bools, &m); break;
       case ColumnType::kString: ARC_RETURN_IF_ERROR(WriteStrings(&m)); break;
     }
@@ -251,6 +252,41 @@ class FileBuilder {
     AppendDeltaBinaryPacked(g_.ints.data(), g_.ints.size(), &body_);
     m->encodings = {kDeltaBinaryPacked, kRle};
     return PutPage(kDataPage, g_.rows, kDeltaBinaryPacked, m);
+  }
+
+  // Doubles that repeat (gauges with a few decimals) take a dictionary: numbering a value
+  // costs less CPU than compressing its 8 bytes did, and the indices take fewer bytes.
+  Status WriteDoubles(ChunkMeta* m) {
+    if (!BuildDoubleDictionary()) return WriteFixed(g_.doubles, m);
+    m->encodings = {kPlain, kRle, kRleDictionary};
+    const std::vector<double>& dict = double_dict_.values();
+    body_.assign(reinterpret_cast<const char*>(dict.data()), dict.size() * sizeof(double));
+    ARC_RETURN_IF_ERROR(PutPage(kDictionaryPage, dict.size(), kPlain, m));
+    return PutIndexPage(dict.size(), m);
+  }
+
+  // Numbers every value; false once the chunk has more distinct values than half its values
+  // or kMaxDictionaryEntries (a dictionary would not pay; the rest is not looked at).
+  bool BuildDoubleDictionary() {
+    const size_t n = g_.doubles.size();
+    double_dict_.Reset(std::min(kMaxDictionaryEntries, n / 2));
+    indices_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t k = double_dict_.IndexOf(g_.doubles[i]);
+      if (k < 0) return false;
+      indices_[i] = static_cast<uint32_t>(k);
+    }
+    return n > 0;
+  }
+
+  // The data page of a dictionary-encoded chunk: levels, the bit width, the indices_ hybrid.
+  Status PutIndexPage(size_t dict_size, ChunkMeta* m) {
+    body_.clear();
+    PutLevels(0, g_.rows, &body_);
+    const int width = BitWidthFor(static_cast<uint32_t>(dict_size - 1));
+    body_.push_back(static_cast<char>(width));
+    AppendRleHybrid(indices_.data(), indices_.size(), width, &body_);
+    return PutPage(kDataPage, g_.rows, kRleDictionary, m);
   }
 
   Status WriteBools(ChunkMeta* m) {
@@ -331,12 +367,7 @@ class FileBuilder {
       body_.append(s.data(), s.size());
     }
     ARC_RETURN_IF_ERROR(PutPage(kDictionaryPage, dict_.size(), kPlain, m));
-    body_.clear();
-    PutLevels(0, g_.rows, &body_);
-    const int width = BitWidthFor(static_cast<uint32_t>(dict_.size() - 1));
-    body_.push_back(static_cast<char>(width));
-    AppendRleHybrid(indices_.data(), indices_.size(), width, &body_);
-    return PutPage(kDataPage, g_.rows, kRleDictionary, m);
+    return PutIndexPage(dict_.size(), m);
   }
 
   // Whether compressing pays for a chunk whose first page is body_: a probe of its first
@@ -393,6 +424,7 @@ class FileBuilder {
   std::vector<uint32_t> levels_, indices_;
   std::unordered_map<std::string_view, uint32_t> dict_index_;
   std::vector<std::string_view> dict_;
+  DoubleDictionary double_dict_;
 };
 
 }  // namespace

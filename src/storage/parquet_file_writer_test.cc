@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <cstdlib>
 #include <optional>
 
@@ -233,6 +234,54 @@ TEST_P(ParquetFileWriterTest, IncompressibleChunksAreStoredUncompressed) {
   EXPECT_EQ(test::QueryValue("SELECT count(*) || '/' || count(DISTINCT t) || '/' || (sum(noise) > 0) FROM read_parquet('" +
                              path + "')"),
             "20000/100/true");
+}
+
+// Doubles that repeat take a dictionary and read back bit for bit (-0.0, NaN, infinities,
+// denormals, nulls); a chunk with more distinct values than half its values stays PLAIN.
+TEST_P(ParquetFileWriterTest, RepeatingDoublesTakeADictionaryAndReadBackExactly) {
+  const double specials[] = {-0.0, 0.0, std::numeric_limits<double>::quiet_NaN(),
+                             std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::max(), 42.57};
+  Batch b;
+  b.database = "db";
+  b.measurement = "m";
+  const int rep = b.AddColumn("rep", ColumnType::kDouble, false);
+  const int half = b.AddColumn("half", ColumnType::kDouble, false);
+  const int over = b.AddColumn("over", ColumnType::kDouble, false);
+  const int rows = 1000;
+  for (int i = 0; i < rows; ++i) {
+    if (i % 9 == 4) b.columns[rep].AppendNulls(1);
+    else b.columns[rep].AppendDouble(specials[i % 8]);
+    b.columns[half].AppendDouble(i % (rows / 2));      // exactly half as many distinct values
+    b.columns[over].AppendDouble(i % (rows / 2 + 1));  // one more: no dictionary
+    b.FinishRow(kBase + i);
+  }
+  std::vector<Batch> batches;
+  batches.push_back(std::move(b));
+  const std::string path = WriteFile(batches, ParquetFileWriter::kRowGroupRows);
+  const std::string meta = "FROM parquet_metadata('" + path + "') WHERE path_in_schema = ";
+  EXPECT_NE(test::QueryValue("SELECT encodings " + meta + "'rep'").find("RLE_DICTIONARY"), std::string::npos);
+  EXPECT_NE(test::QueryValue("SELECT encodings " + meta + "'half'").find("RLE_DICTIONARY"), std::string::npos);
+  EXPECT_EQ(test::QueryValue("SELECT encodings " + meta + "'over'"), "PLAIN, RLE");
+  const test::Rows got = test::Query("SELECT rep, half, over FROM read_parquet('" + path + "') ORDER BY time");
+  ASSERT_EQ(got.size(), static_cast<size_t>(rows));
+  for (int i = 0; i < rows; ++i) {
+    EXPECT_EQ(got[i][1], std::to_string(i % (rows / 2)) + ".0") << i;
+    EXPECT_EQ(got[i][2], std::to_string(i % (rows / 2 + 1)) + ".0") << i;
+    if (i % 9 == 4) {
+      EXPECT_EQ(got[i][0], "NULL") << i;
+      continue;
+    }
+    const double want = specials[i % 8];
+    const double v = std::strtod(got[i][0].c_str(), nullptr);
+    if (std::isnan(want)) EXPECT_TRUE(std::isnan(v)) << i << ": " << got[i][0];
+    else EXPECT_TRUE(v == want && std::signbit(v) == std::signbit(want)) << i << ": " << got[i][0];
+  }
+  int matching = 0;  // 42.57, -0.0 and 0.0 (equal in SQL), not null
+  for (int i = 0; i < rows; ++i) matching += i % 9 != 4 && (i % 8 == 0 || i % 8 == 1 || i % 8 == 7);
+  EXPECT_EQ(test::QueryValue("SELECT count(*) FROM read_parquet('" + path + "') WHERE rep = 42.57 OR rep = -0.0"),
+            std::to_string(matching))
+      << "filters see the dictionary's values";
 }
 
 // Integers are written as deltas (DELTA_BINARY_PACKED): every int64 comes back, across block

@@ -28,6 +28,7 @@ const out = {
   chunks: metadata.row_groups.flatMap(rg => rg.columns.map(c => ({
     column: c.meta_data.path_in_schema.join('.'),
     codec: c.meta_data.codec,
+    encodings: c.meta_data.encodings,
     null_count: exact(c.meta_data.statistics?.null_count),
     min: stat(c.meta_data.statistics?.min_value),
     max: stat(c.meta_data.statistics?.max_value),
