@@ -7,16 +7,19 @@
 #   bench/recovery.sh [--size-mb 100] [--workers 2]
 #   bench/recovery.sh --ab OLD_BINARY NEW_BINARY [--rounds 5]   # side by side: one WAL is
 #     filled (by build/arc), then each binary restarts on a fresh copy of it, alternating
+#   bench/recovery.sh --ab OLD NEW --fill-each   # each binary fills its own WAL with the same
+#     records first (for builds whose WAL payloads differ); compare seconds, not per-100-MB
 #   EXTRA_ENV="ARC_INGEST_FLUSH_WORKERS=2" bench/recovery.sh   # more server settings
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZE_MB=100; WORKERS=2; BIN_A=""; BIN_B=""; ROUNDS=5
+SIZE_MB=100; WORKERS=2; BIN_A=""; BIN_B=""; ROUNDS=5; FILL_EACH=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --size-mb) SIZE_MB=$2; shift ;;
     --workers) WORKERS=$2; shift ;;
     --ab) BIN_A=$(realpath "$2"); BIN_B=$(realpath "$3"); shift 2 ;;
     --rounds) ROUNDS=$2; shift ;;
+    --fill-each) FILL_EACH=1 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -43,14 +46,24 @@ start() {
   # One polling process, not a curl per try: those took CPU from the start-up being timed.
   POLL=$(./build/arc_wait_ready 18001 60) || exit 1
 }
-start fill
-# One 5,000-record msgpack batch is ~340 KB of WAL payload.
-BATCHES=$(( SIZE_MB * 1024 / 340 ))
-REQUESTS_PER_CONN=$(( BATCHES / 4 + 1 ))
-./build/arc_loadgen --port 18001 --token bench --format msgpack --connections 4 --batch 5000 \
-  --duration 600 --max-requests $REQUESTS_PER_CONN | grep -E "requests|records_per_sec"
-du -sh "$WORK/data/wal"
-kill -9 $SERVER_PID; wait $SERVER_PID 2>/dev/null || true; SERVER_PID=""
+# fill: the same records every time (arc_loadgen's batches are deterministic), then kill -9.
+fill() {
+  start fill
+  # One 5,000-record msgpack batch is ~340 KB of WAL payload.
+  local batches=$(( SIZE_MB * 1024 / 340 ))
+  ./build/arc_loadgen --port 18001 --token bench --format msgpack --connections 4 --batch 5000 \
+    --duration 600 --max-requests $(( batches / 4 + 1 )) | grep -E "requests|records_per_sec"
+  du -sh "$WORK/data/wal"
+  kill -9 $SERVER_PID; wait $SERVER_PID 2>/dev/null || true; SERVER_PID=""
+}
+if [ "$FILL_EACH" = 1 ]; then
+  for label in A B; do
+    if [ $label = A ]; then SERVER_BIN=$BIN_A; else SERVER_BIN=$BIN_B; fi
+    rm -rf "$WORK/data"; echo "fill by $label:"; fill; mv "$WORK/data" "$WORK/base_$label"
+  done
+else
+  fill
+fi
 # report LABEL T0 T1: the last recovery's figures from the server's log, and exec to ready.
 report() {
   python3 - "$WORK/arc.log" "$2" "$3" "$1" <<'PY'
@@ -67,11 +80,11 @@ PY
   echo "${1:+$1 }ready poller: $POLL (arc_wait_ready, one process polling every 2 ms)"
 }
 if [ -n "$BIN_A" ]; then
-  cp -a "$WORK/data" "$WORK/base"
+  [ "$FILL_EACH" = 1 ] || { cp -a "$WORK/data" "$WORK/base_A"; cp -a "$WORK/data" "$WORK/base_B"; }
   for round in $(seq 1 "$ROUNDS"); do
     for label in A B; do
       if [ $label = A ]; then SERVER_BIN=$BIN_A; else SERVER_BIN=$BIN_B; fi
-      rm -rf "$WORK/data"; cp -a "$WORK/base" "$WORK/data"; sync
+      rm -rf "$WORK/data"; cp -a "$WORK/base_$label" "$WORK/data"; sync
       T0=$(date +%s.%N)
       start
       T1=$(date +%s.%N)

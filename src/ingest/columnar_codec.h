@@ -22,7 +22,9 @@ inline constexpr uint8_t kColumnarVersion = 1;
 // True when `payload` starts with kColumnarMagic (whatever follows).
 bool IsColumnarPayload(std::string_view payload);
 
-// Encodes every batch of `set`; one allocation of the exact size. Thread-compatible.
+// Encodes every batch of `set`; one allocation of the exact size. A column longer or shorter
+// than its batch's rows (decoders never make one) is encoded cut or padded with nulls.
+// Thread-compatible.
 std::string EncodeColumnar(const BatchSet& set);
 
 // Decodes a columnar payload into `out` (a new BatchSet). Corruption naming the field when the

@@ -72,6 +72,41 @@ TEST(ColumnarCodecTest, RoundTripsEveryTypeNullTagAndBatch) {
   ExpectSameSets(set, *via_codec);
 }
 
+// Regression: the query path ships a measurement's buffered batches (one per request, same
+// schema) as one set; the first build of this codec refused a second batch of a measurement,
+// and every query over buffered rows from two requests answered 400.
+TEST(ColumnarCodecTest, SeveralBatchesOfOneMeasurementStayApart) {
+  BatchSet first = Parse("cpu,host=a v=1 1\n");
+  BatchSet second = Parse("cpu,host=b v=2 2\ncpu,host=c v=3 3\n");
+  BatchSet both("db");
+  both.batches().push_back(std::move(first.batches()[0]));
+  both.batches().push_back(std::move(second.batches()[0]));
+  std::unique_ptr<BatchSet> back;
+  const Status st = DecodeBatchSet(EncodeBatchSet(both), &back);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ExpectSameSets(both, *back);
+  EXPECT_EQ(DescribePayload(EncodeBatchSet(both)).rows, 3u);
+}
+
+// Regression: the first build of this codec asserted that every column held its batch's rows;
+// the flusher's quarantine test hands it a batch built by hand with a column one value longer.
+TEST(ColumnarCodecTest, ColumnsLongerOrShorterThanTheirBatchAreCutOrPadded) {
+  BatchSet set = Parse("m a=1i,b=2i 5\nm a=3i,b=4i 6\n");
+  Batch& b = set.batches()[0];
+  b.columns[b.FindColumn("a")].AppendInt(99);  // 3 values for 2 rows
+  b.columns[b.FindColumn("b")].PopBack();      // 1 value for 2 rows
+  std::unique_ptr<BatchSet> back;
+  ASSERT_TRUE(DecodeColumnar(EncodeColumnar(set), &back).ok());
+  const Batch& got = back->batches()[0];
+  const Column& a = got.columns[got.FindColumn("a")];
+  const Column& bb = got.columns[got.FindColumn("b")];
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a.ints()[1], 3);
+  ASSERT_EQ(bb.size(), 2u);
+  EXPECT_EQ(bb.ints()[0], 2);
+  EXPECT_FALSE(bb.IsValid(1));
+}
+
 // The layout of docs/wal-format.md, byte for byte, for one row of `m,t=a v=2i 5`.
 TEST(ColumnarCodecTest, WritesTheDocumentedLayout) {
   BatchSet set = Parse("m,t=a v=2i 5\n");
@@ -200,10 +235,6 @@ TEST(ColumnarCodecTest, HostileFieldsAreNamed) {
     EXPECT_EQ(st.code(), StatusCode::kCorruption) << want;
     EXPECT_NE(st.message().find(want), std::string::npos) << st.ToString() << " / want " << want;
   }
-  std::string two = payload(1, 1, 0, one_int);
-  two[2 + 4 + 2] = 2;  // two batches, the second a copy of the first
-  two += two.substr(2 + 4 + 2 + 4);
-  EXPECT_NE(DecodeColumnar(two, &out).message().find("two batches of \"m\""), std::string::npos);
   std::string version = payload(1, 1, 0, one_int);
   version[1] = 2;
   EXPECT_NE(DecodeColumnar(version, &out).message().find("unknown version 2"), std::string::npos);

@@ -92,28 +92,36 @@ void AppendDeltaBinaryPacked(const int64_t* values, size_t n, std::string* out) 
 
 namespace {
 
-// Eight values of `bit_width` bits, least significant bit first: exactly bit_width bytes.
-void PackGroup(const uint32_t* v, int bit_width, std::string* out) {
+// Eight values of `bit_width` bits, least significant bit first: exactly bit_width bytes,
+// written at `out` (room for them is the caller's).
+char* PackGroup(const uint32_t* v, int bit_width, char* out) {
   uint64_t acc = 0;
   int bits = 0;
   for (int i = 0; i < 8; ++i) {
     acc |= static_cast<uint64_t>(v[i]) << bits;
     bits += bit_width;
     while (bits >= 8) {
-      out->push_back(static_cast<char>(acc & 0xff));
+      *out++ = static_cast<char>(acc & 0xff);
       acc >>= 8;
       bits -= 8;
     }
   }
+  return out;
 }
 
-void AppendBitPacked(std::vector<uint32_t>* literals, int bit_width, std::string* out) {
-  if (literals->empty()) return;
-  const size_t groups = (literals->size() + 7) / 8;
-  literals->resize(groups * 8, 0);  // only the last run is ever padded
+// One bit-packed run of values[0, n): whole groups of 8, the last padded with zeros. The
+// output is sized once, so the packing loop does not check for room.
+void AppendBitPacked(const uint32_t* values, size_t n, int bit_width, std::string* out) {
+  if (n == 0) return;
+  const size_t groups = (n + 7) / 8;
   AppendVarint((groups << 1) | 1, out);
-  for (size_t g = 0; g < groups; ++g) PackGroup(literals->data() + g * 8, bit_width, out);
-  literals->clear();
+  const size_t at = out->size();
+  out->resize(at + groups * static_cast<size_t>(bit_width));
+  char* p = out->data() + at;
+  for (size_t g = 0; g + 1 < groups; ++g) p = PackGroup(values + g * 8, bit_width, p);
+  uint32_t last[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::copy(values + (groups - 1) * 8, values + n, last);
+  PackGroup(last, bit_width, p);
 }
 
 void AppendRleRun(uint32_t value, size_t count, int bit_width, std::string* out) {
@@ -124,7 +132,9 @@ void AppendRleRun(uint32_t value, size_t count, int bit_width, std::string* out)
 }  // namespace
 
 void AppendRleHybrid(const uint32_t* values, size_t n, int bit_width, std::string* out) {
-  std::vector<uint32_t> literals;
+  // Pending literals are always values[literals, i): a run that goes to RLE first completes
+  // their last group with its own leading values, which follow them in the input.
+  size_t literals = 0;
   size_t i = 0;
   while (i < n) {
     size_t j = i + 1;
@@ -132,17 +142,15 @@ void AppendRleHybrid(const uint32_t* values, size_t n, int bit_width, std::strin
     const size_t run = j - i;
     // Literal groups hold 8 values: the run first completes the pending group, and only a
     // remainder of ≥ 8 is worth an RLE run.
-    const size_t align = (8 - literals.size() % 8) % 8;
+    const size_t align = (8 - (i - literals) % 8) % 8;
     if (run >= align + 8) {
-      literals.insert(literals.end(), align, values[i]);
-      AppendBitPacked(&literals, bit_width, out);
+      AppendBitPacked(values + literals, i + align - literals, bit_width, out);
       AppendRleRun(values[i], run - align, bit_width, out);
-    } else {
-      literals.insert(literals.end(), run, values[i]);
+      literals = j;
     }
     i = j;
   }
-  AppendBitPacked(&literals, bit_width, out);
+  AppendBitPacked(values + literals, n - literals, bit_width, out);
 }
 
 struct PageCompressor::State {
