@@ -107,6 +107,19 @@ TEST(ColumnarCodecTest, ColumnsLongerOrShorterThanTheirBatchAreCutOrPadded) {
   EXPECT_FALSE(bb.IsValid(1));
 }
 
+// Regression (found by msgpack_fuzz): an older MessagePack payload with a database name the
+// write path refuses decoded, and its columnar re-encoding did not; both refuse it now.
+TEST(ColumnarCodecTest, BothEncodingsRefuseAnInvalidDatabaseName) {
+  BatchSet ok = Parse("m v=1 1\n");
+  BatchSet bad("my;b");
+  bad.batches() = ok.batches();
+  for (Batch& b : bad.batches()) b.database = "my;b";
+  std::unique_ptr<BatchSet> out;
+  EXPECT_EQ(DecodeBatchSet(EncodeBatchSetAsMessagePack(bad), &out).code(), StatusCode::kCorruption);
+  EXPECT_EQ(DecodeBatchSet(EncodeBatchSet(bad), &out).code(), StatusCode::kCorruption);
+  EXPECT_TRUE(DecodeBatchSet(EncodeBatchSetAsMessagePack(ok), &out).ok());
+}
+
 // The layout of docs/wal-format.md, byte for byte, for one row of `m,t=a v=2i 5`.
 TEST(ColumnarCodecTest, WritesTheDocumentedLayout) {
   BatchSet set = Parse("m,t=a v=2i 5\n");
