@@ -249,13 +249,24 @@ Status CheckBatch(const Batch& b) {
   return Status::OK();
 }
 
-Status ReadBatch(Reader* r, const std::string& db, Batch* b) {
-  std::string_view m, times;
+// A batch's measurement, counts and time bytes, read by both the decoder and the hour scan.
+struct BatchHead {
+  std::string_view measurement, times;
   uint32_t rows = 0, columns = 0;
-  ARC_RETURN_IF_ERROR(r->Str(&m, "measurement name"));
-  ARC_RETURN_IF_ERROR(r->U32(&rows, "row count"));
-  ARC_RETURN_IF_ERROR(r->U32(&columns, "column count"));
-  ARC_RETURN_IF_ERROR(r->Raw(8 * static_cast<size_t>(rows), &times, "time column"));
+};
+
+Status ReadBatchHead(Reader* r, BatchHead* h) {
+  ARC_RETURN_IF_ERROR(r->Str(&h->measurement, "measurement name"));
+  ARC_RETURN_IF_ERROR(r->U32(&h->rows, "row count"));
+  ARC_RETURN_IF_ERROR(r->U32(&h->columns, "column count"));
+  return r->Raw(8 * static_cast<size_t>(h->rows), &h->times, "time column");
+}
+
+Status ReadBatch(Reader* r, const std::string& db, Batch* b) {
+  BatchHead h;
+  ARC_RETURN_IF_ERROR(ReadBatchHead(r, &h));
+  const std::string_view m = h.measurement, times = h.times;
+  const uint32_t rows = h.rows, columns = h.columns;
   b->database = db;
   b->measurement = std::string(m);
   b->time_us = CopyOut<int64_t>(times);
@@ -297,12 +308,10 @@ Status SkipColumn(Reader* r, size_t rows) {
 }
 
 Status ScanBatchHours(Reader* r, std::string_view db, const ColumnarHourFn& fn) {
-  std::string_view m, times;
-  uint32_t rows = 0, columns = 0;
-  ARC_RETURN_IF_ERROR(r->Str(&m, "measurement name"));
-  ARC_RETURN_IF_ERROR(r->U32(&rows, "row count"));
-  ARC_RETURN_IF_ERROR(r->U32(&columns, "column count"));
-  ARC_RETURN_IF_ERROR(r->Raw(8 * static_cast<size_t>(rows), &times, "time column"));
+  BatchHead h;
+  ARC_RETURN_IF_ERROR(ReadBatchHead(r, &h));
+  const std::string_view m = h.measurement, times = h.times;
+  const uint32_t rows = h.rows, columns = h.columns;
   int64_t last_hour = 0;
   size_t run = 0;
   for (uint32_t i = 0; i < rows; ++i) {
