@@ -10,6 +10,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+
+#include "common/direct_log_file.h"
+#include "common/logging.h"
 
 namespace arc {
 namespace {
@@ -118,6 +122,18 @@ class PosixFileSystem final : public FileSystem {
     const int fd = ::open(path.c_str(), flags, mode);
     if (fd < 0) return Status::FromErrno(errno, "create " + path);
     return std::unique_ptr<WritableFile>(std::make_unique<PosixWritableFile>(path, fd));
+  }
+
+  // O_DIRECT where the file system takes it; through the page cache where it does not.
+  Result<std::unique_ptr<WritableFile>> NewLogFile(const std::string& path) override {
+    ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> direct, DirectLogFile::Open(path, 0644));
+    if (direct != nullptr) return direct;
+    static std::once_flag logged;
+    std::call_once(logged, [&] {
+      LOG_INFO("the file system of " << path << " refuses O_DIRECT: the WAL writes through the "
+                                        "page cache");
+    });
+    return NewWritableFile(path, true, 0644);
   }
 
   Result<std::string> ReadFile(const std::string& path) override {
@@ -286,6 +302,10 @@ class PosixFileSystem final : public FileSystem {
 
 std::unique_ptr<FileContents> OwnedFileContents(std::string bytes) {
   return std::make_unique<OwnedContents>(std::move(bytes));
+}
+
+Result<std::unique_ptr<WritableFile>> FileSystem::NewLogFile(const std::string& path) {
+  return NewWritableFile(path, true);
 }
 
 Result<std::unique_ptr<FileContents>> FileSystem::ReadWholeFile(const std::string& path) {

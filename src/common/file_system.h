@@ -65,6 +65,11 @@ class FileSystem {
   // (less the umask).
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
                                                                 bool truncate, int mode = 0644) = 0;
+  // Creates (truncating) a write-ahead log file: Append only stages bytes in memory and Sync
+  // writes them, around the page cache where the file system allows (DirectLogFile; nothing
+  // appended reaches the file before a Sync). Default: NewWritableFile, whose appends reach
+  // the OS at once, which keeps that contract too.
+  virtual Result<std::unique_ptr<WritableFile>> NewLogFile(const std::string& path);
   // chmod: tightens who may read a secret (the token file and its folder).
   virtual Status SetPermissions(const std::string& path, int mode) = 0;
   virtual Result<std::string> ReadFile(const std::string& path) = 0;

@@ -55,8 +55,9 @@ class WalWriter {
             int64_t min_name_seconds);
   ~WalWriter();  // syncs what was written and closes
 
-  // Appends one records entry and returns its LSN. OK means written to the OS, not durable:
-  // wait with WhenDurable. Rotates first when the segment is full or too old. Unavailable
+  // Appends one records entry and returns its LSN. OK means accepted, not durable: wait with
+  // WhenDurable. In async mode the entry is written to the OS (a kill -9 keeps it); in the
+  // sync modes it is staged in memory and written by the group commit that makes it durable. Rotates first when the segment is full or too old. Unavailable
   // (naming the cause) once poisoned; a failed write poisons. Callers serialize Append.
   Result<uint64_t> Append(std::string_view payload, int64_t now_us);
   // See Syncer::WhenDurable. Thread-safe.
