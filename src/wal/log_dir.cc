@@ -15,9 +15,10 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// "worker-<k>.manifest" → k.
-std::optional<int> ManifestWorker(const std::string& name) {
-  const std::string prefix = "worker-", suffix = ".manifest";
+// "worker-<k>.manifest" or its second slot "worker-<k>.manifest.alt" → k.
+std::optional<int> ManifestWorker(std::string name) {
+  const std::string prefix = "worker-", suffix = ".manifest", alt = ".alt";
+  if (EndsWith(name, suffix + alt)) name.resize(name.size() - alt.size());
   if (name.rfind(prefix, 0) != 0 || !EndsWith(name, suffix)) return std::nullopt;
   const std::string digits =
       name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());

@@ -19,10 +19,12 @@ TEST(LogDirTest, ListsWorkersSegmentsInOrderAndRemovesTempFiles) {
   fs.WriteRaw("/w/worker-5.manifest", "x");
   fs.WriteRaw("/w/worker-5.manifest.tmp", "x");
   fs.WriteRaw("/w/worker-x.manifest", "x");
+  fs.WriteRaw("/w/worker-7.manifest.alt", "x");  // a worker known by its second slot alone
+  fs.WriteRaw("/w/worker-8.manifest.alt.old", "x");
   fs.WriteRaw("/w/.lock", "123\n");
   auto listing = ListLogDirectory(&fs, "/w");
   ASSERT_TRUE(listing.ok()) << listing.status().ToString();
-  EXPECT_EQ(listing->workers, (std::vector<int>{1, 2, 5}));
+  EXPECT_EQ(listing->workers, (std::vector<int>{1, 2, 5, 7}));
   ASSERT_EQ(listing->segments.size(), 1u) << "worker 1 has only an archived segment";
   EXPECT_EQ(listing->segments.at(2), (std::vector<std::string>{FormatSegmentName(2, 1700000100),
                                                                FormatSegmentName(2, 1700000200)}));

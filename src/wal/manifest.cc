@@ -3,40 +3,102 @@
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "common/logging.h"
 #include "wal/format.h"
 #include "wal/segment_name.h"
 
 namespace arc::wal {
 
-Manifest::Manifest(FileSystem* fs, std::string dir, int worker)
-    : fs_(fs), dir_(std::move(dir)), path_(JoinPath(dir_, ManifestName(worker))), worker_(worker) {}
+namespace {
 
-Status Manifest::Load() {
-  Result<std::string> text = fs_->ReadFile(path_);
-  if (!text.ok()) return text.status().code() == StatusCode::kNotFound ? Status::OK() : text.status();
-  const size_t nl = text->find('\n');
+// One slot's contents, parsed and checked.
+struct Parsed {
+  uint64_t sequence = 0;  // version 1: 0
+  uint64_t watermark = 0;
+  std::vector<FlushedRange> ranges;
+};
+
+Result<Parsed> Parse(const std::string& path, const std::string& text) {
+  const size_t nl = text.find('\n');
+  if (nl == std::string::npos) return Status::Corruption(path + ": torn or empty manifest");
+  const std::string head = text.substr(0, nl);
+  unsigned long long sequence = 0;
   unsigned long crc = 0;
   int version = 0;
-  if (nl == std::string::npos ||
-      std::sscanf(text->c_str(), "ARCMANIFEST %d %lu", &version, &crc) != 2 || version != 1) {
-    return Status::Corruption(path_ + ": not a version 1 manifest");
+  char extra = 0;
+  Parsed out;
+  if (std::sscanf(head.c_str(), "ARCMANIFEST %d", &version) != 1) {
+    return Status::Corruption(path + ": not a manifest");
   }
-  std::string body = text->substr(nl + 1);
+  if (version == 2 &&
+      std::sscanf(head.c_str(), "ARCMANIFEST 2 %llu %lu%c", &sequence, &crc, &extra) == 2) {
+    out.sequence = sequence;
+  } else if (version != 1 || std::sscanf(head.c_str(), "ARCMANIFEST 1 %lu%c", &crc, &extra) != 1) {
+    return Status::Corruption(path + ": not a version 1 or 2 manifest");
+  }
+  std::string body = text.substr(nl + 1);
   while (!body.empty() && body.back() == '\n') body.pop_back();
-  if (MaskCrc(Crc32c(body)) != crc) return Status::Corruption(path_ + ": checksum mismatch");
+  if (MaskCrc(Crc32c(body)) != crc) return Status::Corruption(path + ": checksum mismatch");
   try {
     const nlohmann::json j = nlohmann::json::parse(body);
-    std::lock_guard<std::mutex> lock(mu_);
-    watermark_ = j.at("watermark").get<uint64_t>();
-    persisted_watermark_ = watermark_;
+    out.watermark = j.at("watermark").get<uint64_t>();
     for (const auto& r : j.at("flushed")) {
-      ranges_.push_back({r.at("db").get<std::string>(), r.at("m").get<std::string>(),
-                         r.at("first").get<uint64_t>(), r.at("last").get<uint64_t>()});
+      out.ranges.push_back({r.at("db").get<std::string>(), r.at("m").get<std::string>(),
+                            r.at("first").get<uint64_t>(), r.at("last").get<uint64_t>()});
     }
   } catch (const std::exception& e) {
-    return Status::Corruption(path_ + ": " + e.what());
+    return Status::Corruption(path + ": " + e.what());
   }
+  return out;
+}
+
+}  // namespace
+
+Manifest::Manifest(FileSystem* fs, std::string dir, int worker)
+    : fs_(fs),
+      dir_(std::move(dir)),
+      path_(JoinPath(dir_, ManifestName(worker))),
+      alt_path_(path_ + ".alt"),
+      worker_(worker) {}
+
+// The newest valid slot wins; a torn one beside it is what a crash during a write leaves.
+Status Manifest::Load() {
+  std::lock_guard<std::mutex> persist(persist_mu_);
+  const std::string paths[2] = {path_, alt_path_};
+  std::optional<Parsed> best;
+  std::string errors;
+  for (int slot = 0; slot < 2; ++slot) {
+    Result<std::string> text = fs_->ReadFile(paths[slot]);
+    if (!text.ok() && text.status().code() == StatusCode::kNotFound) continue;
+    if (!text.ok()) return text.status();
+    slot_exists_[slot] = true;
+    Result<Parsed> parsed = Parse(paths[slot], *text);
+    if (!parsed.ok()) {
+      errors += (errors.empty() ? "" : "; ") + parsed.status().message();
+      continue;
+    }
+    if (!best || parsed->sequence > best->sequence) {
+      best = std::move(*parsed);
+      current_slot_ = slot;
+    }
+  }
+  if (!best) {
+    if (errors.empty()) return Status::OK();  // no manifest yet
+    return Status::Corruption(errors);
+  }
+  if (!errors.empty()) {
+    LOG_WARN("WAL manifest of worker " << worker_ << ": using sequence " << best->sequence << " of "
+                                       << paths[current_slot_] << "; the other slot "
+                                       << "was torn by a crash during its write (" << errors
+                                       << ")");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  sequence_ = best->sequence;
+  watermark_ = best->watermark;
+  persisted_watermark_ = watermark_;
+  ranges_ = std::move(best->ranges);
   return Status::OK();
 }
 
@@ -71,27 +133,40 @@ void Manifest::Advance() {
                 ranges_.end());
 }
 
-std::string Manifest::Serialize() const {
+std::string Manifest::Serialize(uint64_t sequence) const {
   nlohmann::json flushed = nlohmann::json::array();
   for (const FlushedRange& r : ranges_) {
     flushed.push_back({{"db", r.db}, {"m", r.measurement}, {"first", r.first}, {"last", r.last}});
   }
   const std::string body =
       nlohmann::json{{"worker", worker_}, {"watermark", watermark_}, {"flushed", flushed}}.dump();
-  return "ARCMANIFEST 1 " + std::to_string(MaskCrc(Crc32c(body))) + "\n" + body + "\n";
+  return "ARCMANIFEST 2 " + std::to_string(sequence) + " " + std::to_string(MaskCrc(Crc32c(body))) +
+         "\n" + body + "\n";
 }
 
+// Writes the slot not holding the newest durable state, so a crash mid-write leaves that one.
 Result<uint64_t> Manifest::Persist() {
-  std::lock_guard<std::mutex> persist(persist_mu_);  // one writer of the file at a time
+  std::lock_guard<std::mutex> persist(persist_mu_);  // one writer of the slots at a time
+  const int slot = current_slot_ == 0 ? 1 : 0;
+  const std::string& path = slot == 0 ? path_ : alt_path_;
   std::string text;
   uint64_t watermark = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    text = Serialize();
+    text = Serialize(sequence_ + 1);
     watermark = watermark_;
   }
-  ARC_RETURN_IF_ERROR(WriteFileAtomically(fs_, path_, text));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, fs_->NewWritableFile(path, true));
+  Status st = f->Append(text);
+  if (st.ok()) st = f->Sync(SyncKind::kData);
+  if (st.ok()) st = f->Close();
+  if (st.ok() && !slot_exists_[slot]) st = fs_->SyncDir(dir_);  // the new name too
+  // A failed write leaves this slot torn and the other current: the next try rewrites it.
+  if (!st.ok()) return st.WithContext("WAL manifest " + path);
+  slot_exists_[slot] = true;
+  current_slot_ = slot;
   std::lock_guard<std::mutex> lock(mu_);
+  ++sequence_;
   persisted_watermark_ = std::max(persisted_watermark_, watermark);
   return watermark;
 }

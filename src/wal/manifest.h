@@ -1,5 +1,6 @@
 // Manifest: one worker's durable flush state — the watermark W (every entry with LSN ≤ W is
-// in Parquet) and the ranges above W already flushed (docs/wal-format.md, "Manifest").
+// in Parquet) and the ranges above W already flushed, in two slots written in turn
+// (docs/wal-format.md, "Manifest").
 #pragma once
 
 #include <cstdint>
@@ -23,10 +24,12 @@ struct FlushedRange {
 // Thread-safe.
 class Manifest {
  public:
-  // `fs` must outlive the manifest; the file is <dir>/worker-<k>.manifest.
+  // `fs` must outlive the manifest; the slots are <dir>/worker-<k>.manifest and
+  // <dir>/worker-<k>.manifest.alt.
   Manifest(FileSystem* fs, std::string dir, int worker);
 
-  // Loads the file (missing: W = 0, no ranges). Corruption names the file.
+  // Loads the newest valid slot (none: W = 0, no ranges; a version 1 file loads as sequence 0).
+  // Corruption, naming the files, when slots exist and none is valid. Call once, first.
   Status Load();
   // Entry `lsn` holds `batches` measurement batches still to flush. LSNs only grow; skipped
   // LSNs count as flushed.
@@ -35,8 +38,9 @@ class Manifest {
   // Advances W as far as possible. Returns true when the state changed (persist it).
   bool Complete(const std::string& db, const std::string& measurement,
                 const std::vector<uint64_t>& lsns);
-  // Writes the state durably (temp, fsync, rename, directory fsync) and returns the
-  // watermark it wrote: only segments at or below that one may be deleted.
+  // Writes the state durably into the slot not holding the newest one (truncate, write,
+  // fdatasync; the directory is synced when the slot's file is new) and returns the watermark
+  // it wrote: only segments at or below that one may be deleted. Serialized internally.
   Result<uint64_t> Persist();
 
   // The first LSN this worker will write is `next_lsn`: everything below it counts as flushed.
@@ -54,15 +58,19 @@ class Manifest {
   std::string path() const { return path_; }
 
  private:
-  void Advance();   // caller holds mu_
-  std::string Serialize() const;
+  void Advance();                                  // caller holds mu_
+  std::string Serialize(uint64_t sequence) const;  // caller holds mu_
 
   FileSystem* const fs_;
   const std::string dir_;
-  const std::string path_;
+  const std::string path_;      // slot 0 (the version 1 name)
+  const std::string alt_path_;  // slot 1
   const int worker_;
   mutable std::mutex mu_;
   std::mutex persist_mu_;
+  int current_slot_ = -1;                 // persist_mu_: holds the newest state (-1: none)
+  bool slot_exists_[2] = {false, false};  // persist_mu_
+  uint64_t sequence_ = 0;                 // mu_: of the newest state
   uint64_t watermark_ = 0;
   uint64_t persisted_watermark_ = 0;
   // LSN → batches of it still unflushed (only LSNs above W with a count above zero). LSNs

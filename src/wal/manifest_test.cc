@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "util/fault_fs.h"
+#include "wal/format.h"
 
 namespace arc::wal {
 namespace {
@@ -88,6 +89,100 @@ TEST(ManifestTest, CrashDuringPersistKeepsThePreviousState) {
     EXPECT_EQ(loaded.watermark(), saved ? 2u : 1u) << ops;
     EXPECT_TRUE(loaded.watermark() == 1 || loaded.watermark() == 2);
   }
+}
+
+
+std::string Slot(test::FaultFileSystem* fs, const std::string& path) {
+  auto r = fs->ReadFile(path);
+  return r.ok() ? *r : std::string();
+}
+
+// Writes go to the slot not holding the newest state; loading takes the highest sequence.
+TEST(ManifestTest, SlotsAreWrittenInTurnAndTheNewestLoads) {
+  test::FaultFileSystem fs;
+  ASSERT_TRUE(fs.CreateDirs("/w").ok());
+  Manifest m(&fs, "/w", 1);
+  ASSERT_TRUE(m.Load().ok());
+  for (uint64_t lsn = 1; lsn <= 5; ++lsn) {
+    m.Register(lsn, 1);
+    m.Complete("db", "cpu", {lsn});
+    ASSERT_TRUE(m.Persist().ok());
+    const std::string newest = Slot(&fs, lsn % 2 ? "/w/worker-1.manifest" : "/w/worker-1.manifest.alt");
+    EXPECT_EQ(newest.rfind("ARCMANIFEST 2 " + std::to_string(lsn) + " ", 0), 0u) << newest;
+    fs.Crash();
+    Manifest loaded(&fs, "/w", 1);
+    ASSERT_TRUE(loaded.Load().ok());
+    EXPECT_EQ(loaded.watermark(), lsn);
+  }
+}
+
+// A write torn by a crash (here: garbage, a cut, an empty file) leaves the other slot, which
+// holds the state before it; a later write goes to the torn slot again.
+TEST(ManifestTest, TornNewestSlotFallsBackToTheOther) {
+  for (int damage = 0; damage < 3; ++damage) {
+    SCOPED_TRACE(damage);
+    test::FaultFileSystem fs;
+    ASSERT_TRUE(fs.CreateDirs("/w").ok());
+    {
+      Manifest m(&fs, "/w", 1);
+      m.Register(1, 1);
+      m.Complete("db", "cpu", {1});
+      ASSERT_TRUE(m.Persist().ok());  // slot 0, W = 1
+      m.Register(2, 1);
+      m.Complete("db", "cpu", {2});
+      ASSERT_TRUE(m.Persist().ok());  // slot 1, W = 2
+    }
+    const std::string alt = "/w/worker-1.manifest.alt";
+    if (damage == 0) fs.Corrupt(alt, 30, 4);
+    if (damage == 1) fs.Truncate(alt, 20);
+    if (damage == 2) fs.Truncate(alt, 0);
+    Manifest loaded(&fs, "/w", 1);
+    ASSERT_TRUE(loaded.Load().ok());
+    EXPECT_EQ(loaded.watermark(), 1u);
+    loaded.Register(3, 1);
+    loaded.Complete("db", "cpu", {3});
+    ASSERT_TRUE(loaded.Persist().ok());
+    EXPECT_EQ(Slot(&fs, alt).rfind("ARCMANIFEST 2 2 ", 0), 0u) << "the torn slot is rewritten";
+    Manifest again(&fs, "/w", 1);
+    ASSERT_TRUE(again.Load().ok());
+    EXPECT_EQ(again.watermark(), 3u);
+  }
+}
+
+TEST(ManifestTest, NoValidSlotStopsStartUpNamingBoth) {
+  test::FaultFileSystem fs;
+  ASSERT_TRUE(fs.CreateDirs("/w").ok());
+  fs.WriteRaw("/w/worker-4.manifest", "ARCMANIFEST 2 7 123\n{}\n");
+  fs.WriteRaw("/w/worker-4.manifest.alt", "garbage");
+  Manifest m(&fs, "/w", 4);
+  const Status st = m.Load();
+  EXPECT_EQ(st.code(), StatusCode::kCorruption);
+  EXPECT_NE(st.message().find("worker-4.manifest:"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("worker-4.manifest.alt:"), std::string::npos) << st.message();
+}
+
+// Upgrade: a version 1 file of an earlier build loads as sequence 0 and stays untouched by
+// the first write (which goes to the other slot), so a crash then still finds it.
+TEST(ManifestTest, VersionOneManifestLoadsAndIsKeptByTheFirstWrite) {
+  test::FaultFileSystem fs;
+  ASSERT_TRUE(fs.CreateDirs("/w").ok());
+  const std::string body =
+      R"({"worker":1,"watermark":10,"flushed":[{"db":"db","m":"cpu","first":12,"last":14}]})";
+  const std::string v1 = "ARCMANIFEST 1 " + std::to_string(MaskCrc(Crc32c(body))) + "\n" + body + "\n";
+  fs.WriteRaw("/w/worker-1.manifest", v1);
+  Manifest m(&fs, "/w", 1);
+  ASSERT_TRUE(m.Load().ok());
+  EXPECT_EQ(m.watermark(), 10u);
+  EXPECT_TRUE(m.IsRecorded("db", "cpu", 12, 14));
+  m.Register(11, 1);
+  m.Complete("db", "mem", {11});
+  ASSERT_TRUE(m.Persist().ok());
+  EXPECT_EQ(Slot(&fs, "/w/worker-1.manifest"), v1) << "the earlier build's file is kept";
+  EXPECT_EQ(Slot(&fs, "/w/worker-1.manifest.alt").rfind("ARCMANIFEST 2 1 ", 0), 0u);
+  Manifest loaded(&fs, "/w", 1);
+  ASSERT_TRUE(loaded.Load().ok());
+  EXPECT_EQ(loaded.watermark(), 11u);
+  EXPECT_TRUE(loaded.IsRecorded("db", "cpu", 12, 14));
 }
 
 }  // namespace
