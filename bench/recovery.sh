@@ -9,10 +9,14 @@
 #     filled (by build/arc), then each binary restarts on a fresh copy of it, alternating
 #   bench/recovery.sh --ab OLD NEW --fill-each   # each binary fills its own WAL with the same
 #     records first (for builds whose WAL payloads differ); compare seconds, not per-100-MB
+#   bench/recovery.sh ... --cold   # drops the page cache before each restart (root): the
+#     WAL, the binary and libduckdb.so come from the disk, as after a reboot; without it the
+#     copies the bench just made are cached (a kill -9 of a build that wrote the WAL through
+#     the page cache also left it cached; the sync modes now write around it)
 #   EXTRA_ENV="ARC_INGEST_FLUSH_WORKERS=2" bench/recovery.sh   # more server settings
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZE_MB=100; WORKERS=2; BIN_A=""; BIN_B=""; ROUNDS=5; FILL_EACH=0
+SIZE_MB=100; WORKERS=2; BIN_A=""; BIN_B=""; ROUNDS=5; FILL_EACH=0; COLD=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --size-mb) SIZE_MB=$2; shift ;;
@@ -20,6 +24,7 @@ while [ $# -gt 0 ]; do
     --ab) BIN_A=$(realpath "$2"); BIN_B=$(realpath "$3"); shift 2 ;;
     --rounds) ROUNDS=$2; shift ;;
     --fill-each) FILL_EACH=1 ;;
+    --cold) COLD=1 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -64,6 +69,7 @@ if [ "$FILL_EACH" = 1 ]; then
 else
   fill
 fi
+drop_cache() { [ "$COLD" = 1 ] || return 0; sync; echo 3 > /proc/sys/vm/drop_caches; }
 # report LABEL T0 T1: the last recovery's figures from the server's log, and exec to ready.
 report() {
   python3 - "$WORK/arc.log" "$2" "$3" "$1" <<'PY'
@@ -85,6 +91,7 @@ if [ -n "$BIN_A" ]; then
     for label in A B; do
       if [ $label = A ]; then SERVER_BIN=$BIN_A; else SERVER_BIN=$BIN_B; fi
       rm -rf "$WORK/data"; cp -a "$WORK/base_$label" "$WORK/data"; sync
+      drop_cache
       T0=$(date +%s.%N)
       start
       T1=$(date +%s.%N)
@@ -95,6 +102,7 @@ if [ -n "$BIN_A" ]; then
   echo "A = $BIN_A"; echo "B = $BIN_B"
   exit 0
 fi
+drop_cache
 T0=$(date +%s.%N)
 start
 T1=$(date +%s.%N)
