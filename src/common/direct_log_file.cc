@@ -9,6 +9,8 @@
 #include <cstring>
 #include <new>
 
+#include "common/logging.h"
+
 namespace arc {
 namespace {
 
@@ -59,53 +61,53 @@ Result<std::unique_ptr<WritableFile>> DirectLogFile::Open(const std::string& pat
     if (errno == EINVAL) return std::unique_ptr<WritableFile>();  // no O_DIRECT here
     return Status::FromErrno(errno, "create " + path);
   }
-  // Some file systems accept the flag and refuse the write, or want larger blocks: one block
-  // of zeros proves the alignment before the log relies on it.
-  auto file = std::make_unique<DirectLogFile>(path, fd);
-  AlignedBuffer probe;
-  probe.Append(std::string(kDirectBlock, '\0'));
-  const ssize_t n = ::pwrite(fd, probe.data(), kDirectBlock, 0);
-  if (n != static_cast<ssize_t>(kDirectBlock)) {
-    const int err = n < 0 ? errno : EIO;
-    if (err == EINVAL) {
-      (void)::unlink(path.c_str());
-      return std::unique_ptr<WritableFile>();
-    }
-    return Status::FromErrno(err, "write " + path);
-  }
-  if (::ftruncate(fd, 0) != 0) return Status::FromErrno(errno, "truncate " + path);
-  return std::unique_ptr<WritableFile>(std::move(file));
+  return std::unique_ptr<WritableFile>(std::make_unique<DirectLogFile>(path, fd));
 }
 
 DirectLogFile::DirectLogFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
 
-// The zero padding after the logical end reads as a zero-filled tail (the end of the log), so
-// trimming it is tidiness, not correctness. Everything up to written_end_ was written whole.
+// No trim here: the destructor runs wherever the last reference drops (at rotation, inside the
+// WAL's locks), and truncating to a partial block makes the file system read and zero it. The
+// padding reads as a zero-filled tail, the end of the log.
 DirectLogFile::~DirectLogFile() {
-  if (fd_ < 0) return;
-  std::lock_guard<std::mutex> lock(io_mu_);
-  (void)::ftruncate(fd_, static_cast<off_t>(written_end_));
-  ::close(fd_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 Status DirectLogFile::Append(std::string_view data) {
   std::lock_guard<std::mutex> lock(stage_mu_);
+  if (!failed_.ok()) return failed_;
   staging_.Append(data);
   return Status::OK();
 }
 
 Status DirectLogFile::Sync(SyncKind kind) {
+  std::lock_guard<std::mutex> io(io_mu_);
+  return SyncLocked(kind);
+}
+
+Status DirectLogFile::SyncLocked(SyncKind kind) {
+  if (!failed_.ok()) return failed_;
   if (fd_ < 0) return Status::IOError("sync " + path_ + ": closed");
-  ARC_RETURN_IF_ERROR(WriteStaged());
-  const int rc = kind == SyncKind::kData ? ::fdatasync(fd_) : ::fsync(fd_);
-  if (rc != 0) return Status::FromErrno(errno, "sync " + path_);
-  return Status::OK();
+  Status st = WriteStaged();
+  if (st.ok()) {
+    const int rc = kind == SyncKind::kData ? ::fdatasync(fd_) : ::fsync(fd_);
+    if (rc != 0) st = Status::FromErrno(errno, "sync " + path_);
+  }
+  if (!st.ok()) Fail(st);
+  return st;
+}
+
+// Sticky: the failed write's bytes left the staging buffer, and after a failed sync the kernel
+// may have dropped dirty state, so a later "successful" sync of this file would prove nothing.
+void DirectLogFile::Fail(const Status& why) {
+  std::lock_guard<std::mutex> lock(stage_mu_);
+  failed_ = why;
 }
 
 Status DirectLogFile::Close() {
+  std::lock_guard<std::mutex> io(io_mu_);
   if (fd_ < 0) return Status::OK();
-  Status st = Sync(SyncKind::kData);
-  std::lock_guard<std::mutex> lock(io_mu_);
+  Status st = SyncLocked(SyncKind::kData);
   if (st.ok() && ::ftruncate(fd_, static_cast<off_t>(written_end_)) != 0) {
     st = Status::FromErrno(errno, "truncate " + path_);
   }
@@ -119,7 +121,6 @@ Status DirectLogFile::Close() {
 // block whole. Its leading bytes are rewritten with the same values, so a write torn by a
 // power cut cannot change bytes an earlier sync made durable.
 Status DirectLogFile::WriteStaged() {
-  std::lock_guard<std::mutex> io(io_mu_);
   size_t offset = 0;
   {
     std::lock_guard<std::mutex> lock(stage_mu_);
@@ -147,11 +148,22 @@ Status DirectLogFile::WriteAt(const char* data, size_t size, size_t offset) {
     const ssize_t n = ::pwrite(fd_, data, size, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
+      // The flag was accepted at open but this file system (or device) wants another
+      // alignment: the same aligned bytes go through the page cache from now on.
+      if (errno == EINVAL && direct_) {
+        const int flags = ::fcntl(fd_, F_GETFL);
+        if (flags >= 0 && ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) == 0) {
+          direct_ = false;
+          LOG_INFO(path_ << ": an O_DIRECT write was refused; this file is written through "
+                            "the page cache");
+          continue;
+        }
+      }
       return Status::FromErrno(errno, "write " + path_);
     }
     // A short direct write ends on a block boundary (or the device failed part of it); the
     // rest is retried, and a failure then is reported.
-    if (n == 0 || static_cast<size_t>(n) % kDirectBlock != 0) {
+    if (n == 0 || (direct_ && static_cast<size_t>(n) % kDirectBlock != 0)) {
       return Status::IOError("write " + path_ + ": short direct write");
     }
     data += n;

@@ -48,31 +48,36 @@ class AlignedBuffer {
 
 class DirectLogFile final : public WritableFile {
  public:
-  // Creates (truncating) `path` for O_DIRECT writes and proves one aligned write works.
-  // NotSupported-like failure (the file system refuses O_DIRECT): returns nullptr with OK, and
-  // the caller writes through the page cache instead. Other failures are errors.
+  // Creates (truncating) `path` for O_DIRECT writes. Returns nullptr with OK when the file
+  // system refuses O_DIRECT at open (the caller writes through the page cache instead); when
+  // it accepts the flag but refuses an aligned write, the file drops O_DIRECT at that write.
   static Result<std::unique_ptr<WritableFile>> Open(const std::string& path, int mode);
   DirectLogFile(std::string path, int fd);
-  ~DirectLogFile() override;  // trims the last block's zero padding; closes
+  ~DirectLogFile() override;  // closes; the zero padding of the last block stays (harmless)
 
   // Copies `data` into memory; nothing reaches the file before Sync (a kill -9 loses what no
-  // Sync wrote, which the WAL never acknowledged). Thread-safe.
+  // Sync wrote, which the WAL never acknowledged). Thread-safe. After a failed Sync: its error.
   Status Append(std::string_view data) override;
   // Writes every byte appended before the call (the last partial block rewritten, zero-padded
-  // to the block), then fdatasync (kData) or fsync (kFull). Thread-safe; concurrent calls write
-  // in order. After a failure the file must not be used again (the WAL abandons it).
+  // to the block), then fdatasync (kData) or fsync (kFull). Thread-safe; calls run one at a
+  // time. A failure is sticky: every later Sync, Append and Close returns it (the bytes it
+  // dropped are never reported durable; the WAL abandons the file).
   Status Sync(SyncKind kind) override;
-  // Syncs what is staged and closes.
+  // Syncs what is staged, trims the padding and closes. Not concurrent with Sync.
   Status Close() override;
 
  private:
-  Status WriteStaged();
+  Status SyncLocked(SyncKind kind);  // io_mu_ held
+  Status WriteStaged();              // io_mu_ held
   Status WriteAt(const char* data, size_t size, size_t offset);
+  void Fail(const Status& why);  // io_mu_ held
 
   const std::string path_;
-  int fd_;
-  std::mutex io_mu_;           // one WriteStaged at a time: writes stay in order
+  std::mutex io_mu_;           // one Sync at a time: writes stay in order, failures are seen
+  int fd_;                     // io_mu_
+  bool direct_ = true;         // io_mu_: false once the file system refused an aligned write
   std::mutex stage_mu_;        // staging_, staging_offset_, carried_
+  Status failed_;              // written under both locks, read under either
   AlignedBuffer staging_;      // file bytes from staging_offset_ on, not yet written
   size_t staging_offset_ = 0;  // block-aligned file offset of staging_'s first byte
   size_t carried_ = 0;         // leading bytes of staging_ already written (a partial block)

@@ -1,16 +1,37 @@
 #include "common/direct_log_file.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <atomic>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "util/test_util.h"
+#include "util/tmpfs.h"
 
 namespace arc {
 namespace {
+
+// A scratch folder on the real disk (its own, so the ThreadSanitizer build, which links no
+// test utilities beyond tmpfs, can run these tests).
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "arc-dlf-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data()) != nullptr ? tmpl : std::string();
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
 
 std::string Bytes(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -48,7 +69,7 @@ TEST(AlignedBufferTest, GrowsKeepsBytesAndPadsWithZeros) {
 // Nothing reaches the file before a Sync; after it the file holds exactly the bytes appended,
 // whatever their alignment, once the file is closed (the padding is trimmed).
 TEST(DirectLogFileTest, SyncWritesWhatWasAppendedAcrossBlockBoundaries) {
-  test::TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.Sub("log");
   auto f = OpenOrSkip(path);
   if (f == nullptr) GTEST_SKIP() << "no O_DIRECT on this file system";
@@ -76,7 +97,7 @@ TEST(DirectLogFileTest, SyncWritesWhatWasAppendedAcrossBlockBoundaries) {
 }
 
 TEST(DirectLogFileTest, SeveralAppendsBetweenSyncsAndEmptySyncs) {
-  test::TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.Sub("log");
   auto f = OpenOrSkip(path);
   if (f == nullptr) GTEST_SKIP() << "no O_DIRECT on this file system";
@@ -89,13 +110,16 @@ TEST(DirectLogFileTest, SeveralAppendsBetweenSyncsAndEmptySyncs) {
     }
     ASSERT_TRUE(f->Sync(round % 2 ? SyncKind::kFull : SyncKind::kData).ok());
   }
-  f.reset();  // the destructor trims too
-  EXPECT_EQ(ReadAll(path), expect);
+  f.reset();  // the destructor keeps the padding: zeros after the last byte, to the block
+  const std::string on_disk = ReadAll(path);
+  ASSERT_EQ(on_disk.size(), (expect.size() + kDirectBlock - 1) / kDirectBlock * kDirectBlock);
+  EXPECT_EQ(on_disk.substr(0, expect.size()), expect);
+  EXPECT_EQ(on_disk.substr(expect.size()), std::string(on_disk.size() - expect.size(), '\0'));
 }
 
 // The WAL's writer appends while its syncer thread syncs: every byte lands once, in order.
 TEST(DirectLogFileTest, AppendsConcurrentWithSyncsLandInOrder) {
-  test::TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.Sub("log");
   auto f = OpenOrSkip(path);
   if (f == nullptr) GTEST_SKIP() << "no O_DIRECT on this file system";
@@ -117,7 +141,7 @@ TEST(DirectLogFileTest, AppendsConcurrentWithSyncsLandInOrder) {
 }
 
 TEST(DirectLogFileTest, OpenTruncatesAnOldFile) {
-  test::TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.Sub("log");
   ASSERT_TRUE(WriteFileAtomically(DefaultFileSystem(), path, std::string(10000, 'x')).ok());
   auto f = OpenOrSkip(path);
@@ -131,7 +155,7 @@ TEST(DirectLogFileTest, OpenTruncatesAnOldFile) {
 // The default file system hands the WAL a direct file where O_DIRECT works, and one that
 // keeps the same contract either way.
 TEST(DirectLogFileTest, FileSystemLogFileKeepsTheContract) {
-  test::TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.Sub("log");
   auto f = DefaultFileSystem()->NewLogFile(path);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
@@ -141,6 +165,32 @@ TEST(DirectLogFileTest, FileSystemLogFileKeepsTheContract) {
   EXPECT_EQ(ReadAll(path).substr(0, 6), "header");
   ASSERT_TRUE((*f)->Close().ok());
   EXPECT_EQ(ReadAll(path).size(), 5006u);
+}
+
+// A write that fails (a full disk) is never followed by a Sync that reports success, even
+// once space is back: the failed write's bytes are gone, so the file stays failed and the WAL
+// moves to a fresh segment. Regression: the staged bytes were dropped and a second Sync (the
+// rotation's, racing the syncer's) found nothing staged and returned OK.
+TEST(DirectLogFileTest, AFailedWriteIsStickyEvenOnceSpaceIsBack) {
+  if (!test::CanMount()) GTEST_SKIP() << "mounting a tmpfs needs root";
+  ScratchDir dir;
+  test::Tmpfs disk(dir.Sub("disk"), 1 << 20);
+  ASSERT_TRUE(disk.ok()) << disk.error();
+  auto f = OpenOrSkip(disk.dir() + "/log");
+  if (f == nullptr) GTEST_SKIP() << "no O_DIRECT on tmpfs here";
+  ASSERT_TRUE(f->Append(Bytes(10000, 1)).ok());
+  ASSERT_TRUE(f->Sync(SyncKind::kData).ok());
+  disk.Fill(0);
+  ASSERT_TRUE(f->Append(Bytes(300000, 2)).ok());
+  const Status failed = f->Sync(SyncKind::kData);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.code(), StatusCode::kNoSpace) << failed.ToString();
+  disk.Free();
+  const Status again = f->Sync(SyncKind::kData);
+  EXPECT_FALSE(again.ok()) << "nothing new staged, yet the lost bytes were never written";
+  EXPECT_EQ(again.message(), failed.message());
+  EXPECT_FALSE(f->Append("more").ok());
+  EXPECT_FALSE(f->Close().ok());
 }
 
 }  // namespace

@@ -69,7 +69,11 @@ Result<std::unique_ptr<SegmentReader>> OpenWorkerSegment(FileSystem* fs, const s
 
 bool IsTornCreation(FileSystem* fs, const std::string& path) {
   Result<uint64_t> size = fs->FileSize(path);
-  return size.ok() && *size < kSegmentHeaderSize;
+  if (!size.ok()) return false;
+  if (*size < kSegmentHeaderSize) return true;
+  // Only ever read for a segment whose header failed, which is rare and, when torn, small.
+  Result<std::string> bytes = fs->ReadFile(path);
+  return bytes.ok() && std::all_of(bytes->begin(), bytes->end(), [](char c) { return c == 0; });
 }
 
 void ArchiveSegments(FileSystem* fs, const std::string& dir,

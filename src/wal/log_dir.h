@@ -41,8 +41,9 @@ Result<LogListing> ListLogDirectory(FileSystem* fs, const std::string& dir);
 Result<std::unique_ptr<SegmentReader>> OpenWorkerSegment(FileSystem* fs, const std::string& path,
                                                          int worker);
 
-// True when `path` is shorter than a segment header: a crash while creating it, so it holds
-// no entry (as opposed to a damaged header, which may hide entries).
+// True when `path` is shorter than a segment header or holds only zero bytes (the header block
+// of a direct write whose data a power cut lost while the size survived): a crash while
+// creating it, so it holds no entry (as opposed to a damaged header, which may hide entries).
 bool IsTornCreation(FileSystem* fs, const std::string& path);
 
 // Renames each named segment of `dir` to <name>.recovered, then syncs the directory once.

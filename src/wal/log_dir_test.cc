@@ -54,6 +54,12 @@ TEST(LogDirTest, RefusesASegmentOfAnotherWorkerAndSpotsTornCreation) {
   EXPECT_FALSE(IsTornCreation(&fs, "/w/" + name));
   fs.WriteRaw("/w/torn.wal", std::string(kSegmentHeaderSize - 1, 'x'));
   EXPECT_TRUE(IsTornCreation(&fs, "/w/torn.wal"));
+  fs.WriteRaw("/w/zeros.wal", std::string(4096, '\0'));  // a padded header block that was lost
+  EXPECT_TRUE(IsTornCreation(&fs, "/w/zeros.wal"));
+  std::string hidden(8192, '\0');
+  hidden[5000] = 'e';  // a zeroed header with bytes after it may hide entries: not torn
+  fs.WriteRaw("/w/hidden.wal", hidden);
+  EXPECT_FALSE(IsTornCreation(&fs, "/w/hidden.wal"));
 }
 
 TEST(LogDirTest, ArchiveRenamesDurably) {

@@ -15,10 +15,16 @@ namespace {
 
 // One slot's contents, parsed and checked.
 struct Parsed {
+  int version = 0;
   uint64_t sequence = 0;  // version 1: 0
   uint64_t watermark = 0;
   std::vector<FlushedRange> ranges;
 };
+
+// Version 2's CRC covers the sequence too: a damaged digit must not make the older slot win.
+std::string SequencedBody(uint64_t sequence, const std::string& body) {
+  return std::to_string(sequence) + " " + body;
+}
 
 Result<Parsed> Parse(const std::string& path, const std::string& text) {
   const size_t nl = text.find('\n');
@@ -38,9 +44,12 @@ Result<Parsed> Parse(const std::string& path, const std::string& text) {
   } else if (version != 1 || std::sscanf(head.c_str(), "ARCMANIFEST 1 %lu%c", &crc, &extra) != 1) {
     return Status::Corruption(path + ": not a version 1 or 2 manifest");
   }
+  out.version = version;
   std::string body = text.substr(nl + 1);
   while (!body.empty() && body.back() == '\n') body.pop_back();
-  if (MaskCrc(Crc32c(body)) != crc) return Status::Corruption(path + ": checksum mismatch");
+  if (MaskCrc(Crc32c(version == 2 ? SequencedBody(out.sequence, body) : body)) != crc) {
+    return Status::Corruption(path + ": checksum mismatch");
+  }
   try {
     const nlohmann::json j = nlohmann::json::parse(body);
     out.watermark = j.at("watermark").get<uint64_t>();
@@ -79,6 +88,7 @@ Status Manifest::Load() {
       errors += (errors.empty() ? "" : "; ") + parsed.status().message();
       continue;
     }
+    if (slot == 0 && parsed->version == 1) rewrite_version1_ = true;
     if (!best || parsed->sequence > best->sequence) {
       best = std::move(*parsed);
       current_slot_ = slot;
@@ -140,13 +150,26 @@ std::string Manifest::Serialize(uint64_t sequence) const {
   }
   const std::string body =
       nlohmann::json{{"worker", worker_}, {"watermark", watermark_}, {"flushed", flushed}}.dump();
-  return "ARCMANIFEST 2 " + std::to_string(sequence) + " " + std::to_string(MaskCrc(Crc32c(body))) +
-         "\n" + body + "\n";
+  return "ARCMANIFEST 2 " + std::to_string(sequence) + " " +
+         std::to_string(MaskCrc(Crc32c(SequencedBody(sequence, body)))) + "\n" + body + "\n";
+}
+
+Result<uint64_t> Manifest::Persist() {
+  std::lock_guard<std::mutex> persist(persist_mu_);  // one writer of the slots at a time
+  ARC_ASSIGN_OR_RETURN(const uint64_t watermark, PersistOnce());
+  // An earlier build reads only slot 0: once this build has written, slot 0 must not hold the
+  // (now stale) version 1 state, which that build would trust. A version 2 file it refuses.
+  if (rewrite_version1_) {
+    ARC_RETURN_IF_ERROR(PersistOnce().status());
+    rewrite_version1_ = false;
+  }
+  return watermark;
 }
 
 // Writes the slot not holding the newest durable state, so a crash mid-write leaves that one.
-Result<uint64_t> Manifest::Persist() {
-  std::lock_guard<std::mutex> persist(persist_mu_);  // one writer of the slots at a time
+// A slot's first write creates it whole (temp, fsync, rename, directory fsync): an empty or
+// torn new file with no other slot beside it would stop the next start-up.
+Result<uint64_t> Manifest::PersistOnce() {
   const int slot = current_slot_ == 0 ? 1 : 0;
   const std::string& path = slot == 0 ? path_ : alt_path_;
   std::string text;
@@ -156,11 +179,16 @@ Result<uint64_t> Manifest::Persist() {
     text = Serialize(sequence_ + 1);
     watermark = watermark_;
   }
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, fs_->NewWritableFile(path, true));
-  Status st = f->Append(text);
-  if (st.ok()) st = f->Sync(SyncKind::kData);
-  if (st.ok()) st = f->Close();
-  if (st.ok() && !slot_exists_[slot]) st = fs_->SyncDir(dir_);  // the new name too
+  Status st;
+  if (!slot_exists_[slot]) {
+    st = WriteFileAtomically(fs_, path, text);
+  } else {
+    Result<std::unique_ptr<WritableFile>> f = fs_->NewWritableFile(path, true);
+    st = f.status();
+    if (st.ok()) st = (*f)->Append(text);
+    if (st.ok()) st = (*f)->Sync(SyncKind::kData);
+    if (st.ok()) st = (*f)->Close();
+  }
   // A failed write leaves this slot torn and the other current: the next try rewrites it.
   if (!st.ok()) return st.WithContext("WAL manifest " + path);
   slot_exists_[slot] = true;

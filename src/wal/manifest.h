@@ -39,8 +39,9 @@ class Manifest {
   bool Complete(const std::string& db, const std::string& measurement,
                 const std::vector<uint64_t>& lsns);
   // Writes the state durably into the slot not holding the newest one (truncate, write,
-  // fdatasync; the directory is synced when the slot's file is new) and returns the watermark
-  // it wrote: only segments at or below that one may be deleted. Serialized internally.
+  // fdatasync; a slot's first write creates it whole: temp, fsync, rename, directory fsync)
+  // and returns the watermark it wrote: only segments at or below that one may be deleted.
+  // After loading a version 1 file, the first call also overwrites it. Serialized internally.
   Result<uint64_t> Persist();
 
   // The first LSN this worker will write is `next_lsn`: everything below it counts as flushed.
@@ -60,6 +61,7 @@ class Manifest {
  private:
   void Advance();                                  // caller holds mu_
   std::string Serialize(uint64_t sequence) const;  // caller holds mu_
+  Result<uint64_t> PersistOnce();                  // caller holds persist_mu_
 
   FileSystem* const fs_;
   const std::string dir_;
@@ -70,6 +72,7 @@ class Manifest {
   std::mutex persist_mu_;
   int current_slot_ = -1;                 // persist_mu_: holds the newest state (-1: none)
   bool slot_exists_[2] = {false, false};  // persist_mu_
+  bool rewrite_version1_ = false;         // persist_mu_: slot 0 holds an earlier build's file
   uint64_t sequence_ = 0;                 // mu_: of the newest state
   uint64_t watermark_ = 0;
   uint64_t persisted_watermark_ = 0;

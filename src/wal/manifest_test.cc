@@ -161,28 +161,84 @@ TEST(ManifestTest, NoValidSlotStopsStartUpNamingBoth) {
   EXPECT_NE(st.message().find("worker-4.manifest.alt:"), std::string::npos) << st.message();
 }
 
-// Upgrade: a version 1 file of an earlier build loads as sequence 0 and stays untouched by
-// the first write (which goes to the other slot), so a crash then still finds it.
-TEST(ManifestTest, VersionOneManifestLoadsAndIsKeptByTheFirstWrite) {
-  test::FaultFileSystem fs;
-  ASSERT_TRUE(fs.CreateDirs("/w").ok());
+// Upgrade: a version 1 file of an earlier build loads as sequence 0. The first write goes to
+// the other slot and then overwrites it, so an earlier build (which reads only that name) finds
+// a file it refuses, never a stale state it would trust. A crash at any step of that first
+// write leaves a manifest that loads, holding the old state or the new one.
+TEST(ManifestTest, VersionOneManifestIsReplacedSafelyByTheFirstWrite) {
   const std::string body =
       R"({"worker":1,"watermark":10,"flushed":[{"db":"db","m":"cpu","first":12,"last":14}]})";
   const std::string v1 = "ARCMANIFEST 1 " + std::to_string(MaskCrc(Crc32c(body))) + "\n" + body + "\n";
-  fs.WriteRaw("/w/worker-1.manifest", v1);
-  Manifest m(&fs, "/w", 1);
-  ASSERT_TRUE(m.Load().ok());
-  EXPECT_EQ(m.watermark(), 10u);
-  EXPECT_TRUE(m.IsRecorded("db", "cpu", 12, 14));
-  m.Register(11, 1);
-  m.Complete("db", "mem", {11});
-  ASSERT_TRUE(m.Persist().ok());
-  EXPECT_EQ(Slot(&fs, "/w/worker-1.manifest"), v1) << "the earlier build's file is kept";
-  EXPECT_EQ(Slot(&fs, "/w/worker-1.manifest.alt").rfind("ARCMANIFEST 2 1 ", 0), 0u);
+  for (int ops = 0; ops < 16; ++ops) {
+    SCOPED_TRACE(ops);
+    test::FaultFileSystem fs;
+    ASSERT_TRUE(fs.CreateDirs("/w").ok());
+    fs.WriteRaw("/w/worker-1.manifest", v1);
+    Manifest m(&fs, "/w", 1);
+    ASSERT_TRUE(m.Load().ok());
+    EXPECT_EQ(m.watermark(), 10u);
+    EXPECT_TRUE(m.IsRecorded("db", "cpu", 12, 14));
+    m.Register(11, 1);
+    m.Complete("db", "mem", {11});
+    fs.FreezeAfter(ops);
+    const bool saved = m.Persist().ok();
+    fs.Crash();
+    Manifest loaded(&fs, "/w", 1);
+    ASSERT_TRUE(loaded.Load().ok());
+    EXPECT_TRUE(loaded.IsRecorded("db", "cpu", 12, 14));
+    EXPECT_TRUE(loaded.watermark() == 10 || loaded.watermark() == 11);
+    if (saved) {
+      EXPECT_EQ(loaded.watermark(), 11u);
+      EXPECT_EQ(Slot(&fs, "/w/worker-1.manifest").rfind("ARCMANIFEST 2 2 ", 0), 0u)
+          << "the earlier build's name no longer holds its format";
+      EXPECT_EQ(Slot(&fs, "/w/worker-1.manifest.alt").rfind("ARCMANIFEST 2 1 ", 0), 0u);
+    }
+  }
+}
+
+// The first write of a new data directory has no other slot to fall back on: it creates its
+// file whole, so a crash at any step leaves no manifest or a valid one, never a start-up error.
+TEST(ManifestTest, CrashDuringTheFirstWriteNeverStopsStartUp) {
+  for (int ops = 0; ops < 10; ++ops) {
+    SCOPED_TRACE(ops);
+    test::FaultFileSystem fs;
+    ASSERT_TRUE(fs.CreateDirs("/w").ok());
+    Manifest m(&fs, "/w", 1);
+    ASSERT_TRUE(m.Load().ok());
+    m.Register(1, 1);
+    m.Complete("db", "cpu", {1});
+    fs.FreezeAfter(ops);
+    const bool saved = m.Persist().ok();
+    Manifest seen(&fs, "/w", 1);  // what a kernel that kept the new name's empty file shows
+    EXPECT_TRUE(seen.Load().ok()) << "a slot file is never visible before it is whole";
+    fs.Crash();
+    Manifest loaded(&fs, "/w", 1);
+    ASSERT_TRUE(loaded.Load().ok());
+    EXPECT_EQ(loaded.watermark(), saved ? 1u : loaded.watermark());
+    EXPECT_TRUE(loaded.watermark() == 0 || loaded.watermark() == 1);
+  }
+}
+
+// The sequence is under the CRC: a damaged digit cannot make the older slot win.
+TEST(ManifestTest, DamagedSequenceFailsTheChecksum) {
+  test::FaultFileSystem fs;
+  ASSERT_TRUE(fs.CreateDirs("/w").ok());
+  {
+    Manifest m(&fs, "/w", 1);
+    m.Register(1, 1);
+    m.Complete("db", "cpu", {1});
+    ASSERT_TRUE(m.Persist().ok());  // slot 0, sequence 1
+    m.Register(2, 1);
+    m.Complete("db", "cpu", {2});
+    ASSERT_TRUE(m.Persist().ok());  // slot 1, sequence 2
+  }
+  std::string old = Slot(&fs, "/w/worker-1.manifest");
+  ASSERT_EQ(old.rfind("ARCMANIFEST 2 1 ", 0), 0u);
+  old[14] = '9';  // sequence 1 -> 9: would beat sequence 2
+  fs.WriteRaw("/w/worker-1.manifest", old);
   Manifest loaded(&fs, "/w", 1);
   ASSERT_TRUE(loaded.Load().ok());
-  EXPECT_EQ(loaded.watermark(), 11u);
-  EXPECT_TRUE(loaded.IsRecorded("db", "cpu", 12, 14));
+  EXPECT_EQ(loaded.watermark(), 2u);
 }
 
 }  // namespace

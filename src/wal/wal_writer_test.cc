@@ -168,9 +168,10 @@ TEST_F(WalWriterTest, NoSpaceAtEveryByteOfAnAppend) {
       ASSERT_TRUE(la.ok());
       acked[*la] = a;
       fs_->SetSpaceLimit(fs_->UsedBytes() + k);
-      Result<uint64_t> lb = w->Append(b, kNow);
+      // The sync modes stage an entry and write it at the group commit (DirectLogFile), so the
+      // full disk surfaces there: the entry is never acknowledged, and the log is poisoned.
+      Result<uint64_t> lb = AppendDurably(w.get(), b);
       ASSERT_FALSE(lb.ok()) << k;
-      EXPECT_EQ(lb.status().code(), StatusCode::kUnavailable) << "503";
       EXPECT_NE(lb.status().message().find("No space left on device"), std::string::npos);
       EXPECT_FALSE(w->Append(c, kNow + 1).ok()) << "poisoned: refused until healed";
       EXPECT_FALSE(w->Heal(kNow + 2).ok()) << "no retry within a second";
@@ -186,6 +187,21 @@ TEST_F(WalWriterTest, NoSpaceAtEveryByteOfAnAppend) {
     ExpectAckedSurvive(acked);
     for (const auto& [lsn, payload] : back) EXPECT_NE(payload, b) << "the failed append never survives whole";
   }
+}
+
+// Async mode writes through the page cache at the append (its kill -9 promise), so a full
+// disk refuses the append itself with 503.
+TEST_F(WalWriterTest, NoSpaceInAsyncModeRefusesTheAppendItself) {
+  auto w = Open(SyncMode::kAsync);
+  ASSERT_TRUE(AppendDurably(w.get(), Payload(1)).ok());
+  fs_->SetSpaceLimit(fs_->UsedBytes() + 10);
+  Result<uint64_t> lb = w->Append(Payload(2), kNow);
+  ASSERT_FALSE(lb.ok());
+  EXPECT_EQ(lb.status().code(), StatusCode::kUnavailable) << "503";
+  EXPECT_NE(lb.status().message().find("No space left on device"), std::string::npos);
+  fs_->SetSpaceLimit(UINT64_MAX);
+  ASSERT_TRUE(w->Heal(kNow + 2000000).ok());
+  EXPECT_TRUE(AppendDurably(w.get(), Payload(3), kNow + 2000001).ok());
 }
 
 TEST_F(WalWriterTest, CrashAtEveryStepAroundRotation) {

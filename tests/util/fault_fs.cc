@@ -18,7 +18,48 @@ class FaultFile final : public WritableFile {
   std::shared_ptr<FaultFileSystem::Node> node_;
 };
 
+// The WAL's log file contract (DirectLogFile): appends stay in memory until a Sync writes
+// them; a failed Sync is sticky.
+class StagedFaultFile final : public WritableFile {
+ public:
+  StagedFaultFile(FaultFileSystem* fs, std::shared_ptr<FaultFileSystem::Node> node)
+      : fs_(fs), node_(std::move(node)) {}
+  Status Append(std::string_view data) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failed_.ok()) return failed_;
+    staged_.append(data);
+    return Status::OK();
+  }
+  Status Sync(SyncKind kind) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failed_.ok()) return failed_;
+    Status st = staged_.empty() ? Status::OK() : fs_->AppendTo(node_, staged_);
+    staged_.clear();
+    if (st.ok()) st = fs_->SyncNode(node_, kind);
+    failed_ = st;
+    return st;
+  }
+  Status Close() override { return Sync(SyncKind::kData); }
+
+ private:
+  FaultFileSystem* fs_;
+  std::shared_ptr<FaultFileSystem::Node> node_;
+  std::mutex mu_;
+  std::string staged_;
+  Status failed_;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<WritableFile>> FaultFileSystem::NewLogFile(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ARC_RETURN_IF_ERROR(CheckFrozen());
+  if (!dirs_.count(DirName(path))) return Status::IOError("no directory for " + path);
+  auto& node = live_[path];
+  if (!node) node = std::make_shared<Node>();
+  else node->data.clear();
+  return std::unique_ptr<WritableFile>(std::make_unique<StagedFaultFile>(this, node));
+}
 
 Status FaultFileSystem::CheckFrozen() {
   if (ops_until_freeze_ == 0) return Status::IOError("file system frozen (simulated crash)");

@@ -26,6 +26,9 @@ class FaultFileSystem final : public FileSystem {
 
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path, bool truncate,
                                                         int mode = 0644) override;
+  // Like DirectLogFile: appends are staged until a Sync writes them (then as AppendTo would),
+  // and a failed Sync is sticky.
+  Result<std::unique_ptr<WritableFile>> NewLogFile(const std::string& path) override;
   Status SetPermissions(const std::string&, int) override { return Status::OK(); }
   Result<std::string> ReadFile(const std::string& path) override;
   Status SyncFile(const std::string& path) override;
