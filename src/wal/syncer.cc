@@ -145,7 +145,7 @@ void Syncer::Run() {
     std::shared_ptr<WritableFile> file = file_;
     lock.unlock();
     const auto start = std::chrono::steady_clock::now();
-    const Status st = file->Sync(mode_ == SyncMode::kFsync ? SyncKind::kFull : SyncKind::kData);
+    const Status st = file->Sync(SyncKindFor(mode_));
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     lock.lock();
     if (!st.ok() && file == abandoned_file_) continue;  // healed meanwhile: that file is given up

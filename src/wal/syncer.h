@@ -19,6 +19,11 @@ namespace arc::wal {
 
 using arc::SyncMode;  // common/enums.h
 
+// The call a sync mode issues: fsync for kFsync, fdatasync otherwise (async syncs data too).
+inline SyncKind SyncKindFor(SyncMode mode) {
+  return mode == SyncMode::kFsync ? SyncKind::kFull : SyncKind::kData;
+}
+
 struct SyncStats {
   uint64_t syncs = 0;
   uint64_t sync_failures = 0;

@@ -46,7 +46,7 @@ Status WalWriter::OpenSegment(int64_t now_us) {
   const std::string header = EncodeSegmentHeader(h);
   Status st = f->Append(header);
   if (st.ok() && options_.sync_mode != SyncMode::kAsync) {
-    st = f->Sync(options_.sync_mode == SyncMode::kFsync ? SyncKind::kFull : SyncKind::kData);
+    st = f->Sync(SyncKindFor(options_.sync_mode));
   }
   if (st.ok()) st = fs_->SyncDir(options_.dir);
   if (!st.ok()) {
@@ -64,8 +64,7 @@ Status WalWriter::OpenSegment(int64_t now_us) {
 
 // Makes the current segment durable in full, then starts the next one.
 Status WalWriter::Rotate(int64_t now_us) {
-  const Status st = file_->Sync(options_.sync_mode == SyncMode::kFsync ? SyncKind::kFull
-                                                                        : SyncKind::kData);
+  const Status st = file_->Sync(SyncKindFor(options_.sync_mode));
   if (!st.ok()) return Poison(st.WithContext("WAL sync at rotation failed"));
   syncer_.SyncedThrough(next_lsn_.load() - 1);
   ARC_RETURN_IF_ERROR(OpenSegment(now_us));
@@ -181,8 +180,7 @@ Status WalWriter::DeleteSegmentsThrough(uint64_t watermark) {
 
 Status WalWriter::Close(uint64_t watermark) {
   if (syncer_.poisoned().ok()) {
-    ARC_RETURN_IF_ERROR(file_->Sync(options_.sync_mode == SyncMode::kFsync ? SyncKind::kFull
-                                                                         : SyncKind::kData));
+    ARC_RETURN_IF_ERROR(file_->Sync(SyncKindFor(options_.sync_mode)));
     syncer_.SyncedThrough(next_lsn_.load() - 1);
   }
   std::vector<std::string> doomed;

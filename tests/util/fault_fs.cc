@@ -18,12 +18,11 @@ class FaultFile final : public WritableFile {
   std::shared_ptr<FaultFileSystem::Node> node_;
 };
 
-// The WAL's log file contract (DirectLogFile): appends stay in memory until a Sync writes
-// them; a failed Sync is sticky.
-class StagedFaultFile final : public WritableFile {
+// The WAL's log file contract (DirectLogFile) over any file: appends stay in memory until a
+// Sync writes them; a failed Sync is sticky.
+class StagedFile final : public WritableFile {
  public:
-  StagedFaultFile(FaultFileSystem* fs, std::shared_ptr<FaultFileSystem::Node> node)
-      : fs_(fs), node_(std::move(node)) {}
+  explicit StagedFile(std::unique_ptr<WritableFile> inner) : inner_(std::move(inner)) {}
   Status Append(std::string_view data) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (!failed_.ok()) return failed_;
@@ -33,17 +32,16 @@ class StagedFaultFile final : public WritableFile {
   Status Sync(SyncKind kind) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (!failed_.ok()) return failed_;
-    Status st = staged_.empty() ? Status::OK() : fs_->AppendTo(node_, staged_);
+    Status st = staged_.empty() ? Status::OK() : inner_->Append(staged_);
     staged_.clear();
-    if (st.ok()) st = fs_->SyncNode(node_, kind);
+    if (st.ok()) st = inner_->Sync(kind);
     failed_ = st;
     return st;
   }
   Status Close() override { return Sync(SyncKind::kData); }
 
  private:
-  FaultFileSystem* fs_;
-  std::shared_ptr<FaultFileSystem::Node> node_;
+  const std::unique_ptr<WritableFile> inner_;
   std::mutex mu_;
   std::string staged_;
   Status failed_;
@@ -52,13 +50,8 @@ class StagedFaultFile final : public WritableFile {
 }  // namespace
 
 Result<std::unique_ptr<WritableFile>> FaultFileSystem::NewLogFile(const std::string& path) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ARC_RETURN_IF_ERROR(CheckFrozen());
-  if (!dirs_.count(DirName(path))) return Status::IOError("no directory for " + path);
-  auto& node = live_[path];
-  if (!node) node = std::make_shared<Node>();
-  else node->data.clear();
-  return std::unique_ptr<WritableFile>(std::make_unique<StagedFaultFile>(this, node));
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, NewWritableFile(path, true));
+  return std::unique_ptr<WritableFile>(std::make_unique<StagedFile>(std::move(file)));
 }
 
 Status FaultFileSystem::CheckFrozen() {
@@ -73,8 +66,10 @@ Result<std::unique_ptr<WritableFile>> FaultFileSystem::NewWritableFile(const std
   ARC_RETURN_IF_ERROR(CheckFrozen());
   if (!dirs_.count(DirName(path))) return Status::IOError("no directory for " + path);
   auto& node = live_[path];
-  if (!node) node = std::make_shared<Node>();
-  else if (truncate) node->data.clear();
+  if (!node)
+    node = std::make_shared<Node>();
+  else if (truncate)
+    node->data.clear();
   return std::unique_ptr<WritableFile>(std::make_unique<FaultFile>(this, node));
 }
 
@@ -128,8 +123,10 @@ Status FaultFileSystem::SyncDir(const std::string& dir) {
   ARC_RETURN_IF_ERROR(CheckFrozen());
   ++dir_syncs;
   for (auto it = durable_.begin(); it != durable_.end();) {
-    if (DirName(it->first) == dir && !live_.count(it->first)) it = durable_.erase(it);
-    else ++it;
+    if (DirName(it->first) == dir && !live_.count(it->first))
+      it = durable_.erase(it);
+    else
+      ++it;
   }
   for (const auto& [path, node] : live_) {
     if (DirName(path) == dir) durable_[path] = node;
@@ -189,7 +186,8 @@ Result<std::vector<DirEntry>> FaultFileSystem::ListDir(const std::string& dir) {
   if (!dirs_.count(dir)) return Status::NotFound(dir);
   std::vector<DirEntry> out;
   for (const auto& [path, node] : live_) {
-    if (DirName(path) == dir) out.push_back({path.substr(dir.size() + 1), false, false, node->data.size(), 0});
+    if (DirName(path) == dir)
+      out.push_back({path.substr(dir.size() + 1), false, false, node->data.size(), 0});
   }
   return out;
 }
@@ -220,7 +218,8 @@ Result<std::unique_ptr<FileLock>> FaultFileSystem::LockFile(const std::string& p
     std::string path_;
   };
   std::lock_guard<std::mutex> lock(mu_);
-  if (!locked_.insert(path).second) return Status::Unavailable(path + " is locked by another process");
+  if (!locked_.insert(path).second)
+    return Status::Unavailable(path + " is locked by another process");
   return std::unique_ptr<FileLock>(std::make_unique<Lock>(this, path));
 }
 
@@ -229,7 +228,8 @@ void FaultFileSystem::Crash(std::mt19937* rng) {
   live_ = durable_;
   for (auto& [path, node] : live_) {
     std::string kept = node->durable;
-    const bool appended = node->data.size() > kept.size() && node->data.compare(0, kept.size(), kept) == 0;
+    const bool appended =
+        node->data.size() > kept.size() && node->data.compare(0, kept.size(), kept) == 0;
     if (rng != nullptr && appended) {
       std::uniform_int_distribution<size_t> dist(0, node->data.size() - kept.size());
       kept = node->data.substr(0, kept.size() + dist(*rng));
