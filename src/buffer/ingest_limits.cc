@@ -4,18 +4,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/hash.h"
+
 namespace arc {
 namespace {
-
-uint64_t Mix(uint64_t h, uint64_t v) {
-  // splitmix64 finaliser over h ^ v: cheap and well spread.
-  uint64_t x = h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-uint64_t HashText(std::string_view s) { return std::hash<std::string_view>{}(s); }
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -38,8 +30,8 @@ std::vector<uint64_t> SeriesHashes(const Batch& batch) {
   // The same tag set in another column order is the same series.
   std::sort(tags.begin(), tags.end(), [](const Column* a, const Column* b) { return a->name() < b->name(); });
   std::vector<uint64_t> name_hashes;
-  for (const Column* c : tags) name_hashes.push_back(HashText(c->name()));
-  const uint64_t base = HashText(batch.measurement);
+  for (const Column* c : tags) name_hashes.push_back(HashBytes(c->name()));
+  const uint64_t base = HashBytes(batch.measurement);
   std::vector<uint64_t> out;
   out.reserve(std::min<size_t>(batch.rows(), 4096));  // runs of one series collapse
   uint64_t previous = 0;
@@ -47,7 +39,8 @@ std::vector<uint64_t> SeriesHashes(const Batch& batch) {
     uint64_t h = base;
     for (size_t t = 0; t < tags.size(); ++t) {
       if (!tags[t]->IsValid(row)) continue;
-      h = Mix(Mix(h, name_hashes[t]), HashText(tags[t]->StringAt(row)));
+      // Each step seeds the value's hash with the series so far and the tag's name.
+      h = HashBytes(tags[t]->StringAt(row), h ^ name_hashes[t]);
     }
     if (row > 0 && h == previous) continue;  // runs of one series are common
     previous = h;

@@ -21,6 +21,8 @@ struct ItemKeys {
   const uint8_t* fields = nullptr;
   const uint8_t* batch = nullptr;
   const uint8_t* time_unit = nullptr;
+  // "columns" was the item's last key and was not skipped: decoding it ends the item.
+  bool columns_last = false;
 };
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s.substr(0, 128)) + "\""; }
@@ -79,7 +81,15 @@ class Decoder {
       if (k.type != MsgType::kString) return ItemError("map keys must be strings");
       const uint8_t* pos = r_.position();
       if (k.str == "m" || k.str == "measurement") keys->m = pos;
-      else if (k.str == "columns") keys->columns = pos;
+      else if (k.str == "columns") {
+        keys->columns = pos;
+        // The columns are nearly the whole body: when nothing follows them (clients write
+        // them last), decoding reads them once instead of skipping them first.
+        if (i + 1 == n && keys->batch == nullptr) {
+          keys->columns_last = true;
+          return Status::OK();
+        }
+      }
       else if (k.str == "tags") keys->tags = pos;
       else if (k.str == "t" || k.str == "time") keys->time = pos;
       else if (k.str == "fields") keys->fields = pos;
@@ -93,7 +103,7 @@ class Decoder {
   Status DecodeItem(uint32_t n, bool top_level) {
     ItemKeys keys;
     ARC_RETURN_IF_ERROR(ScanKeys(n, &keys));
-    const uint8_t* after = r_.position();
+    const uint8_t* after = keys.columns_last ? nullptr : r_.position();
     if (keys.batch != nullptr && top_level) {
       r_.Seek(keys.batch);
       MsgValue v;
@@ -119,7 +129,7 @@ class Decoder {
     } else {
       return ItemError("has neither \"columns\" (columnar) nor \"fields\" (row)");
     }
-    r_.Seek(after);
+    if (after != nullptr) r_.Seek(after);  // else DecodeColumnar ended where the item ends
     return Status::OK();
   }
 

@@ -124,30 +124,32 @@ std::string Row(const std::string& m, int64_t t, const std::string& field, doubl
   return Bytes(buf);
 }
 
+// "disk" ends with its columns (decoded without a skip first): the next item starts right
+// after it.
 TEST(MsgpackDecoderTest, BatchAndArrayShapes) {
   const std::string items[] = {Row("cpu", 1700000000, "v", 1), Columnar("mem", 1700000000000, 3),
-                               Row("cpu", 1700000001, "v", 2)};
+                               Columnar("disk", 1700000000000, 2, false), Row("cpu", 1700000001, "v", 2)};
   msgpack::sbuffer batch;
   Packer pk(batch);
   pk.pack_map(1);
   pk.pack("batch");
-  pk.pack_array(3);
+  pk.pack_array(4);
   std::string body = Bytes(batch);
   for (const auto& i : items) body += i;
   auto d = Decode(body);
   ASSERT_TRUE(d->status.ok()) << d->status.ToString();
-  ASSERT_EQ(d->set.batches().size(), 2u);
-  EXPECT_EQ(d->set.TotalRows(), 5u);
+  ASSERT_EQ(d->set.batches().size(), 3u);
+  EXPECT_EQ(d->set.TotalRows(), 7u);
   EXPECT_EQ(d->set.batches()[0].time_us[1], 1700000001000000);  // seconds
 
   msgpack::sbuffer arr;
   Packer pa(arr);
-  pa.pack_array(3);
+  pa.pack_array(4);
   std::string body2 = Bytes(arr);
   for (const auto& i : items) body2 += i;
   auto d2 = Decode(body2);
   ASSERT_TRUE(d2->status.ok()) << d2->status.ToString();
-  EXPECT_EQ(d2->set.TotalRows(), 5u);
+  EXPECT_EQ(d2->set.TotalRows(), 7u);
 }
 
 TEST(MsgpackDecoderTest, TimeUnitsByMagnitudeAndMissingTime) {
@@ -264,18 +266,23 @@ TEST(MsgpackDecoderTest, LongColumnsWithBrokenRunsKeepEveryRow) {
 // An array header claiming 4 billion values in a 30-byte body is refused before anything is
 // sized by it (under ASan a 32 GB reservation would abort the test): the key scan meets the
 // truncation first, and the column reader checks the count against the body as well.
+// "columns" last (what clients send) is decoded without a skip first: the decoder's own
+// check refuses the count; when a key follows, the skip over the columns does.
 TEST(MsgpackDecoderTest, ArrayCountBeyondTheBodyIsRefusedBeforeAllocating) {
-  for (const char* first : {"time", "v"}) {
-    msgpack::sbuffer buf;
-    Packer pk(buf);
-    pk.pack_map(2);
-    pk.pack("m"); pk.pack("cpu");
-    pk.pack("columns"); pk.pack_map(1);
-    pk.pack(first);
-    std::string body = Bytes(buf) + std::string("\xdd\xff\xff\xff\xff", 5) + std::string(8, '\x01');
-    auto d = Decode(body);
-    ASSERT_FALSE(d->status.ok()) << first;
-    EXPECT_NE(d->status.message().find("truncated"), std::string::npos) << d->status.message();
+  for (const bool columns_last : {true, false}) {
+    for (const char* first : {"time", "v"}) {
+      msgpack::sbuffer buf;
+      Packer pk(buf);
+      pk.pack_map(columns_last ? 2 : 3);  // a third key would follow the columns
+      pk.pack("m"); pk.pack("cpu");
+      pk.pack("columns"); pk.pack_map(1);
+      pk.pack(first);
+      std::string body = Bytes(buf) + std::string("\xdd\xff\xff\xff\xff", 5) + std::string(8, '\x01');
+      auto d = Decode(body);
+      ASSERT_FALSE(d->status.ok()) << first;
+      const std::string want = columns_last ? "claims 4294967295 values but the body ends first" : "truncated";
+      EXPECT_NE(d->status.message().find(want), std::string::npos) << d->status.message();
+    }
   }
 }
 

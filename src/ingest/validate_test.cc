@@ -37,6 +37,27 @@ TEST(ValidateTest, ColumnNames) {
   EXPECT_FALSE(ValidateColumnName(std::string(kMaxColumnNameBytes + 1, 'x')).ok());
 }
 
+// The ASCII fast path reads eight bytes at a time: a NUL, a stray continuation byte or a
+// valid multi-byte character is judged the same at every position and length.
+TEST(ValidateTest, TagValueAtEveryPositionAndLength) {
+  for (size_t n = 1; n <= 20; ++n) {
+    EXPECT_TRUE(ValidateTagValue(std::string(n, 'x')).ok()) << n;
+    for (size_t at = 0; at < n; ++at) {
+      std::string s(n, 'x');
+      s[at] = '\0';
+      EXPECT_FALSE(ValidateTagValue(s).ok()) << "NUL at " << at << " of " << n;
+      s[at] = '\x80';
+      EXPECT_FALSE(ValidateTagValue(s).ok()) << "continuation byte at " << at << " of " << n;
+      s[at] = '\x7f';
+      EXPECT_TRUE(ValidateTagValue(s).ok()) << "DEL at " << at << " of " << n;
+      s[at] = '\x01';
+      EXPECT_TRUE(ValidateTagValue(s).ok()) << "0x01 at " << at << " of " << n;
+      s = std::string(n, 'x').insert(at, "\xc3\xa9");
+      EXPECT_TRUE(ValidateTagValue(s).ok()) << "é at " << at << " of " << n;
+    }
+  }
+}
+
 TEST(ValidateTest, ValuesAndTimes) {
   EXPECT_TRUE(ValidateTagValue("a b=c,d").ok());
   EXPECT_FALSE(ValidateTagValue(std::string("a\0", 2)).ok());

@@ -12,7 +12,9 @@ namespace arc {
 
 class DoubleDictionary {
  public:
-  // Forgets every value; at most `limit` distinct values are numbered from now on.
+  // Forgets every value; at most `limit` distinct values are numbered from now on. The table
+  // keeps the size the previous chunk grew it to (when `limit` can use it), so the next
+  // column of a file does not grow it again.
   void Reset(size_t limit);
   // The number of `v`, numbering it if it is new; -1 when it is new and `limit` values are
   // already numbered (the caller then gives up on a dictionary).
@@ -21,11 +23,18 @@ class DoubleDictionary {
   const std::vector<double>& values() const { return values_; }
 
  private:
-  size_t SlotOf(uint64_t bits) const;
-  void Grow();
+  // A key and its number side by side: a lookup touches one cache line, not two.
+  struct Slot {
+    uint64_t bits;
+    uint32_t number;  // number + 1; 0 = empty slot
+    uint32_t unused;
+  };
 
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> numbers_;  // number + 1; 0 = empty slot
+  size_t SlotOf(uint64_t bits) const;
+  void Insert(uint64_t bits, uint32_t number);
+  void Resize(int bits);
+
+  std::vector<Slot> slots_;
   std::vector<double> values_;
   size_t limit_ = 0;
   int shift_ = 64;

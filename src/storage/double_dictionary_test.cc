@@ -67,5 +67,24 @@ TEST(DoubleDictionaryTest, RefusesNewValuesPastTheLimitAndResetsClean) {
   EXPECT_EQ(d.IndexOf(4), 0);
 }
 
+// The table keeps its grown size across Reset: numbers restart at 0 and no value of the
+// previous chunk is found again, whatever the new limit.
+TEST(DoubleDictionaryTest, ResetAfterGrowthForgetsEveryValue) {
+  DoubleDictionary d;
+  d.Reset(1 << 16);
+  for (int i = 0; i < 40000; ++i) ASSERT_EQ(d.IndexOf(i * 0.25), i);
+  for (const size_t limit : {size_t{1} << 16, size_t{100}, size_t{2}}) {
+    d.Reset(limit);
+    EXPECT_TRUE(d.values().empty());
+    EXPECT_EQ(d.IndexOf(7 * 0.25), 0) << limit;
+    EXPECT_EQ(d.IndexOf(-1.0), 1) << limit;
+    EXPECT_EQ(d.IndexOf(7 * 0.25), 0) << limit;
+    for (int i = 0; i < 1000; ++i) {
+      const int64_t k = d.IndexOf(1e6 + i);
+      ASSERT_EQ(k, static_cast<size_t>(i) + 2 < limit ? i + 2 : -1) << limit << " " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace arc

@@ -5,11 +5,11 @@
 #include <cstring>
 #include <memory>
 #include <new>
-#include <unordered_map>
 #include <vector>
 
 #include "storage/double_dictionary.h"
 #include "storage/parquet_footer.h"
+#include "storage/string_dictionary.h"
 #include "storage/thrift_compact.h"
 
 namespace arc {
@@ -332,10 +332,8 @@ class FileBuilder {
   // Maps every value to a dictionary index; false when the chunk has too many distinct
   // values (or bytes) for a dictionary to pay.
   bool BuildDictionary() {
-    dict_index_.clear();
-    dict_.clear();
+    string_dict_.Reset(kMaxDictionaryEntries, kMaxDictionaryBytes);
     indices_.resize(g_.strs.size());
-    size_t bytes = 0;
     std::string_view last;
     uint32_t last_index = 0;
     for (size_t i = 0; i < g_.strs.size(); ++i) {
@@ -345,29 +343,26 @@ class FileBuilder {
         indices_[i] = last_index;
         continue;
       }
-      const auto [it, added] = dict_index_.try_emplace(s, static_cast<uint32_t>(dict_.size()));
-      if (added) {
-        dict_.push_back(s);
-        bytes += s.size();
-        if (dict_.size() > kMaxDictionaryEntries || bytes > kMaxDictionaryBytes) return false;
-      }
-      indices_[i] = last_index = it->second;
+      const int64_t k = string_dict_.IndexOf(s);
+      if (k < 0) return false;
+      indices_[i] = last_index = static_cast<uint32_t>(k);
       last = s;
     }
     return true;
   }
 
   Status WriteDictionaryStrings(ChunkMeta* m) {
-    MinMaxOfStrings(dict_.begin(), dict_.end(), m);
+    const std::vector<std::string_view>& dict = string_dict_.values();
+    MinMaxOfStrings(dict.begin(), dict.end(), m);
     m->encodings = {kPlain, kRle, kRleDictionary};
     body_.clear();
-    for (const std::string_view s : dict_) {
+    for (const std::string_view s : dict) {
       const uint32_t len = static_cast<uint32_t>(s.size());
       body_.append(reinterpret_cast<const char*>(&len), 4);
       body_.append(s.data(), s.size());
     }
-    ARC_RETURN_IF_ERROR(PutPage(kDictionaryPage, dict_.size(), kPlain, m));
-    return PutIndexPage(dict_.size(), m);
+    ARC_RETURN_IF_ERROR(PutPage(kDictionaryPage, dict.size(), kPlain, m));
+    return PutIndexPage(dict.size(), m);
   }
 
   // Whether compressing pays for a chunk whose first page is body_: a probe of its first
@@ -422,8 +417,7 @@ class FileBuilder {
   bool optional_ = false;
   std::string body_, compressed_, header_, values_;
   std::vector<uint32_t> levels_, indices_;
-  std::unordered_map<std::string_view, uint32_t> dict_index_;
-  std::vector<std::string_view> dict_;
+  StringDictionary string_dict_;
   DoubleDictionary double_dict_;
 };
 

@@ -1,0 +1,15 @@
+// HashBytes: a fast 64-bit hash of a short byte string, for in-memory hash tables and
+// counting distinct values (tag sets, dictionary pages). Not cryptographic, not stable across
+// versions or processes (a random key per process): never persist or exchange its values.
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace arc {
+
+// The hash of `bytes`; a different `seed` gives an independent hash of the same bytes.
+uint64_t HashBytes(std::string_view bytes, uint64_t seed = 0);
+
+}  // namespace arc
