@@ -7,7 +7,9 @@
 //   arc_loadgen --port 8000 --format msgpack|lp --connections 8 --batch 5000 --duration 10
 //               [--token T] [--db bench] [--path /write?db=bench] [--pid PID]
 //               [--rate REQUESTS_PER_SEC] [--max-requests N_PER_CONNECTION]
-//               [--time-base-s UNIX_SECONDS] [--time-step-us US]
+//               [--time-base-s UNIX_SECONDS] [--time-step-us US] [--trace FILE]
+// --trace writes one line per acknowledged request, "<start ms> <latency ms>" sorted by start
+// (ms since the run began), to see when the slow requests happen.
 // Row i of distinct batch b is at time base + (b * batch + i) * step (defaults: now, 1 µs);
 // a larger step spreads the data over hours (the compaction benchmark).
 #include <arpa/inet.h>
@@ -53,6 +55,7 @@ struct Options {
   double rate = 0;           // total requests/s, paced; 0 = as fast as the server answers
   int64_t time_base_s = 0;   // 0 = now
   int64_t time_step_us = 1;
+  std::string trace;  // --trace FILE; empty = none
 };
 
 constexpr int kHosts = 1000;
@@ -113,6 +116,7 @@ struct Stats {
   uint64_t requests = 0, ok = 0, records = 0, body_bytes = 0;
   std::map<int, uint64_t> statuses;
   std::vector<uint32_t> latencies_us;
+  std::vector<std::pair<uint32_t, uint32_t>> trace;  // (start µs since run start, latency µs)
 };
 
 int Connect(const Options& o) {
@@ -158,6 +162,7 @@ int ReadResponse(int fd, std::string* buf) {
 
 void RunConnection(const Options& o, const std::vector<std::string>& requests,
                    const std::vector<size_t>& body_sizes, int index,
+                   std::chrono::steady_clock::time_point run_start,
                    std::chrono::steady_clock::time_point deadline, Stats* out) {
   int fd = Connect(o);
   std::string buf;
@@ -193,6 +198,10 @@ void RunConnection(const Options& o, const std::vector<std::string>& requests,
       out->records += o.batch;
       out->body_bytes += body_sizes[i % requests.size()];
       out->latencies_us.push_back(static_cast<uint32_t>(us));
+      if (!o.trace.empty()) {
+        const auto at = std::chrono::duration_cast<std::chrono::microseconds>(start - run_start).count();
+        out->trace.emplace_back(static_cast<uint32_t>(std::max<int64_t>(0, at)), static_cast<uint32_t>(us));
+      }
     }
     if (status < 0) {
       ::close(fd);
@@ -255,6 +264,7 @@ Options Parse(int argc, char** argv) {
     else if (k == "--rate") o.rate = std::atof(v.c_str());
     else if (k == "--time-base-s") o.time_base_s = std::atoll(v.c_str());
     else if (k == "--time-step-us") o.time_step_us = std::atoll(v.c_str());
+    else if (k == "--trace") o.trace = v;
     else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); std::exit(2); }
   }
   if (o.format != "msgpack" && o.format != "lp") { std::fprintf(stderr, "--format msgpack|lp\n"); std::exit(2); }
@@ -288,7 +298,7 @@ int main(int argc, char** argv) {
   const auto deadline = start + std::chrono::microseconds(static_cast<int64_t>(o.duration * 1e6));
   for (int c = 0; c < o.connections; ++c) {
     threads.emplace_back(RunConnection, std::cref(o), std::cref(requests), std::cref(body_sizes), c,
-                         deadline, &stats[c]);
+                         start, deadline, &stats[c]);
   }
   for (auto& t : threads) t.join();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -299,6 +309,14 @@ int main(int argc, char** argv) {
     all.requests += s.requests; all.ok += s.ok; all.records += s.records; all.body_bytes += s.body_bytes;
     for (auto& [k, v] : s.statuses) all.statuses[k] += v;
     all.latencies_us.insert(all.latencies_us.end(), s.latencies_us.begin(), s.latencies_us.end());
+    all.trace.insert(all.trace.end(), s.trace.begin(), s.trace.end());
+  }
+  if (!o.trace.empty()) {
+    std::sort(all.trace.begin(), all.trace.end());
+    if (FILE* f = std::fopen(o.trace.c_str(), "w")) {
+      for (const auto& [at, us] : all.trace) std::fprintf(f, "%.3f %.3f\n", at / 1000.0, us / 1000.0);
+      std::fclose(f);
+    }
   }
   std::sort(all.latencies_us.begin(), all.latencies_us.end());
   auto pct = [&](double p) {
