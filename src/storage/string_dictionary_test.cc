@@ -38,6 +38,28 @@ TEST(StringDictionaryTest, AgreesWithAMapThroughGrowth) {
   EXPECT_EQ(d.values().size(), want.size());
 }
 
+// Strings one byte apart at any position of any length up to 24 are told apart, whether
+// looked up right after each other or after another value.
+TEST(StringDictionaryTest, TellsApartStringsOneByteApartAtEveryLength) {
+  StringDictionary d;
+  for (size_t n = 0; n <= 24; ++n) {
+    d.Reset(1000, 1 << 20);
+    const std::string base(n, 'a');
+    ASSERT_EQ(d.IndexOf(base), 0) << n;
+    ASSERT_EQ(d.IndexOf(base), 0) << n;
+    for (size_t at = 0; at < n; ++at) {
+      std::string other = base;
+      other[at] = 'b';
+      const int64_t want = static_cast<int64_t>(at) + 1;
+      EXPECT_EQ(d.IndexOf(other), want) << n << " " << at;
+      EXPECT_EQ(d.IndexOf(other), want) << n << " " << at;
+      EXPECT_EQ(d.IndexOf(base), 0) << n << " " << at;
+    }
+    EXPECT_EQ(d.values().size(), n + 1);
+    EXPECT_EQ(d.IndexOf(base + "a"), static_cast<int64_t>(n) + 1) << "one byte longer";
+  }
+}
+
 TEST(StringDictionaryTest, RefusesNewValuesPastEitherLimitAndResetsClean) {
   StringDictionary d;
   d.Reset(2, 1000);
