@@ -116,7 +116,7 @@ struct Stats {
   uint64_t requests = 0, ok = 0, records = 0, body_bytes = 0;
   std::map<int, uint64_t> statuses;
   std::vector<uint32_t> latencies_us;
-  std::vector<std::pair<uint32_t, uint32_t>> trace;  // (start µs since run start, latency µs)
+  std::vector<std::pair<uint64_t, uint32_t>> trace;  // (start µs since run start, latency µs)
 };
 
 int Connect(const Options& o) {
@@ -200,7 +200,7 @@ void RunConnection(const Options& o, const std::vector<std::string>& requests,
       out->latencies_us.push_back(static_cast<uint32_t>(us));
       if (!o.trace.empty()) {
         const auto at = std::chrono::duration_cast<std::chrono::microseconds>(start - run_start).count();
-        out->trace.emplace_back(static_cast<uint32_t>(std::max<int64_t>(0, at)), static_cast<uint32_t>(us));
+        out->trace.emplace_back(static_cast<uint64_t>(std::max<int64_t>(0, at)), static_cast<uint32_t>(us));
       }
     }
     if (status < 0) {
@@ -313,10 +313,13 @@ int main(int argc, char** argv) {
   }
   if (!o.trace.empty()) {
     std::sort(all.trace.begin(), all.trace.end());
-    if (FILE* f = std::fopen(o.trace.c_str(), "w")) {
-      for (const auto& [at, us] : all.trace) std::fprintf(f, "%.3f %.3f\n", at / 1000.0, us / 1000.0);
-      std::fclose(f);
+    FILE* f = std::fopen(o.trace.c_str(), "w");
+    if (f == nullptr) {
+      std::fprintf(stderr, "cannot write the trace to %s\n", o.trace.c_str());
+      return 2;
     }
+    for (const auto& [at, us] : all.trace) std::fprintf(f, "%.3f %.3f\n", at / 1000.0, us / 1000.0);
+    std::fclose(f);
   }
   std::sort(all.latencies_us.begin(), all.latencies_us.end());
   auto pct = [&](double p) {

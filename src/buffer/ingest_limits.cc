@@ -9,6 +9,8 @@
 namespace arc {
 namespace {
 
+constexpr uint64_t kMeasurementSeed = 1, kTagNameSeed = 2;
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -30,8 +32,10 @@ std::vector<uint64_t> SeriesHashes(const Batch& batch) {
   // The same tag set in another column order is the same series.
   std::sort(tags.begin(), tags.end(), [](const Column* a, const Column* b) { return a->name() < b->name(); });
   std::vector<uint64_t> name_hashes;
-  for (const Column* c : tags) name_hashes.push_back(HashBytes(c->name()));
-  const uint64_t base = HashBytes(batch.measurement);
+  // Measurement and tag names hash under different seeds: with one seed, XOR-ing them would
+  // make "cpu,host=a" and "host,cpu=a" (and a tag named like its measurement) one series.
+  for (const Column* c : tags) name_hashes.push_back(HashBytes(c->name(), kTagNameSeed));
+  const uint64_t base = HashBytes(batch.measurement, kMeasurementSeed);
   std::vector<uint64_t> out;
   out.reserve(std::min<size_t>(batch.rows(), 4096));  // runs of one series collapse
   uint64_t previous = 0;

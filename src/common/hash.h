@@ -9,7 +9,9 @@
 
 namespace arc {
 
-// The hash of `bytes`; a different `seed` gives an independent hash of the same bytes.
+// The hash of `bytes` under `seed`. The seed is XOR-ed into the first word, so distinct seeds
+// give distinct hashes but not independent ones: chain hashes through the seed only with
+// values that are themselves hashes, and give different kinds of names different seeds.
 uint64_t HashBytes(std::string_view bytes, uint64_t seed = 0);
 
 }  // namespace arc

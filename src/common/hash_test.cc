@@ -39,12 +39,12 @@ TEST(HashTest, OneByteApartNeverCollidesAtAnyLength) {
 // Strings sharing their first eight bytes (the word a product-based hash would zero out)
 // still spread over a table.
 TEST(HashTest, SharedPrefixesSpreadOverATable) {
-  std::set<uint64_t> low_bits;
+  std::set<uint64_t> top_bits;
   for (int i = 0; i < 4096; ++i) {
     const std::string s = std::string("\x2f\x64\xbd\x78\x64\x1d\x76\xa0", 8) + std::to_string(i);
-    low_bits.insert(HashBytes(s) >> 52);  // the top 12 bits pick a slot in a 4,096-slot table
+    top_bits.insert(HashBytes(s) >> 52);  // the top 12 bits pick a slot in a 4,096-slot table
   }
-  EXPECT_GT(low_bits.size(), 2000u);
+  EXPECT_GT(top_bits.size(), 2000u);
 }
 
 }  // namespace

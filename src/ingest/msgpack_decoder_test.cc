@@ -395,11 +395,16 @@ TEST(MsgpackDecoderTest, BadDocumentsAreRejectedWithReason) {
   }
 }
 
+// Both shapes: "tags" after the columns (they are skipped first) and the columns last (they
+// are decoded without a skip).
 TEST(MsgpackDecoderTest, EveryTruncationOfAValidDocumentFailsCleanly) {
-  const std::string doc = Columnar("cpu", 1700000000000, 20);
-  for (size_t len = 0; len < doc.size(); ++len) {
-    auto d = Decode(doc.substr(0, len));
-    EXPECT_FALSE(d->status.ok()) << len;
+  for (const bool tags_last : {true, false}) {
+    const std::string doc = Columnar("cpu", 1700000000000, 20, tags_last);
+    ASSERT_TRUE(Decode(doc)->status.ok()) << tags_last;
+    for (size_t len = 0; len < doc.size(); ++len) {
+      auto d = Decode(doc.substr(0, len));
+      EXPECT_FALSE(d->status.ok()) << tags_last << " " << len;
+    }
   }
 }
 

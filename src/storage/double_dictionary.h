@@ -12,6 +12,7 @@ namespace arc {
 
 class DoubleDictionary {
  public:
+  DoubleDictionary() { Reset(0); }
   // Forgets every value; at most `limit` distinct values are numbered from now on. The table
   // keeps the size the previous chunk grew it to (when `limit` can use it), so the next
   // column of a file does not grow it again.

@@ -13,6 +13,7 @@ namespace arc {
 
 class StringDictionary {
  public:
+  StringDictionary() { Reset(0, 0); }
   // Forgets every value; at most `limit` distinct values and `limit_bytes` bytes of them are
   // numbered from now on.
   void Reset(size_t limit, size_t limit_bytes);
