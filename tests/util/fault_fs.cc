@@ -29,20 +29,30 @@ class StagedFile final : public WritableFile {
     staged_.append(data);
     return Status::OK();
   }
+  // Like DirectLogFile, appends are not blocked while a sync is in flight (group commit lines
+  // them up behind it); syncs run one at a time so the bytes stay in order.
   Status Sync(SyncKind kind) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!failed_.ok()) return failed_;
-    Status st = staged_.empty() ? Status::OK() : inner_->Append(staged_);
-    staged_.clear();
+    std::lock_guard<std::mutex> io(io_mu_);
+    std::string batch;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!failed_.ok()) return failed_;
+      batch.swap(staged_);
+    }
+    Status st = batch.empty() ? Status::OK() : inner_->Append(batch);
     if (st.ok()) st = inner_->Sync(kind);
-    failed_ = st;
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      failed_ = st;
+    }
     return st;
   }
   Status Close() override { return Sync(SyncKind::kData); }
 
  private:
   const std::unique_ptr<WritableFile> inner_;
-  std::mutex mu_;
+  std::mutex io_mu_;  // one Sync at a time
+  std::mutex mu_;     // staged_, failed_
   std::string staged_;
   Status failed_;
 };
@@ -87,7 +97,31 @@ Status FaultFileSystem::AppendTo(const std::shared_ptr<Node>& node, std::string_
   return Status::OK();
 }
 
+void FaultFileSystem::HoldSyncs() {
+  std::lock_guard<std::mutex> lock(gate_mu_);
+  hold_syncs_ = true;
+}
+
+void FaultFileSystem::ReleaseSyncs() {
+  {
+    std::lock_guard<std::mutex> lock(gate_mu_);
+    hold_syncs_ = false;
+  }
+  gate_cv_.notify_all();
+}
+
+int FaultFileSystem::syncs_waiting() {
+  std::lock_guard<std::mutex> lock(gate_mu_);
+  return syncs_waiting_;
+}
+
 Status FaultFileSystem::SyncNode(const std::shared_ptr<Node>& node, SyncKind kind) {
+  {
+    std::unique_lock<std::mutex> gate(gate_mu_);
+    ++syncs_waiting_;
+    gate_cv_.wait(gate, [this] { return !hold_syncs_; });
+    --syncs_waiting_;
+  }
   if (sync_delay_.count() > 0) std::this_thread::sleep_for(sync_delay_);
   std::lock_guard<std::mutex> lock(mu_);
   ARC_RETURN_IF_ERROR(CheckFrozen());

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -55,6 +56,11 @@ class FaultFileSystem final : public FileSystem {
   void SetSpaceLimit(uint64_t bytes) { space_limit_ = bytes; }
   uint64_t UsedBytes();
   void SetSyncDelay(std::chrono::microseconds d) { sync_delay_ = d; }
+  // From HoldSyncs until ReleaseSyncs every file sync waits at a gate (syncs_waiting counts
+  // them), so a test can line up writes behind a sync in flight without timing.
+  void HoldSyncs();
+  void ReleaseSyncs();
+  int syncs_waiting();
   // Every mutating operation after the next `ops` fails with EIO (a crashed process).
   void FreezeAfter(int ops) { ops_until_freeze_ = ops; }
   void Unfreeze() { ops_until_freeze_ = -1; }
@@ -81,6 +87,10 @@ class FaultFileSystem final : public FileSystem {
   uint64_t space_limit_ = UINT64_MAX;
   std::chrono::microseconds sync_delay_{0};
   int ops_until_freeze_ = -1;
+  std::mutex gate_mu_;
+  std::condition_variable gate_cv_;
+  bool hold_syncs_ = false;
+  int syncs_waiting_ = 0;
 };
 
 }  // namespace arc::test
