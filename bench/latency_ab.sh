@@ -6,8 +6,8 @@
 #   bench/latency_ab.sh BUILD_A BUILD_B [--rounds 3] [--duration 12] [--mode fdatasync]
 #                       [--env "ARC_INGEST_MAX_BUFFER_SIZE=10000000 ..."]
 # --env is exported to both servers, e.g. a buffer no flush fills within the run, to separate
-# the flusher's share of the latency from the WAL's. Prints p50/p99/max per run and the WAL's
-# sync count (per worker) at the end of each.
+# the flusher's share of the latency from the WAL's. Prints p50/p99/max per run, the WAL's
+# sync count (per worker), the mean time of one sync and the spare segment files at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 A=$(realpath "$1"); B=$(realpath "$2"); shift 2
@@ -43,10 +43,16 @@ run() {  # round label binary
   local out
   out=$(./build/arc_loadgen --port 18000 --token bench --format msgpack --rate 100 \
           --duration "$DURATION" | grep latency_ms)
-  local syncs
-  syncs=$(curl -s -H "Authorization: Bearer bench" http://127.0.0.1:18000/metrics |
-            awk '/^arc_wal_syncs_total/ {printf "%s ", $2}')
-  echo "round=$1 build=$2 $out wal_syncs=${syncs:-none}"
+  local metrics syncs sync_ms spares
+  metrics=$(curl -s -H "Authorization: Bearer bench" http://127.0.0.1:18000/metrics)
+  syncs=$(echo "$metrics" | awk '/^arc_wal_syncs_total/ {printf "%s ", $2}')
+  # Mean time of one WAL sync (write + fdatasync) over the run, all workers.
+  sync_ms=$(echo "$metrics" | awk '/^arc_wal_sync_duration_seconds_sum/ {s += $2}
+            /^arc_wal_sync_duration_seconds_count/ {n += $2}
+            END {if (n > 0) printf "%.3f", 1000 * s / n; else print "none"}')
+  # Retired segments kept for reuse at the end (docs/wal-format.md, "Reusing segment files").
+  spares=$(find "$WORK/arc/data/wal" -name '*.spare' 2>/dev/null | wc -l)
+  echo "round=$1 build=$2 $out wal_syncs=${syncs:-none} sync_ms_mean=$sync_ms spares=$spares"
   kill -TERM $SERVER_PID; wait $SERVER_PID || true; SERVER_PID=""
 }
 

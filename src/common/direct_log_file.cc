@@ -55,11 +55,14 @@ void AlignedBuffer::ShrinkTo(size_t keep) {
   capacity_ = size_ = 0;
 }
 
-Result<std::unique_ptr<WritableFile>> DirectLogFile::Open(const std::string& path, int mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, mode);
+Result<std::unique_ptr<WritableFile>> DirectLogFile::Open(const std::string& path, int mode,
+                                                          bool truncate) {
+  const int create = truncate ? O_CREAT | O_TRUNC : 0;
+  const int fd = ::open(path.c_str(), O_WRONLY | create | O_CLOEXEC | O_DIRECT, mode);
   if (fd < 0) {
     if (errno == EINVAL) return std::unique_ptr<WritableFile>();  // no O_DIRECT here
-    return Status::FromErrno(errno, "create " + path);
+    if (errno == ENOENT && !truncate) return Status::NotFound(path);
+    return Status::FromErrno(errno, (truncate ? "create " : "open ") + path);
   }
   return std::unique_ptr<WritableFile>(std::make_unique<DirectLogFile>(path, fd));
 }

@@ -51,7 +51,10 @@ class DirectLogFile final : public WritableFile {
   // Creates (truncating) `path` for O_DIRECT writes. Returns nullptr with OK when the file
   // system refuses O_DIRECT at open (the caller writes through the page cache instead); when
   // it accepts the flag but refuses an aligned write, the file drops O_DIRECT at that write.
-  static Result<std::unique_ptr<WritableFile>> Open(const std::string& path, int mode);
+  // With `truncate` false the file must exist (NotFound otherwise) and keeps its blocks: the
+  // writes overwrite it from offset 0 (docs/wal-format.md, "Reusing segment files").
+  static Result<std::unique_ptr<WritableFile>> Open(const std::string& path, int mode,
+                                                    bool truncate = true);
   DirectLogFile(std::string path, int fd);
   ~DirectLogFile() override;  // closes; the zero padding of the last block stays (harmless)
 

@@ -136,6 +136,16 @@ class PosixFileSystem final : public FileSystem {
     return NewWritableFile(path, true, 0644);
   }
 
+  // Without O_DIRECT the reuse would gain nothing (the page cache writes back whole pages and
+  // their metadata anyway), so that case truncates like a new file.
+  Result<std::unique_ptr<WritableFile>> ReuseLogFile(const std::string& path) override {
+    ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> direct,
+                         DirectLogFile::Open(path, 0644, /*truncate=*/false));
+    if (direct != nullptr) return direct;
+    if (!Exists(path)) return Status::NotFound(path);
+    return NewWritableFile(path, true, 0644);
+  }
+
   Result<std::string> ReadFile(const std::string& path) override {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -306,6 +316,11 @@ std::unique_ptr<FileContents> OwnedFileContents(std::string bytes) {
 
 Result<std::unique_ptr<WritableFile>> FileSystem::NewLogFile(const std::string& path) {
   return NewWritableFile(path, true);
+}
+
+Result<std::unique_ptr<WritableFile>> FileSystem::ReuseLogFile(const std::string& path) {
+  if (!Exists(path)) return Status::NotFound(path);
+  return NewLogFile(path);
 }
 
 Result<std::unique_ptr<FileContents>> FileSystem::ReadWholeFile(const std::string& path) {

@@ -70,6 +70,11 @@ class FileSystem {
   // appended reaches the file before a Sync). Default: NewWritableFile, whose appends reach
   // the OS at once, which keeps that contract too.
   virtual Result<std::unique_ptr<WritableFile>> NewLogFile(const std::string& path);
+  // Opens the existing file `path` as a log file (as NewLogFile) written again from offset 0,
+  // without truncating it: overwriting blocks the file already has makes a sync write no
+  // metadata. Bytes beyond what is written stay. NotFound when `path` does not exist.
+  // Default: NewLogFile on an existing file (truncating, which the contract allows).
+  virtual Result<std::unique_ptr<WritableFile>> ReuseLogFile(const std::string& path);
   // chmod: tightens who may read a secret (the token file and its folder).
   virtual Status SetPermissions(const std::string& path, int mode) = 0;
   virtual Result<std::string> ReadFile(const std::string& path) = 0;

@@ -83,19 +83,25 @@ HttpResponse WalHandler::Files() const {
   if (!engine_->wal_enabled()) return JsonError(400, "WAL is disabled (wal.enabled = false)");
   Result<std::vector<DirEntry>> entries = fs_->ListDir(engine_->config().wal.dir);
   if (!entries.ok()) return ErrorResponse(entries.status());
-  json active = json::array(), recovered = json::array();
+  json active = json::array(), recovered = json::array(), spare = json::array();
   uint64_t total = 0;
   for (const DirEntry& e : *entries) {
     auto seg = wal::ParseSegmentName(e.name);
-    if (!seg) continue;
+    const bool is_spare = wal::ParseSpareName(e.name).has_value();
+    if (!seg && !is_spare) continue;
     total += e.size;
     json f = {{"name", e.name}, {"size_mb", Mb(e.size)}, {"modified", e.mtime_sec}};
-    (seg->recovered ? recovered : active).push_back(f);
+    (is_spare ? spare : seg->recovered ? recovered : active).push_back(f);
   }
   auto by_name = [](const json& a, const json& b) { return a["name"] < b["name"]; };
   std::sort(active.begin(), active.end(), by_name);
   std::sort(recovered.begin(), recovered.end(), by_name);
-  return Json(200, {{"active", active}, {"recovered", recovered}, {"total_size_mb", Mb(total)}});
+  std::sort(spare.begin(), spare.end(), by_name);
+  // "spare": retired segments kept for reuse (docs/wal-format.md), counted in the total.
+  return Json(200, {{"active", active},
+                    {"recovered", recovered},
+                    {"spare", spare},
+                    {"total_size_mb", Mb(total)}});
 }
 
 HttpResponse WalHandler::Health() const {

@@ -37,4 +37,15 @@ std::optional<SegmentName> ParseSegmentName(const std::string& name) {
 
 std::string ManifestName(int worker) { return "worker-" + std::to_string(worker) + ".manifest"; }
 
+std::string SpareName(int worker) { return "worker-" + std::to_string(worker) + ".spare"; }
+
+std::optional<int> ParseSpareName(const std::string& name) {
+  int worker = 0, consumed = 0;
+  if (std::sscanf(name.c_str(), "worker-%d.spare%n", &worker, &consumed) != 1 || consumed == 0 ||
+      worker < 1 || SpareName(worker) != name) {
+    return std::nullopt;  // trailing bytes, or not canonical ("worker-01.spare")
+  }
+  return worker;
+}
+
 }  // namespace arc::wal

@@ -19,5 +19,10 @@ std::string FormatSegmentName(int worker, int64_t unix_seconds);
 std::optional<SegmentName> ParseSegmentName(const std::string& file_name);
 // "worker-3.manifest".
 std::string ManifestName(int worker);
+// "worker-3.spare": a retired segment kept for reuse (docs/wal-format.md, "Reusing segment
+// files").
+std::string SpareName(int worker);
+// The worker of a spare's name; nullopt for any other file.
+std::optional<int> ParseSpareName(const std::string& file_name);
 
 }  // namespace arc::wal

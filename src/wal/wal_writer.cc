@@ -13,7 +13,9 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(FileSystem* fs, WalOptions op
                                        min_name_seconds);
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
-  ARC_RETURN_IF_ERROR(w->OpenSegment(now));
+  w->spare_exists_ =
+      w->reuse_enabled() && fs->Exists(JoinPath(w->options_.dir, SpareName(w->options_.worker)));
+  ARC_RETURN_IF_ERROR(w->OpenSegment(now, /*may_reuse=*/true));
   w->syncer_.Start();
   return w;
 }
@@ -26,32 +28,21 @@ WalWriter::WalWriter(FileSystem* fs, WalOptions options, uint64_t next_lsn, uint
 // syncer_ holds the current file too and syncs it once more when it is destroyed.
 WalWriter::~WalWriter() = default;
 
-// Creates the next segment file with its header, then fsyncs the directory. In the sync modes
-// the header is synced first: a staged header would leave an empty file after a kill -9.
-Status WalWriter::OpenSegment(int64_t now_us) {
+// Starts the next segment: its header written (and, in the sync modes, synced; a staged
+// header would leave an empty file after a kill -9) and its directory entry synced.
+Status WalWriter::OpenSegment(int64_t now_us, bool may_reuse) {
   const int64_t secs = std::max(now_us / 1000000, last_name_seconds_ + 1);
   const std::string name = FormatSegmentName(options_.worker, secs);
   const std::string path = JoinPath(options_.dir, name);
-  // Policy: with a waiter per write, appends are staged and each group commit writes them
-  // once, around the page cache (DirectLogFile). Async mode acknowledges at once and promises
-  // that a kill -9 loses nothing, so its appends must reach the OS when they are made.
-  ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f,
-                       options_.sync_mode == SyncMode::kAsync ? fs_->NewWritableFile(path, true)
-                                                              : fs_->NewLogFile(path));
   SegmentHeader h;
   h.worker = static_cast<uint32_t>(options_.worker);
   h.segment = next_segment_;
   h.first_lsn = next_lsn_.load();
   h.created_us = now_us;
   const std::string header = EncodeSegmentHeader(h);
-  Status st = f->Append(header);
-  if (st.ok() && options_.sync_mode != SyncMode::kAsync) {
-    st = f->Sync(SyncKindFor(options_.sync_mode));
-  }
-  if (st.ok()) st = fs_->SyncDir(options_.dir);
-  if (!st.ok()) {
-    (void)fs_->Remove(path);
-    return st;
+  std::unique_ptr<WritableFile> f = may_reuse ? ReuseSpare(path, header) : nullptr;
+  if (f == nullptr) {
+    ARC_ASSIGN_OR_RETURN(f, CreateSegmentFile(path, header));
   }
   last_name_seconds_ = secs;
   ++next_segment_;
@@ -62,12 +53,55 @@ Status WalWriter::OpenSegment(int64_t now_us) {
   return Status::OK();
 }
 
+Result<std::unique_ptr<WritableFile>> WalWriter::CreateSegmentFile(const std::string& path,
+                                                                   const std::string& header) {
+  // Policy: with a waiter per write, appends are staged and each group commit writes them
+  // once, around the page cache (DirectLogFile). Async mode acknowledges at once and promises
+  // that a kill -9 loses nothing, so its appends must reach the OS when they are made.
+  const bool async = options_.sync_mode == SyncMode::kAsync;
+  ARC_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f,
+                       async ? fs_->NewWritableFile(path, true) : fs_->NewLogFile(path));
+  Status st = f->Append(header);
+  if (st.ok() && !async) st = f->Sync(SyncKindFor(options_.sync_mode));
+  if (st.ok()) st = fs_->SyncDir(options_.dir);
+  if (!st.ok()) {
+    (void)fs_->Remove(path);
+    return st;
+  }
+  return f;
+}
+
+// The spare becomes the segment at `path`. The header is written and synced before the
+// rename, so a segment name never holds an old header (docs/wal-format.md, "Reusing segment
+// files"). nullptr when there is no spare or reusing it failed (logged; the caller then
+// creates a file, which fails too when the disk is the cause).
+std::unique_ptr<WritableFile> WalWriter::ReuseSpare(const std::string& path,
+                                                    const std::string& header) {
+  std::lock_guard<std::mutex> lock(spare_mu_);
+  if (!spare_exists_) return nullptr;
+  spare_exists_ = false;  // from here on, whatever happens, not counted on again
+  const std::string spare = JoinPath(options_.dir, SpareName(options_.worker));
+  Result<std::unique_ptr<WritableFile>> f = fs_->ReuseLogFile(spare);
+  Status st = f.status();
+  if (st.ok()) st = (*f)->Append(header);
+  if (st.ok()) st = (*f)->Sync(SyncKindFor(options_.sync_mode));
+  if (st.ok()) st = fs_->Rename(spare, path);
+  if (st.ok()) st = fs_->SyncDir(options_.dir);
+  if (!st.ok()) {
+    LOG_WARN("WAL of worker " << options_.worker << ": spare segment file not reused ("
+                              << st.ToString() << "); creating a new one");
+    return nullptr;
+  }
+  ++reused_;
+  return std::move(*f);
+}
+
 // Makes the current segment durable in full, then starts the next one.
 Status WalWriter::Rotate(int64_t now_us) {
   const Status st = file_->Sync(SyncKindFor(options_.sync_mode));
   if (!st.ok()) return Poison(st.WithContext("WAL sync at rotation failed"));
   syncer_.SyncedThrough(next_lsn_.load() - 1);
-  ARC_RETURN_IF_ERROR(OpenSegment(now_us));
+  ARC_RETURN_IF_ERROR(OpenSegment(now_us, /*may_reuse=*/true));
   ++rotations_;
   return Status::OK();
 }
@@ -92,8 +126,8 @@ Status WalWriter::Heal(int64_t now_us) {
   if (now_us - last_heal_attempt_us_ < 1000000) return Unavailable(poison);
   last_heal_attempt_us_ = now_us;
   // A new segment whose header is written and synced (file and directory) proves that the
-  // disk takes writes again.
-  Status st = OpenSegment(now_us);
+  // disk takes writes again; a new file, since the spare may sit on the blocks that failed.
+  Status st = OpenSegment(now_us, /*may_reuse=*/false);
   if (st.ok()) st = file_->Sync(SyncKind::kFull);
   if (!st.ok()) return Unavailable(st);
   syncer_.Abandon(next_lsn_.load() - 1);
@@ -161,20 +195,16 @@ Status WalWriter::RotateIfOld(int64_t now_us) {
 }
 
 Status WalWriter::DeleteSegmentsThrough(uint64_t watermark) {
-  std::vector<std::string> doomed;
+  std::vector<SegmentInfo> doomed;
   {
     std::lock_guard<std::mutex> lock(segments_mu_);
     while (segments_.size() > 1 && segments_.front().last_lsn <= watermark) {
-      doomed.push_back(segments_.front().name);
+      doomed.push_back(segments_.front());
       segments_.erase(segments_.begin());
     }
   }
   if (doomed.empty()) return Status::OK();
-  for (const std::string& name : doomed) {
-    Status st = fs_->Remove(JoinPath(options_.dir, name));
-    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
-    ++deleted_;
-  }
+  for (const SegmentInfo& seg : doomed) ARC_RETURN_IF_ERROR(RetireSegment(seg));
   return fs_->SyncDir(options_.dir);
 }
 
@@ -183,24 +213,40 @@ Status WalWriter::Close(uint64_t watermark) {
     ARC_RETURN_IF_ERROR(file_->Sync(SyncKindFor(options_.sync_mode)));
     syncer_.SyncedThrough(next_lsn_.load() - 1);
   }
-  std::vector<std::string> doomed;
+  std::vector<SegmentInfo> doomed;
   {
     std::lock_guard<std::mutex> lock(segments_mu_);
     for (auto it = segments_.begin(); it != segments_.end();) {
       if (it->last_lsn <= watermark) {
-        doomed.push_back(it->name);
+        doomed.push_back(*it);
         it = segments_.erase(it);
       } else {
         ++it;
       }
     }
   }
-  for (const std::string& name : doomed) {
-    Status st = fs_->Remove(JoinPath(options_.dir, name));
-    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
-    ++deleted_;
-  }
+  for (const SegmentInfo& seg : doomed) ARC_RETURN_IF_ERROR(RetireSegment(seg));
   return doomed.empty() ? Status::OK() : fs_->SyncDir(options_.dir);
+}
+
+// Unlinks an obsolete segment, or keeps it as the spare when there is none and it is large
+// enough to be worth reusing (rotated by size, not by age under light load). The caller syncs
+// the directory.
+Status WalWriter::RetireSegment(const SegmentInfo& seg) {
+  const std::string path = JoinPath(options_.dir, seg.name);
+  if (reuse_enabled() && seg.size >= options_.max_size_bytes / 2) {
+    std::lock_guard<std::mutex> lock(spare_mu_);
+    if (!spare_exists_ &&
+        fs_->Rename(path, JoinPath(options_.dir, SpareName(options_.worker))).ok()) {
+      spare_exists_ = true;
+      ++deleted_;
+      return Status::OK();
+    }
+  }
+  Status st = fs_->Remove(path);
+  if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+  ++deleted_;
+  return Status::OK();
 }
 
 std::vector<SegmentInfo> WalWriter::segments() const {
@@ -214,6 +260,7 @@ WalStats WalWriter::stats() const {
   s.bytes = bytes_;
   s.rotations = rotations_;
   s.deleted_segments = deleted_;
+  s.reused_files = reused_;
   s.sync = syncer_.stats();
   return s;
 }

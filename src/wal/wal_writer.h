@@ -23,6 +23,9 @@ struct WalOptions {
   uint64_t max_size_bytes = 100ull << 20;
   int64_t max_age_us = 3600LL * 1000000;
   std::chrono::milliseconds async_interval{1000};
+  // Sync modes: keep one retired segment as `worker-<k>.spare` and write the next segment
+  // into it (docs/wal-format.md, "Reusing segment files").
+  bool reuse_segment_files = true;
 };
 
 struct SegmentInfo {
@@ -40,12 +43,14 @@ struct WalStats {
   uint64_t bytes = 0;
   uint64_t rotations = 0;
   uint64_t deleted_segments = 0;
+  uint64_t reused_files = 0;  // segments written into the spare
   SyncStats sync;
 };
 
 class WalWriter {
  public:
-  // Starts a fresh segment in `options.dir` (never appends to an old file). `next_lsn` is the
+  // Starts a fresh segment in `options.dir` (never appends to an old segment; it may overwrite
+  // the spare, see WalOptions::reuse_segment_files). `next_lsn` is the
   // first LSN to assign, `next_segment` the new segment's number, and names get a timestamp
   // after `min_name_seconds` so they stay unique and ordered. `fs` must outlive the writer.
   static Result<std::unique_ptr<WalWriter>> Open(FileSystem* fs, WalOptions options,
@@ -68,7 +73,8 @@ class WalWriter {
   // When poisoned (a failed write or sync: ENOSPC, EIO), tries — at most once a second — to
   // continue in a fresh segment; OK once healthy again. Callers serialize with Append.
   Status Heal(int64_t now_us);
-  // Deletes closed segments whose entries all have LSN ≤ `watermark`. Thread-safe.
+  // Deletes closed segments whose entries all have LSN ≤ `watermark` (the first large one
+  // becomes the spare when there is none). Thread-safe.
   Status DeleteSegmentsThrough(uint64_t watermark);
   // Shutdown: syncs what was written, then deletes every segment, the current one included,
   // whose entries all have LSN ≤ `watermark` (all of them once everything is flushed, so the
@@ -83,7 +89,14 @@ class WalWriter {
   uint64_t last_lsn() const { return next_lsn_.load() - 1; }
 
  private:
-  Status OpenSegment(int64_t now_us);
+  Status OpenSegment(int64_t now_us, bool may_reuse);
+  Result<std::unique_ptr<WritableFile>> CreateSegmentFile(const std::string& path,
+                                                          const std::string& header);
+  std::unique_ptr<WritableFile> ReuseSpare(const std::string& path, const std::string& header);
+  Status RetireSegment(const SegmentInfo& seg);
+  bool reuse_enabled() const {
+    return options_.reuse_segment_files && options_.sync_mode != SyncMode::kAsync;
+  }
   Status Rotate(int64_t now_us);
   Status Poison(const Status& why);
   Status Unavailable(const Status& why) const;
@@ -99,7 +112,9 @@ class WalWriter {
   int64_t poisoned_seen_us_ = 0;      // when the current poison was first seen (0: healthy)
   mutable std::mutex segments_mu_;
   std::vector<SegmentInfo> segments_;   // oldest first; the last one is current
-  std::atomic<uint64_t> entries_{0}, bytes_{0}, rotations_{0}, deleted_{0};
+  std::mutex spare_mu_;                 // held across the spare's renames
+  bool spare_exists_ = false;           // spare_mu_
+  std::atomic<uint64_t> entries_{0}, bytes_{0}, rotations_{0}, deleted_{0}, reused_{0};
 };
 
 }  // namespace arc::wal

@@ -322,5 +322,144 @@ TEST_F(WalWriterTest, RotationBySizeAndAgeAndDeletionBelowWatermark) {
   EXPECT_EQ(ReadBack().begin()->first, segs[2].first_lsn);
 }
 
+// docs/wal-format.md, "Reusing segment files".
+TEST_F(WalWriterTest, RetiredSegmentBecomesTheSpareAndTheNextSegmentIsWrittenIntoIt) {
+  const std::string spare = std::string(kDir) + "/" + SpareName(1);
+  auto w = Open(SyncMode::kFdatasync, 400);
+  std::map<uint64_t, std::string> written;
+  uint64_t i = 1;
+  auto append = [&] {
+    auto lsn = AppendDurably(w.get(), Payload(i));
+    ASSERT_TRUE(lsn.ok()) << lsn.status().ToString();
+    written[*lsn] = Payload(i++);
+  };
+  while (w->segments().size() < 4) append();
+  const auto segs = w->segments();
+  ASSERT_TRUE(w->DeleteSegmentsThrough(segs[1].last_lsn).ok());
+  EXPECT_TRUE(fs_->Exists(spare)) << "the first retired segment is kept";
+  EXPECT_FALSE(fs_->Exists(std::string(kDir) + "/" + segs[0].name));
+  EXPECT_FALSE(fs_->Exists(std::string(kDir) + "/" + segs[1].name)) << "one spare at most";
+  EXPECT_EQ(w->stats().deleted_segments, 2u);
+  const uint64_t spare_size = *fs_->FileSize(spare);
+
+  const size_t before = w->segments().size();
+  while (w->segments().size() == before) append();  // the next rotation
+  EXPECT_EQ(w->stats().reused_files, 1u);
+  EXPECT_FALSE(fs_->Exists(spare));
+  const SegmentInfo current = w->segments().back();
+  EXPECT_LT(current.size, spare_size);
+  EXPECT_EQ(*fs_->FileSize(std::string(kDir) + "/" + current.name), spare_size)
+      << "written over the old bytes in place, not truncated";
+  std::map<uint64_t, std::string> expected;
+  for (const auto& [lsn, payload] : written) {
+    if (lsn > segs[1].last_lsn) expected[lsn] = payload;
+  }
+  EXPECT_EQ(ReadBack(), expected) << "the spare's old entries never read back (nor corruption)";
+}
+
+TEST_F(WalWriterTest, NoSpareFromSmallSegmentsOrInAsyncModeOrWhenDisabled) {
+  const std::string spare = std::string(kDir) + "/" + SpareName(1);
+  {
+    auto w = Open(SyncMode::kFdatasync, 1 << 20);  // rotated by age, far below half the size
+    ASSERT_TRUE(AppendDurably(w.get(), Payload(1)).ok());
+    const int64_t later = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() +
+                          2 * 3600LL * 1000000;  // the first segment is named by the clock
+    ASSERT_TRUE(w->RotateIfOld(later).ok());
+    ASSERT_EQ(w->segments().size(), 2u);
+    ASSERT_TRUE(w->DeleteSegmentsThrough(1).ok());
+    EXPECT_EQ(w->stats().deleted_segments, 1u);
+    EXPECT_FALSE(fs_->Exists(spare));
+  }
+  Reset();
+  {
+    auto w = Open(SyncMode::kAsync, 200);
+    for (uint64_t i = 1; i <= 10; ++i) ASSERT_TRUE(AppendDurably(w.get(), Payload(i)).ok());
+    ASSERT_TRUE(w->DeleteSegmentsThrough(w->segments()[1].last_lsn).ok());
+    EXPECT_FALSE(fs_->Exists(spare)) << "async writes through the page cache: nothing to gain";
+  }
+  Reset();
+  {
+    WalOptions o;
+    o.dir = kDir;
+    o.max_size_bytes = 200;
+    o.reuse_segment_files = false;
+    auto w = WalWriter::Open(fs_.get(), o, 1, 1, 0);
+    ASSERT_TRUE(w.ok());
+    for (uint64_t i = 1; i <= 10; ++i) ASSERT_TRUE(AppendDurably(w->get(), Payload(i)).ok());
+    ASSERT_TRUE((*w)->DeleteSegmentsThrough((*w)->segments()[1].last_lsn).ok());
+    EXPECT_FALSE(fs_->Exists(spare));
+  }
+}
+
+TEST_F(WalWriterTest, SpareLeftByAnEarlierRunIsReusedAtOpenAndHealingNeverReusesIt) {
+  const std::string spare = std::string(kDir) + "/" + SpareName(1);
+  fs_->WriteRaw(spare, std::string(5000, 'o'));  // any old bytes
+  auto w = Open(SyncMode::kFdatasync, 1 << 20, 77);
+  EXPECT_EQ(w->stats().reused_files, 1u);
+  EXPECT_FALSE(fs_->Exists(spare));
+  ASSERT_TRUE(AppendDurably(w.get(), Payload(77)).ok());
+  EXPECT_EQ(ReadBack(), (std::map<uint64_t, std::string>{{77, Payload(77)}}));
+
+  fs_->WriteRaw(spare, std::string(5000, 'o'));
+  fs_->FailSyncs(1);
+  EXPECT_FALSE(AppendDurably(w.get(), Payload(78)).ok());
+  EXPECT_FALSE(w->Heal(kNow + 2000000).ok()) << "a sync failure first seen now: retried later";
+  ASSERT_TRUE(w->Heal(kNow + 4000000).ok());
+  EXPECT_EQ(w->stats().reused_files, 1u) << "a healing segment is a new file";
+  EXPECT_TRUE(fs_->Exists(spare));
+}
+
+// A crash at any operation while a rotation writes into the spare: every acknowledged entry
+// survives, no retired entry comes back, nothing reads as corruption, and a writer opened on
+// what is left works.
+TEST_F(WalWriterTest, CrashAtEveryStepAroundReuse) {
+  const std::string spare = std::string(kDir) + "/" + SpareName(1);
+  for (int ops = 0; ops < 40; ++ops) {
+    Reset();
+    std::map<uint64_t, std::string> acked;
+    uint64_t watermark = 0, i = 1;
+    {
+      auto w = Open(SyncMode::kFdatasync, 300);
+      while (w->segments().size() < 3) {
+        auto lsn = AppendDurably(w.get(), Payload(i));
+        ASSERT_TRUE(lsn.ok());
+        acked[*lsn] = Payload(i++);
+      }
+      watermark = w->segments()[0].last_lsn;
+      ASSERT_TRUE(w->DeleteSegmentsThrough(watermark).ok());
+      ASSERT_TRUE(fs_->Exists(spare));
+      fs_->FreezeAfter(ops);
+      for (int k = 0; k < 12; ++k) {
+        auto lsn = AppendDurably(w.get(), Payload(i));
+        if (!lsn.ok()) break;  // the crash point
+        acked[*lsn] = Payload(i++);
+      }
+    }
+    fs_->Crash();
+    for (auto it = acked.begin(); it != acked.end();) {
+      it = it->first <= watermark ? acked.erase(it) : std::next(it);
+    }
+    ExpectAckedSurvive(acked);
+    for (const auto& [lsn, payload] : ReadBack()) {
+      EXPECT_GT(lsn, watermark) << "a retired entry came back (crash after " << ops << " ops)";
+    }
+    auto w = Open(SyncMode::kFdatasync, 300, i + 100);
+    ASSERT_NE(w, nullptr);
+    EXPECT_TRUE(AppendDurably(w.get(), Payload(i + 100)).ok());
+  }
+}
+
+TEST(SegmentNameTest, SpareNames) {
+  EXPECT_EQ(SpareName(3), "worker-3.spare");
+  EXPECT_EQ(ParseSpareName("worker-3.spare"), 3);
+  for (const char* other : {"worker-0.spare", "worker-01.spare", "worker-3.spare.tmp",
+                            "worker-3.spar", "worker-3-20251008_143000.wal", "worker-.spare"}) {
+    EXPECT_FALSE(ParseSpareName(other).has_value()) << other;
+  }
+  EXPECT_FALSE(ParseSegmentName("worker-3.spare").has_value()) << "never read as a segment";
+}
+
 }  // namespace
 }  // namespace arc::wal

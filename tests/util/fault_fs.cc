@@ -18,6 +18,25 @@ class FaultFile final : public WritableFile {
   std::shared_ptr<FaultFileSystem::Node> node_;
 };
 
+// Writes from offset 0 over what the file holds (ReuseLogFile).
+class OverwriteFile final : public WritableFile {
+ public:
+  OverwriteFile(FaultFileSystem* fs, std::shared_ptr<FaultFileSystem::Node> node)
+      : fs_(fs), node_(std::move(node)) {}
+  Status Append(std::string_view data) override {
+    ARC_RETURN_IF_ERROR(fs_->WriteAt(node_, offset_, data));
+    offset_ += data.size();
+    return Status::OK();
+  }
+  Status Sync(SyncKind kind) override { return fs_->SyncNode(node_, kind); }
+  Status Close() override { return Status::OK(); }
+
+ private:
+  FaultFileSystem* fs_;
+  std::shared_ptr<FaultFileSystem::Node> node_;
+  uint64_t offset_ = 0;
+};
+
 // The WAL's log file contract (DirectLogFile) over any file: appends stay in memory until a
 // Sync writes them; a failed Sync is sticky.
 class StagedFile final : public WritableFile {
@@ -64,6 +83,19 @@ Result<std::unique_ptr<WritableFile>> FaultFileSystem::NewLogFile(const std::str
   return std::unique_ptr<WritableFile>(std::make_unique<StagedFile>(std::move(file)));
 }
 
+Result<std::unique_ptr<WritableFile>> FaultFileSystem::ReuseLogFile(const std::string& path) {
+  std::shared_ptr<Node> node;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ARC_RETURN_IF_ERROR(CheckFrozen());
+    auto it = live_.find(path);
+    if (it == live_.end()) return Status::NotFound(path);
+    node = it->second;
+  }
+  return std::unique_ptr<WritableFile>(
+      std::make_unique<StagedFile>(std::make_unique<OverwriteFile>(this, std::move(node))));
+}
+
 Status FaultFileSystem::CheckFrozen() {
   if (ops_until_freeze_ == 0) return Status::IOError("file system frozen (simulated crash)");
   if (ops_until_freeze_ > 0) --ops_until_freeze_;
@@ -94,6 +126,24 @@ Status FaultFileSystem::AppendTo(const std::shared_ptr<Node>& node, std::string_
     return Status::NoSpace("append: No space left on device (injected)");
   }
   node->data.append(data);
+  return Status::OK();
+}
+
+Status FaultFileSystem::WriteAt(const std::shared_ptr<Node>& node, uint64_t offset,
+                                std::string_view data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ARC_RETURN_IF_ERROR(CheckFrozen());
+  ++appends;
+  const uint64_t end = offset + data.size();
+  if (end > node->data.size()) {
+    uint64_t used = 0;
+    for (const auto& [p, n] : live_) used += n->data.size();
+    if (used + (end - node->data.size()) > space_limit_) {
+      return Status::NoSpace("write: No space left on device (injected)");
+    }
+    node->data.resize(end);
+  }
+  node->data.replace(offset, data.size(), data);
   return Status::OK();
 }
 

@@ -30,6 +30,9 @@ class FaultFileSystem final : public FileSystem {
   // Like DirectLogFile: appends are staged until a Sync writes them (then as AppendTo would),
   // and a failed Sync is sticky.
   Result<std::unique_ptr<WritableFile>> NewLogFile(const std::string& path) override;
+  // The same contract over an existing file, written from offset 0: synced bytes overwrite
+  // the old ones in place, the rest of the old bytes stay (durable as they were).
+  Result<std::unique_ptr<WritableFile>> ReuseLogFile(const std::string& path) override;
   Status SetPermissions(const std::string&, int) override { return Status::OK(); }
   Result<std::string> ReadFile(const std::string& path) override;
   Status SyncFile(const std::string& path) override;
@@ -75,6 +78,7 @@ class FaultFileSystem final : public FileSystem {
   // Used by the file objects.
   Status CheckFrozen();
   Status AppendTo(const std::shared_ptr<Node>& node, std::string_view data);
+  Status WriteAt(const std::shared_ptr<Node>& node, uint64_t offset, std::string_view data);
   Status SyncNode(const std::shared_ptr<Node>& node, SyncKind kind);
 
  private:
