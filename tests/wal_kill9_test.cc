@@ -116,7 +116,7 @@ TEST_F(Kill9Test, KillNineWhileSegmentsAreWrittenIntoSpares) {
                }
              });
   std::printf("kill -9 rounds that left a spare: %d of 5\n", rounds_with_spare);
-  EXPECT_GE(rounds_with_spare, 2) << "the test must kill the server with spares to reuse";
+  EXPECT_GE(rounds_with_spare, 1) << "the test must kill the server with spares to reuse";
   if (server_->Log().find("refuses O_DIRECT") == std::string::npos) {
     EXPECT_EQ(server_->Log().find("spare segment file not reused"), std::string::npos)
         << server_->Log();

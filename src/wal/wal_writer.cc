@@ -1,5 +1,6 @@
 #include "wal/wal_writer.h"
 
+#include "common/direct_log_file.h"
 #include "common/logging.h"
 #include "wal/format.h"
 #include "wal/segment_name.h"
@@ -13,8 +14,17 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(FileSystem* fs, WalOptions op
                                        min_name_seconds);
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
-  w->spare_exists_ =
-      w->reuse_enabled() && fs->Exists(JoinPath(w->options_.dir, SpareName(w->options_.worker)));
+  const std::string spare = JoinPath(w->options_.dir, SpareName(w->options_.worker));
+  if (fs->Exists(spare)) {
+    // A spare this writer would not reuse (async mode, reuse off, or left by a larger
+    // max_size_mb, whose old tail recovery would have to scan) only holds disk space.
+    const Result<uint64_t> size = fs->FileSize(spare);
+    w->spare_exists_ = true;
+    if (!w->reuse_enabled()) w->DropSpare("segment reuse is off in this mode");
+    else if (!size.ok() || *size > w->options_.max_size_bytes + kDirectBlock) {
+      w->DropSpare("larger than wal.max_size_mb");
+    }
+  }
   ARC_RETURN_IF_ERROR(w->OpenSegment(now, /*may_reuse=*/true));
   w->syncer_.Start();
   return w;
@@ -126,7 +136,13 @@ Status WalWriter::Heal(int64_t now_us) {
   if (now_us - last_heal_attempt_us_ < 1000000) return Unavailable(poison);
   last_heal_attempt_us_ = now_us;
   // A new segment whose header is written and synced (file and directory) proves that the
-  // disk takes writes again; a new file, since the spare may sit on the blocks that failed.
+  // disk takes writes again. Not the spare, which may sit on blocks that fail; deleting it
+  // frees its space when the disk is full. The failed segment is never kept as a spare.
+  DropSpare("the WAL is healing");
+  {
+    std::lock_guard<std::mutex> lock(segments_mu_);
+    segments_.back().failed = true;
+  }
   Status st = OpenSegment(now_us, /*may_reuse=*/false);
   if (st.ok()) st = file_->Sync(SyncKind::kFull);
   if (!st.ok()) return Unavailable(st);
@@ -229,12 +245,26 @@ Status WalWriter::Close(uint64_t watermark) {
   return doomed.empty() ? Status::OK() : fs_->SyncDir(options_.dir);
 }
 
+void WalWriter::DropSpare(const char* why) {
+  std::lock_guard<std::mutex> lock(spare_mu_);
+  if (!spare_exists_) return;
+  spare_exists_ = false;
+  const Status st = fs_->Remove(JoinPath(options_.dir, SpareName(options_.worker)));
+  if (st.ok()) {
+    LOG_INFO("WAL of worker " << options_.worker << ": spare segment file deleted (" << why << ")");
+  } else if (st.code() != StatusCode::kNotFound) {
+    LOG_WARN("WAL of worker " << options_.worker << ": spare segment file not deleted: "
+                              << st.ToString());
+  }
+}
+
 // Unlinks an obsolete segment, or keeps it as the spare when there is none and it is large
 // enough to be worth reusing (rotated by size, not by age under light load). The caller syncs
 // the directory.
 Status WalWriter::RetireSegment(const SegmentInfo& seg) {
   const std::string path = JoinPath(options_.dir, seg.name);
-  if (reuse_enabled() && seg.size >= options_.max_size_bytes / 2) {
+  if (reuse_enabled() && !seg.failed && seg.size >= options_.max_size_bytes / 2 &&
+      seg.size <= options_.max_size_bytes) {
     std::lock_guard<std::mutex> lock(spare_mu_);
     if (!spare_exists_ &&
         fs_->Rename(path, JoinPath(options_.dir, SpareName(options_.worker))).ok()) {

@@ -36,6 +36,7 @@ struct SegmentInfo {
   uint64_t size = 0;
   int64_t created_us = 0;
   bool current = false;
+  bool failed = false;       // a write or sync of it failed: never kept as the spare
 };
 
 struct WalStats {
@@ -94,6 +95,7 @@ class WalWriter {
                                                           const std::string& header);
   std::unique_ptr<WritableFile> ReuseSpare(const std::string& path, const std::string& header);
   Status RetireSegment(const SegmentInfo& seg);
+  void DropSpare(const char* why);
   bool reuse_enabled() const {
     return options_.reuse_segment_files && options_.sync_mode != SyncMode::kAsync;
   }

@@ -393,22 +393,55 @@ TEST_F(WalWriterTest, NoSpareFromSmallSegmentsOrInAsyncModeOrWhenDisabled) {
   }
 }
 
-TEST_F(WalWriterTest, SpareLeftByAnEarlierRunIsReusedAtOpenAndHealingNeverReusesIt) {
+TEST_F(WalWriterTest, SpareLeftByAnEarlierRunIsReusedAtOpenUnlessTooLargeOrReuseIsOff) {
   const std::string spare = std::string(kDir) + "/" + SpareName(1);
   fs_->WriteRaw(spare, std::string(5000, 'o'));  // any old bytes
-  auto w = Open(SyncMode::kFdatasync, 1 << 20, 77);
-  EXPECT_EQ(w->stats().reused_files, 1u);
-  EXPECT_FALSE(fs_->Exists(spare));
-  ASSERT_TRUE(AppendDurably(w.get(), Payload(77)).ok());
-  EXPECT_EQ(ReadBack(), (std::map<uint64_t, std::string>{{77, Payload(77)}}));
-
+  {
+    auto w = Open(SyncMode::kFdatasync, 1 << 20, 77);
+    EXPECT_EQ(w->stats().reused_files, 1u);
+    EXPECT_FALSE(fs_->Exists(spare));
+    ASSERT_TRUE(AppendDurably(w.get(), Payload(77)).ok());
+    EXPECT_EQ(ReadBack(), (std::map<uint64_t, std::string>{{77, Payload(77)}}));
+  }
+  Reset();
   fs_->WriteRaw(spare, std::string(5000, 'o'));
+  {
+    auto w = Open(SyncMode::kFdatasync, 512);  // max_size_mb lowered below the spare's size
+    EXPECT_EQ(w->stats().reused_files, 0u);
+    EXPECT_FALSE(fs_->Exists(spare)) << "deleted: its old tail would only cost a scan";
+  }
+  Reset();
+  fs_->WriteRaw(spare, std::string(5000, 'o'));
+  {
+    auto w = Open(SyncMode::kAsync, 1 << 20);
+    EXPECT_EQ(w->stats().reused_files, 0u);
+    EXPECT_FALSE(fs_->Exists(spare)) << "a mode that never reuses it deletes it";
+  }
+}
+
+// Regression (review of 2b08254): healing after ENOSPC needs space, which a spare holds, and
+// a segment whose write or sync failed may sit on failing blocks.
+TEST_F(WalWriterTest, HealingDeletesTheSpareAndAFailedSegmentIsNeverKept) {
+  const std::string spare = std::string(kDir) + "/" + SpareName(1);
+  auto w = Open(SyncMode::kFdatasync, 400);
+  uint64_t i = 1;
+  while (w->segments().size() < 3) ASSERT_TRUE(AppendDurably(w.get(), Payload(i++)).ok());
+  ASSERT_TRUE(w->DeleteSegmentsThrough(w->segments()[1].last_lsn).ok());  // one kept, one not
+  ASSERT_TRUE(fs_->Exists(spare));
+  ASSERT_EQ(w->segments().size(), 1u);
+  // Fill the current segment past half its size, then fail a sync.
+  while (w->segments().back().size < 250) ASSERT_TRUE(AppendDurably(w.get(), Payload(i++)).ok());
+  const std::string failed = w->segments().back().name;
   fs_->FailSyncs(1);
-  EXPECT_FALSE(AppendDurably(w.get(), Payload(78)).ok());
+  EXPECT_FALSE(AppendDurably(w.get(), Payload(i++)).ok());
   EXPECT_FALSE(w->Heal(kNow + 2000000).ok()) << "a sync failure first seen now: retried later";
   ASSERT_TRUE(w->Heal(kNow + 4000000).ok());
-  EXPECT_EQ(w->stats().reused_files, 1u) << "a healing segment is a new file";
-  EXPECT_TRUE(fs_->Exists(spare));
+  EXPECT_FALSE(fs_->Exists(spare)) << "healing deletes the spare (and never writes into it)";
+  EXPECT_EQ(w->stats().reused_files, 0u);
+  ASSERT_TRUE(AppendDurably(w.get(), Payload(i++)).ok());
+  ASSERT_TRUE(w->DeleteSegmentsThrough(w->last_lsn()).ok());
+  EXPECT_FALSE(fs_->Exists(std::string(kDir) + "/" + failed));
+  EXPECT_FALSE(fs_->Exists(spare)) << "the failed segment was unlinked, not kept";
 }
 
 // A crash at any operation while a rotation writes into the spare: every acknowledged entry
