@@ -26,13 +26,14 @@ class Kill9Test : public ServerFixture {
  protected:
   // Kills the server `rounds` times while 4 clients write numbered records, `per_request` a
   // request, then checks that every acknowledged record is in Parquet exactly once and nothing
-  // appears that was never sent. `after_kill` runs after each kill.
+  // appears that was never sent. Each kill waits (up to 30 s past its random delay) until
+  // `ready_to_kill` holds, so a slow build still reaches the state a test is about.
   void KillRounds(const std::string& extra, int rounds, int per_request,
-                  const std::function<void()>& after_kill = [] {});
+                  const std::function<bool()>& ready_to_kill = [] { return true; });
 };
 
 void Kill9Test::KillRounds(const std::string& extra, int rounds, int per_request,
-                           const std::function<void()>& after_kill) {
+                           const std::function<bool()>& ready_to_kill) {
   std::mt19937 rng(12345);
   std::mutex mu;
   std::set<int64_t> acked;
@@ -66,10 +67,13 @@ void Kill9Test::KillRounds(const std::string& extra, int rounds, int per_request
       });
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 700)(rng)));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!ready_to_kill() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     server_->Kill();
     stop = true;
     for (auto& t : clients) t.join();
-    after_kill();
   }
   StartServer(extra);  // the last recovery
   ASSERT_EQ(server_->Stop(), 0) << server_->Log();
@@ -104,6 +108,8 @@ TEST_F(Kill9Test, AcknowledgedRecordsSurviveKillNineExactlyOnce) {
 // first ones included, are written over their old entries. Recovery must replay the new
 // entries and never the old ones.
 TEST_F(Kill9Test, KillNineWhileSegmentsAreWrittenIntoSpares) {
+  // Regression (CI, Debug + ASan): too slow to fill a segment before a timed kill, so each
+  // kill now waits until a spare exists.
   int rounds_with_spare = 0;
   KillRounds("[wal]\nenabled = true\nsync_mode = \"fdatasync\"\nmax_size_mb = 1\n"
              "[ingest]\nmax_buffer_size = 2000\nmax_buffer_age_ms = 100\n",
@@ -111,12 +117,13 @@ TEST_F(Kill9Test, KillNineWhileSegmentsAreWrittenIntoSpares) {
                for (const auto& e : std::filesystem::directory_iterator(dir_.Sub("data/wal"))) {
                  if (e.path().extension() == ".spare") {
                    ++rounds_with_spare;
-                   break;
+                   return true;
                  }
                }
+               return false;
              });
   std::printf("kill -9 rounds that left a spare: %d of 5\n", rounds_with_spare);
-  EXPECT_GE(rounds_with_spare, 1) << "the test must kill the server with spares to reuse";
+  EXPECT_EQ(rounds_with_spare, 5) << "every kill must find a spare to reuse";
   if (server_->Log().find("refuses O_DIRECT") == std::string::npos) {
     EXPECT_EQ(server_->Log().find("spare segment file not reused"), std::string::npos)
         << server_->Log();
