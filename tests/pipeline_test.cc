@@ -308,6 +308,60 @@ TEST_F(PipelineTest, FullWalDiskHealsOnceSpaceIsBack) {
   for (int64_t id : acked) ASSERT_TRUE(stored.count(id)) << "acknowledged id lost: " << id;
 }
 
+// A spare segment file (docs/wal-format.md, "Reusing segment files") must not pin the space a
+// full WAL disk needs: healing deletes it and continues in a new file, before anyone frees the
+// disk. Every acknowledged record survives.
+TEST_F(PipelineTest, FullWalDiskHealsByDeletingTheSpare) {
+  if (!CanMount()) GTEST_SKIP() << "mounting a tmpfs needs root";
+  Tmpfs disk(dir_.path() + "/waldisk", 16 << 20);
+  ASSERT_TRUE(disk.ok()) << disk.error();
+  StartServer("[wal]\nenabled = true\nmax_size_mb = 1\ndir = \"" + disk.dir() + "/wal\"\n" +
+              "[ingest]\nmax_buffer_size = 2000\nmax_buffer_age_ms = 100\n");
+  std::set<int64_t> acked;
+  int64_t next = 0;
+  auto write_one = [&] {
+    std::string body;
+    for (int64_t id = next; id < next + 400; ++id) {
+      body += "d,src=x id=" + std::to_string(id) + "i " + std::to_string(1700000000 + id) + "\n";
+    }
+    const int status = client_->Post("/write?db=d&precision=s", body, Auth()).status;
+    if (status == 204) {
+      for (int64_t id = next; id < next + 400; ++id) acked.insert(id);
+    }
+    next += 400;
+    return status;
+  };
+  auto spares = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(disk.dir() + "/wal")) {
+      n += e.path().extension() == ".spare";
+    }
+    return n;
+  };
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (spares() < 2 && Clock::now() < deadline) ASSERT_EQ(write_one(), 204);
+  ASSERT_EQ(spares(), 2) << "both workers keep a spare before the disk fills";
+  disk.Fill(64 << 10);
+  int refused = 0, accepted_after = 0;
+  while (Clock::now() < deadline + std::chrono::seconds(15) && accepted_after < 5) {
+    const int status = write_one();
+    if (status == 503) ++refused;
+    else if (refused > 0 && status == 204) ++accepted_after;
+    if (status == 503) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GT(refused, 0) << "the full disk must refuse some writes";
+  EXPECT_EQ(accepted_after, 5) << "healed without the disk being freed\n" << server_->Log();
+  EXPECT_NE(server_->Log().find("spare segment file deleted (the WAL is healing)"),
+            std::string::npos);
+  disk.Free();
+  ASSERT_EQ(server_->Stop(), 0) << server_->Log();
+  std::set<int64_t> stored;
+  for (const auto& row : Query("SELECT id FROM '" + Files("d", "d") + "'")) {
+    EXPECT_TRUE(stored.insert(std::stoll(row[0])).second) << "stored twice: " << row[0];
+  }
+  for (int64_t id : acked) ASSERT_TRUE(stored.count(id)) << "acknowledged id lost: " << id;
+}
+
 // Storage on a full disk: flushes fail and are retried, writes wait for room and then get
 // 503, and all the while /health answers at once (the waits never hold an HTTP I/O thread).
 // Regression: /health took 6-7 s while storage was stalled.
