@@ -119,8 +119,7 @@ Status FaultFileSystem::AppendTo(const std::shared_ptr<Node>& node, std::string_
   std::lock_guard<std::mutex> lock(mu_);
   ARC_RETURN_IF_ERROR(CheckFrozen());
   ++appends;
-  uint64_t used = 0;
-  for (const auto& [p, n] : live_) used += n->data.size();
+  const uint64_t used = UsedLocked();
   if (used + data.size() > space_limit_) {
     node->data.append(data.substr(0, space_limit_ > used ? space_limit_ - used : 0));
     return Status::NoSpace("append: No space left on device (injected)");
@@ -136,9 +135,7 @@ Status FaultFileSystem::WriteAt(const std::shared_ptr<Node>& node, uint64_t offs
   ++appends;
   const uint64_t end = offset + data.size();
   if (end > node->data.size()) {
-    uint64_t used = 0;
-    for (const auto& [p, n] : live_) used += n->data.size();
-    if (used + (end - node->data.size()) > space_limit_) {
+    if (UsedLocked() + (end - node->data.size()) > space_limit_) {
       return Status::NoSpace("write: No space left on device (injected)");
     }
     node->data.resize(end);
@@ -327,6 +324,10 @@ void FaultFileSystem::Crash(std::mt19937* rng) {
 
 uint64_t FaultFileSystem::UsedBytes() {
   std::lock_guard<std::mutex> lock(mu_);
+  return UsedLocked();
+}
+
+uint64_t FaultFileSystem::UsedLocked() const {
   uint64_t used = 0;
   for (const auto& [p, n] : live_) used += n->data.size();
   return used;

@@ -82,6 +82,7 @@ class FaultFileSystem final : public FileSystem {
   Status SyncNode(const std::shared_ptr<Node>& node, SyncKind kind);
 
  private:
+  uint64_t UsedLocked() const;  // bytes of every live file; mu_ held
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Node>> live_;
   std::map<std::string, std::shared_ptr<Node>> durable_;
