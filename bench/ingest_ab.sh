@@ -52,7 +52,7 @@ for round in $(seq "$ROUNDS"); do
         OK=$(echo "$OUT" | grep -oE 'ok=[0-9]+' | head -1 | cut -d= -f2)
         BYTES=$(find "$WORK/d/data/arc" -name '*.parquet' -printf '%s\n' 2>/dev/null | awk '{s += $1} END {print s + 0}')
         echo "round=$round wal=$MODE format=$FORMAT build=$NAME" \
-          "$(echo "$OUT" | grep -oE '(records_per_sec|p99|server_cpu_ns_per_record|server_cpu_cores|loadgen_cpu_cores)=[0-9.]+' | tr '\n' ' ')" \
+          "$(echo "$OUT" | grep -oE '(records_per_sec|p99|server_cpu_ns_per_record|server_cpu_cores|loadgen_cpu_cores|server_peak_rss_mb)=[0-9.]+' | tr '\n' ' ')" \
           "wal_sync_ms_mean=$SYNC_MS flush_bytes_per_record=$(awk -v b="$BYTES" -v n="${OK:-0}" 'BEGIN {printf "%.1f", (n > 0 ? b / (n * 5000) : 0)}')"
       done
     done
