@@ -7,11 +7,14 @@
 //          overwrite allocated blocks, and fdatasync writes the data and flushes.
 // Each sync covers one write of --write-kb (the bytes of one group commit). Prints, per mode,
 // the mean, p50 and p99 time of Sync and the voluntary context switches of the syncing thread
-// per sync.
+// per sync, and the CPU one sync costs: the process's own (getrusage) and the whole machine's
+// (/proc/stat, all cores, so interrupts and wakeups elsewhere count; run it on a quiet machine).
 //   arc_wal_sync_bench --dir DIR [--passes 6] [--syncs 300] [--write-kb 64]
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +30,25 @@ namespace {
 struct Samples {
   std::vector<double> ms;
   long switches = 0;
+  double process_cpu_us = 0;
+  double machine_cpu_us = 0;
 };
+
+double ProcessCpuMicros() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return 1e6 * static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+// Busy time of all cores (user, nice, system, irq, softirq) from /proc/stat, in microseconds.
+double MachineCpuMicros() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+  stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq;
+  return (user + nice + system + irq + softirq) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 long VoluntarySwitches() {
   rusage u{};
@@ -37,6 +58,7 @@ long VoluntarySwitches() {
 
 // Writes `syncs` chunks to `file`, one Sync each, and records the Sync times.
 bool RunPass(arc::WritableFile* file, int syncs, const std::string& chunk, Samples* out) {
+  const double process0 = ProcessCpuMicros(), machine0 = MachineCpuMicros();
   for (int i = 0; i < syncs; ++i) {
     if (!file->Append(chunk).ok()) return false;
     const long before = VoluntarySwitches();
@@ -46,6 +68,8 @@ bool RunPass(arc::WritableFile* file, int syncs, const std::string& chunk, Sampl
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     out->switches += VoluntarySwitches() - before;
   }
+  out->process_cpu_us += ProcessCpuMicros() - process0;
+  out->machine_cpu_us += MachineCpuMicros() - machine0;
   return true;
 }
 
@@ -104,10 +128,13 @@ int main(int argc, char** argv) {
   for (const auto& [mode, s] : by_mode) {
     double sum = 0;
     for (double v : s.ms) sum += v;
-    std::printf("mode=%s syncs=%zu sync_ms_mean=%.3f p50=%.3f p99=%.3f switches_per_sync=%.2f\n",
+    std::printf("mode=%s syncs=%zu sync_ms_mean=%.3f p50=%.3f p99=%.3f switches_per_sync=%.2f "
+                "process_cpu_us_per_sync=%.1f machine_cpu_us_per_sync=%.1f\n",
                 mode.c_str(), s.ms.size(), sum / static_cast<double>(s.ms.size()),
                 Percentile(s.ms, 0.5), Percentile(s.ms, 0.99),
-                static_cast<double>(s.switches) / static_cast<double>(s.ms.size()));
+                static_cast<double>(s.switches) / static_cast<double>(s.ms.size()),
+                s.process_cpu_us / static_cast<double>(s.ms.size()),
+                s.machine_cpu_us / static_cast<double>(s.ms.size()));
   }
   return 0;
 }

@@ -337,6 +337,22 @@ TEST_F(Kill9Test, WalFilesListsSpares) {
     EXPECT_TRUE(name == "worker-1.spare" || name == "worker-2.spare") << name;
     EXPECT_GE(f["size_mb"].get<double>(), 0.5) << "only segments of half max_size_mb are kept";
   }
+  // The next rotation writes into the spare, and /metrics counts it.
+  double reused = 0;
+  const auto metrics_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (reused < 1 && std::chrono::steady_clock::now() < metrics_deadline) {
+    ASSERT_EQ(client_->Post("/write?db=k", body, Auth()).status, 204);
+    const HttpResult m = client_->Get("/metrics", Auth());
+    ASSERT_EQ(m.status, 200);
+    reused = 0;
+    for (const char* worker : {"1", "2"}) {
+      const std::string key = std::string("arc_wal_reused_files_total{worker=\"") + worker + "\"} ";
+      const size_t at = m.body.find(key);
+      ASSERT_NE(at, std::string::npos) << m.body;
+      reused += std::stod(m.body.substr(at + key.size()));
+    }
+  }
+  EXPECT_GE(reused, 1) << "no segment was written into a spare within 30 s";
   ASSERT_EQ(server_->Stop(), 0) << server_->Log();
 }
 

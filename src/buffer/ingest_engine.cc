@@ -128,21 +128,18 @@ void IngestEngine::Write(BatchSet&& set, Worker::Done caller_done) {
     if (st.ok()) limits_.Record(*additions);
     caller_done(st);
   };
-  // Encoded before admission, outside any lock: a waiting write holds it ready.
-  std::string payload = wal_ != nullptr ? EncodeBatchSet(set) : std::string();
-  const size_t bytes = MemoryOf(set) + payload.size();
-  auto shared =
-      std::make_shared<std::pair<BatchSet, std::string>>(std::move(set), std::move(payload));
+  // The worker encodes the WAL entry at admission, into the log's own memory: a waiting write
+  // holds only its decoded batches.
+  const size_t bytes = MemoryOf(set);
+  auto shared = std::make_shared<BatchSet>(std::move(set));
   auto shared_done = std::make_shared<Worker::Done>(std::move(done));
   admission_->Enter(
       bytes,
-      [this, shared, shared_done] {
-        Route(std::move(shared->first), shared->second, std::move(*shared_done));
-      },
+      [this, shared, shared_done] { Route(std::move(*shared), std::move(*shared_done)); },
       [shared_done](Status why) { (*shared_done)(why); });
 }
 
-void IngestEngine::Route(BatchSet set, const std::string& payload, Worker::Done done) {
+void IngestEngine::Route(BatchSet set, Worker::Done done) {
   const size_t n = workers_.size();
   std::vector<Status> open_errors = wal_ != nullptr ? wal_->open_errors() : std::vector<Status>();
   Status first_error;
@@ -158,7 +155,7 @@ void IngestEngine::Route(BatchSet set, const std::string& payload, Worker::Done 
       if (first_error.ok()) first_error = health;
       continue;
     }
-    return w->Write(std::move(set.batches()), payload, NowMicros(), std::move(done));
+    return w->Write(std::move(set), NowMicros(), std::move(done));
   }
   done(Status::Unavailable(first_error.message()));
 }

@@ -127,7 +127,7 @@ class IngestEngine {
  private:
   Status Open();
   void SeedLimits();
-  void Route(BatchSet set, const std::string& payload, Worker::Done done);
+  void Route(BatchSet set, Worker::Done done);
   void OnFlushed(const FlushJob& job, const std::vector<DataFile>& files);
   void RunTimer();
 

@@ -1,5 +1,6 @@
 #include "buffer/worker.h"
 
+#include "ingest/batch_codec.h"
 #include "storage/partition_layout.h"
 
 namespace arc {
@@ -81,8 +82,10 @@ void Worker::AddLocked(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_u
   }
 }
 
-void Worker::Write(std::vector<Batch>&& batches, const std::string& payload, int64_t now_us,
-                   Done done) {
+void Worker::Write(BatchSet&& set, int64_t now_us, Done done) {
+  // Sized outside the locks; the bytes are written into the log's staging memory under them,
+  // so the request's columns are copied once (not encoded, then copied).
+  const BatchSetEncoder encoder(set);
   std::vector<FlushJob> ready;
   uint64_t lsn = 0;
   wal::WalWriter* wal = nullptr;
@@ -94,12 +97,13 @@ void Worker::Write(std::vector<Batch>&& batches, const std::string& payload, int
       return done(Status::Unavailable("WAL of worker " + std::to_string(id_) + " is not open"));
     }
     if (wal_ != nullptr) {
-      Result<uint64_t> appended = wal_->Append(payload, now_us);
+      Result<uint64_t> appended =
+          wal_->Append(encoder.size(), [&encoder](char* out) { encoder.EncodeTo(out); }, now_us);
       if (!appended.ok()) return done(appended.status());
       lsn = *appended;
-      manifest_->Register(lsn, NonEmpty(batches));
+      manifest_->Register(lsn, NonEmpty(set.batches()));
     }
-    AddLocked(std::move(batches), lsn, now_us, &ready);
+    AddLocked(std::move(set.batches()), lsn, now_us, &ready);
     for (FlushJob& job : ready) flusher_->Submit(std::move(job));
   }
   if (wal == nullptr) return done(Status::OK());

@@ -13,6 +13,7 @@
 #include "buffer/flush_job.h"
 #include "buffer/flusher.h"
 #include "buffer/measurement_buffer.h"
+#include "ingest/batch_set.h"
 #include "wal/manifest.h"
 #include "wal/wal_writer.h"
 
@@ -39,10 +40,10 @@ class Worker {
   void RequireWal();
 
   // Accepts one request. Without a WAL the batches are buffered and `done(OK)` is called at
-  // once. With a WAL, `payload` is appended first (error → `done(error)`, nothing buffered),
-  // the batches are buffered, and `done` runs when the entry is durable per the sync mode.
-  // Full buffers and schema changes go to the flusher. Thread-safe.
-  void Write(std::vector<Batch>&& batches, const std::string& payload, int64_t now_us, Done done);
+  // once. With a WAL, `set` is encoded into the log first (error → `done(error)`, nothing
+  // buffered), the batches are buffered, and `done` runs when the entry is durable per the
+  // sync mode. Full buffers and schema changes go to the flusher. Thread-safe.
+  void Write(BatchSet&& set, int64_t now_us, Done done);
   // Recovery: buffers the batches of replayed entry `lsn` (no WAL append). Thread-safe.
   void Replay(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_us);
   // Hands every buffer created at or before `cutoff_us` to the flusher. Thread-safe.

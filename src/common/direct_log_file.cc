@@ -42,6 +42,13 @@ void AlignedBuffer::Append(std::string_view bytes) {
   size_ += bytes.size();
 }
 
+char* AlignedBuffer::Extend(size_t n) {
+  Reserve(size_ + n);
+  char* const start = data_.get() + size_;
+  size_ += n;
+  return start;
+}
+
 size_t AlignedBuffer::PadToBlock() {
   const size_t end = RoundUp(size_);
   Reserve(end);
@@ -80,6 +87,13 @@ Status DirectLogFile::Append(std::string_view data) {
   std::lock_guard<std::mutex> lock(stage_mu_);
   if (!failed_.ok()) return failed_;
   staging_.Append(data);
+  return Status::OK();
+}
+
+Status DirectLogFile::AppendFilled(size_t size, const Fill& fill) {
+  std::lock_guard<std::mutex> lock(stage_mu_);
+  if (!failed_.ok()) return failed_;
+  fill(staging_.Extend(size));
   return Status::OK();
 }
 

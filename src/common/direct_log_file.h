@@ -28,6 +28,8 @@ class AlignedBuffer {
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }
   void Append(std::string_view bytes);
+  // Grows size() by `n` and returns the first of those bytes (uninitialized) to write.
+  char* Extend(size_t n);
   // Zeroes the bytes from size() to the next block boundary (capacity permitting) and returns
   // that boundary.
   size_t PadToBlock();
@@ -61,6 +63,9 @@ class DirectLogFile final : public WritableFile {
   // Copies `data` into memory; nothing reaches the file before Sync (a kill -9 loses what no
   // Sync wrote, which the WAL never acknowledged). Thread-safe. After a failed Sync: its error.
   Status Append(std::string_view data) override;
+  // As Append, with `fill` writing the bytes straight into the staging buffer (under the
+  // staging lock: keep it to a copy's length). Thread-safe.
+  Status AppendFilled(size_t size, const Fill& fill) override;
   // Writes every byte appended before the call (the last partial block rewritten, zero-padded
   // to the block), then fdatasync (kData) or fsync (kFull). Thread-safe; calls run one at a
   // time. A failure is sticky: every later Sync, Append and Close returns it (the bytes it

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -94,6 +95,30 @@ TEST(DirectLogFileTest, SyncWritesWhatWasAppendedAcrossBlockBoundaries) {
   }
   ASSERT_TRUE(f->Close().ok());
   EXPECT_EQ(ReadAll(path), expect) << "closing trims the padding";
+}
+
+// AppendFilled (the WAL encoding a request straight into the staging buffer) stages the same
+// bytes as Append, interleaved with it, at any alignment.
+TEST(DirectLogFileTest, AppendFilledStagesTheBytesItsFillWrites) {
+  ScratchDir dir;
+  const std::string path = dir.Sub("log");
+  auto f = OpenOrSkip(path);
+  if (f == nullptr) GTEST_SKIP() << "no O_DIRECT on this file system";
+  std::string expect;
+  uint32_t seed = 40;
+  for (size_t n : {size_t{25}, size_t{4096}, size_t{0}, size_t{70001}, size_t{3}}) {
+    const std::string filled = Bytes(n, seed++), appended = Bytes(n / 2 + 1, seed++);
+    ASSERT_TRUE(f->AppendFilled(n, [&](char* out) {
+                   if (n > 0) std::memcpy(out, filled.data(), n);
+                 }).ok());
+    ASSERT_TRUE(f->Append(appended).ok());
+    expect += filled + appended;
+    if (n != 0) {
+      ASSERT_TRUE(f->Sync(SyncKind::kData).ok());
+    }
+  }
+  ASSERT_TRUE(f->Close().ok());
+  EXPECT_EQ(ReadAll(path), expect);
 }
 
 TEST(DirectLogFileTest, SeveralAppendsBetweenSyncsAndEmptySyncs) {

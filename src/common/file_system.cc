@@ -310,6 +310,12 @@ class PosixFileSystem final : public FileSystem {
 
 }  // namespace
 
+Status WritableFile::AppendFilled(size_t size, const Fill& fill) {
+  const std::unique_ptr<char[]> bytes = std::make_unique_for_overwrite<char[]>(size);
+  fill(bytes.get());
+  return Append(std::string_view(bytes.get(), size));
+}
+
 std::unique_ptr<FileContents> OwnedFileContents(std::string bytes) {
   return std::make_unique<OwnedContents>(std::move(bytes));
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,11 @@ class WritableFile {
   virtual ~WritableFile() = default;
   // Hands `data` to the OS. Returns OK once all bytes are written (not yet durable).
   virtual Status Append(std::string_view data) = 0;
+  // Appends `size` bytes that `fill` writes, given memory for exactly that many, so a file
+  // that stages its appends (DirectLogFile) takes them without a copy. `fill` must write every
+  // byte and must not throw. The default fills a temporary buffer and calls Append.
+  using Fill = std::function<void(char*)>;
+  virtual Status AppendFilled(size_t size, const Fill& fill);
   // Makes every byte appended so far durable (kData: fdatasync, kFull: fsync).
   virtual Status Sync(SyncKind kind) = 0;
   virtual Status Close() = 0;

@@ -15,11 +15,15 @@
 
 #include "common/status.h"
 #include "ingest/batch_set.h"
+#include "ingest/columnar_codec.h"
 
 namespace arc {
 
 // Encodes every batch of `set` (columnar binary). Thread-compatible.
 std::string EncodeBatchSet(const BatchSet& set);
+// Writes the bytes EncodeBatchSet returns into memory the caller provides (size(), then
+// EncodeTo): the WAL encodes a request straight into its staging buffer.
+using BatchSetEncoder = ColumnarEncoder;
 // The MessagePack document of builds before the columnar encoding; what they left in a WAL or
 // a quarantine must still replay, and tests write it to prove that. Thread-compatible.
 std::string EncodeBatchSetAsMessagePack(const BatchSet& set);

@@ -338,18 +338,29 @@ bool IsColumnarPayload(std::string_view payload) {
   return !payload.empty() && static_cast<uint8_t>(payload[0]) == kColumnarMagic;
 }
 
-std::string EncodeColumnar(const BatchSet& set) {
-  if (!Aligned(set)) return EncodeColumnar(AlignedCopy(set));
-  size_t bytes = 2 + 4 + set.database().size() + 4;
-  for (const Batch& b : set.batches()) bytes += EncodedBytes(b);
-  std::string out(bytes, '\0');
-  Writer w(out.data());
+ColumnarEncoder::ColumnarEncoder(const BatchSet& set) : set_(&set) {
+  if (!Aligned(set)) {
+    aligned_ = std::make_unique<BatchSet>(AlignedCopy(set));
+    set_ = aligned_.get();
+  }
+  size_ = 2 + 4 + set_->database().size() + 4;
+  for (const Batch& b : set_->batches()) size_ += EncodedBytes(b);
+}
+
+void ColumnarEncoder::EncodeTo(char* out) const {
+  Writer w(out);
   w.U8(kColumnarMagic);
   w.U8(kColumnarVersion);
-  w.Str(set.database());
-  w.U32(set.batches().size());
-  for (const Batch& b : set.batches()) EncodeBatch(b, &w);
-  assert(w.end() == out.data() + out.size());
+  w.Str(set_->database());
+  w.U32(set_->batches().size());
+  for (const Batch& b : set_->batches()) EncodeBatch(b, &w);
+  assert(w.end() == out + size_);
+}
+
+std::string EncodeColumnar(const BatchSet& set) {
+  const ColumnarEncoder encoder(set);
+  std::string out(encoder.size(), '\0');
+  encoder.EncodeTo(out.data());
   return out;
 }
 

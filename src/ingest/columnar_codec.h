@@ -27,6 +27,25 @@ bool IsColumnarPayload(std::string_view payload);
 // Thread-compatible.
 std::string EncodeColumnar(const BatchSet& set);
 
+// The same encoding written into memory the caller provides (the WAL's staging buffer), so
+// logging a request copies its columns once. `set` must outlive the encoder and not change
+// meanwhile. Thread-compatible.
+class ColumnarEncoder {
+ public:
+  explicit ColumnarEncoder(const BatchSet& set);
+  ColumnarEncoder(const ColumnarEncoder&) = delete;
+  ColumnarEncoder& operator=(const ColumnarEncoder&) = delete;
+  // Bytes EncodeTo writes.
+  size_t size() const { return size_; }
+  // Writes exactly size() bytes at `out`; allocates nothing.
+  void EncodeTo(char* out) const;
+
+ private:
+  std::unique_ptr<BatchSet> aligned_;  // set when `set` had a column of another length
+  const BatchSet* set_;
+  size_t size_ = 0;
+};
+
 // Decodes a columnar payload into `out` (a new BatchSet). Corruption naming the field when the
 // bytes do not follow the layout or hold what the write path refuses (names, times, UTF-8).
 Status DecodeColumnar(std::string_view payload, std::unique_ptr<BatchSet>* out);

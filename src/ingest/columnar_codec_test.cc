@@ -107,6 +107,25 @@ TEST(ColumnarCodecTest, ColumnsLongerOrShorterThanTheirBatchAreCutOrPadded) {
   EXPECT_FALSE(bb.IsValid(1));
 }
 
+// The WAL encodes a request into its own staging memory: the encoder must write exactly the
+// bytes EncodeColumnar returns, and exactly size() of them, also for a set it has to align.
+TEST(ColumnarCodecTest, EncoderWritesExactlyTheBytesOfEncodeColumnar) {
+  BatchSet aligned = Parse(kEveryType);
+  BatchSet ragged = Parse("m a=1i,b=2i 5\nm a=3i,b=4i 6\n");
+  Batch& b = ragged.batches()[0];
+  b.columns[b.FindColumn("a")].AppendInt(99);
+  b.columns[b.FindColumn("b")].PopBack();
+  for (const BatchSet* set : {&aligned, &ragged}) {
+    const std::string expect = EncodeColumnar(*set);
+    const ColumnarEncoder encoder(*set);
+    ASSERT_EQ(encoder.size(), expect.size());
+    std::string out(encoder.size() + 16, '\x5A');  // a guard after the end
+    encoder.EncodeTo(out.data());
+    EXPECT_EQ(out.substr(0, expect.size()), expect);
+    EXPECT_EQ(out.substr(expect.size()), std::string(16, '\x5A')) << "wrote past size()";
+  }
+}
+
 // Regression (found by msgpack_fuzz): an older MessagePack payload with a database name the
 // write path refuses decoded, and its columnar re-encoding did not; both refuse it now.
 TEST(ColumnarCodecTest, BothEncodingsRefuseAnInvalidDatabaseName) {

@@ -71,6 +71,8 @@ void RenderWal(const IngestEngine& engine, std::string* out) {
       {"arc_wal_sync_failures_total", "counter",
        "WAL syncs that failed (each poisons the worker's WAL)."},
       {"arc_wal_rotations_total", "counter", "WAL segment rotations, by worker."},
+      {"arc_wal_reused_files_total", "counter",
+       "WAL segments written into the spare segment file instead of a new file, by worker."},
       {"arc_wal_segments", "gauge",
        "WAL segments on disk not yet below the flush watermark, by worker."},
       {"arc_wal_healthy", "gauge", "1 when the worker's WAL accepts writes."},
@@ -81,13 +83,14 @@ void RenderWal(const IngestEngine& engine, std::string* out) {
       const wal::WalWriter* w = i < writers.size() ? writers[i] : nullptr;
       const std::string label = "worker=\"" + std::to_string(i + 1) + "\"";
       double v = 0;
-      if (f == 6)
+      if (f == 7)
         v = health[i].ok() ? 1 : 0;
       else if (w != nullptr) {
         const wal::WalStats s = w->stats();
         const double values[] = {double(s.entries),    double(s.bytes),
                                  double(s.sync.syncs), double(s.sync.sync_failures),
-                                 double(s.rotations),  double(w->segments().size())};
+                                 double(s.rotations),  double(s.reused_files),
+                                 double(w->segments().size())};
         v = values[f];
       }
       Sample(out, families[f].name, label, v);

@@ -1,5 +1,7 @@
 #include "wal/wal_writer.h"
 
+#include <cstring>
+
 #include "common/direct_log_file.h"
 #include "common/logging.h"
 #include "wal/format.h"
@@ -160,8 +162,18 @@ Status WalWriter::Unavailable(const Status& why) const {
 }
 
 Result<uint64_t> WalWriter::Append(std::string_view payload, int64_t now_us) {
+  return Append(
+      payload.size(),
+      [payload](char* out) {
+        if (!payload.empty()) std::memcpy(out, payload.data(), payload.size());
+      },
+      now_us);
+}
+
+Result<uint64_t> WalWriter::Append(size_t payload_size, const WritableFile::Fill& fill,
+                                   int64_t now_us) {
   if (Status poison = syncer_.poisoned(); !poison.ok()) return Unavailable(poison);
-  if (payload.size() > kMaxPayload) return Status::PayloadTooLarge("WAL entry too large");
+  if (payload_size > kMaxPayload) return Status::PayloadTooLarge("WAL entry too large");
   uint64_t size = 0;
   int64_t created = 0;
   {
@@ -170,7 +182,7 @@ Result<uint64_t> WalWriter::Append(std::string_view payload, int64_t now_us) {
     created = segments_.back().created_us;
   }
   const bool has_entries = size > kSegmentHeaderSize;
-  if (has_entries && (size + kEntryHeaderSize + payload.size() > options_.max_size_bytes ||
+  if (has_entries && (size + kEntryHeaderSize + payload_size > options_.max_size_bytes ||
                       now_us - created >= options_.max_age_us)) {
     ARC_RETURN_IF_ERROR(Rotate(now_us));
   }
@@ -178,16 +190,18 @@ Result<uint64_t> WalWriter::Append(std::string_view payload, int64_t now_us) {
   EntryHeader h;
   h.lsn = lsn;
   h.segment = next_segment_ - 1;
-  char header[kEntryHeaderSize];
-  EncodeEntryHeader(h, payload, header);
-  Status st = file_->Append(std::string_view(header, kEntryHeaderSize));
-  if (st.ok()) st = file_->Append(payload);
+  // The payload is written first and the header (whose CRC covers it) in front of it, while
+  // the payload's bytes are still in cache.
+  const Status st = file_->AppendFilled(kEntryHeaderSize + payload_size, [&](char* out) {
+    fill(out + kEntryHeaderSize);
+    EncodeEntryHeader(h, std::string_view(out + kEntryHeaderSize, payload_size), out);
+  });
   if (!st.ok()) {
     poisoned_seen_us_ = last_heal_attempt_us_ = now_us;
     return Poison(st.WithContext("WAL append failed"));
   }
   next_lsn_.store(lsn + 1);
-  const uint64_t written = kEntryHeaderSize + payload.size();
+  const uint64_t written = kEntryHeaderSize + payload_size;
   {
     std::lock_guard<std::mutex> lock(segments_mu_);
     segments_.back().size += written;

@@ -66,6 +66,10 @@ class WalWriter {
   // sync modes it is staged in memory and written by the group commit that makes it durable. Rotates first when the segment is full or too old. Unavailable
   // (naming the cause) once poisoned; a failed write poisons. Callers serialize Append.
   Result<uint64_t> Append(std::string_view payload, int64_t now_us);
+  // As Append, with `fill` writing the `payload_size` payload bytes straight into the log's
+  // staging memory (one copy of a request instead of encode-then-copy). `fill` runs inside
+  // this call, must write every byte and must not throw.
+  Result<uint64_t> Append(size_t payload_size, const WritableFile::Fill& fill, int64_t now_us);
   // See Syncer::WhenDurable. Thread-safe.
   void WhenDurable(uint64_t lsn, Syncer::Callback done) { syncer_.WhenDurable(lsn, std::move(done)); }
   // Rotates when the current segment holds entries and is older than max_age (timer; callers
