@@ -3,6 +3,7 @@
 // strings, statistics, the arc:tags key).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "common/enums.h"
@@ -16,11 +17,14 @@ namespace arc {
 // Not thread-safe: one per flushing thread (it reuses its buffers and compressor).
 class ParquetFileWriter {
  public:
+  // The buffers and dictionaries kept from file to file (defined in the .cc).
+  struct FileScratch;
   // Rows per row group (DuckDB's default, so readers parallelise the same way).
   static constexpr size_t kRowGroupRows = 122880;
 
   // `fs` must outlive the writer.
   ParquetFileWriter(FileSystem* fs, ParquetCompression compression);
+  ~ParquetFileWriter();
 
   // Writes the rows of `slice` (of a consistent `view`) to a new file at `path`, replacing
   // any file there, and closes it. Not durable: the caller syncs it (Storage::Stage). On
@@ -33,6 +37,7 @@ class ParquetFileWriter {
  private:
   FileSystem* const fs_;
   PageCompressor compressor_;
+  std::unique_ptr<FileScratch> scratch_;  // reused file after file
 };
 
 }  // namespace arc

@@ -313,6 +313,44 @@ TEST_P(ParquetFileWriterTest, RepeatingDoublesTakeADictionaryAndReadBackExactly)
       << "filters see the dictionary's values";
 }
 
+// A writer keeps its buffers and dictionaries from file to file (a flusher thread's writer):
+// each file holds only its own values, whatever the previous file left in them.
+TEST_P(ParquetFileWriterTest, OneWriterWritesFileAfterFileFromItsKeptBuffers) {
+  ParquetFileWriter writer(DefaultFileSystem(), GetParam());
+  const int sizes[] = {3000, 40, 1000};
+  // Each file numbers the same values in another order (a dictionary each time): a number
+  // left from the previous file would point at another value.
+  auto value = [&](int f, int i) { return (sizes[f] / 4 - 1 - i % (sizes[f] / 4)) * (f % 2 == 0 ? 1 : 3) + 0.5; };
+  for (int f = 0; f < 3; ++f) {
+    Batch b;
+    b.database = "db";
+    b.measurement = "m";
+    const int v = b.AddColumn("v", ColumnType::kDouble, false);
+    const int s = b.AddColumn("s", ColumnType::kString, true);
+    for (int i = 0; i < sizes[f]; ++i) {
+      b.columns[v].AppendDouble(value(f, i));
+      b.columns[s].AppendString("f" + std::to_string(f) + "-" + std::to_string(i % 7));
+      b.FinishRow(kBase + i);
+    }
+    std::vector<Batch> batches;
+    batches.push_back(std::move(b));
+    const FlushView view(batches);
+    const std::string path = dir_.path() + "/f" + std::to_string(f) + ".parquet";
+    ASSERT_TRUE(writer.Write(view, view.hours()[0], path).ok());
+    EXPECT_NE(test::QueryValue("SELECT encodings FROM parquet_metadata('" + path +
+                               "') WHERE path_in_schema = 'v'")
+                  .find("RLE_DICTIONARY"),
+              std::string::npos);
+    const test::Rows got = test::Query("SELECT v, s FROM read_parquet('" + path + "') ORDER BY time");
+    ASSERT_EQ(got.size(), static_cast<size_t>(sizes[f])) << "file " << f;
+    for (int i = 0; i < sizes[f]; ++i) {
+      ASSERT_EQ(std::strtod(got[i][0].c_str(), nullptr), value(f, i))
+          << "file " << f << " row " << i;
+      ASSERT_EQ(got[i][1], "f" + std::to_string(f) + "-" + std::to_string(i % 7)) << "file " << f;
+    }
+  }
+}
+
 // Integers are written as deltas (DELTA_BINARY_PACKED): every int64 comes back, across block
 // and miniblock edges, with deltas that wrap around and nulls in between.
 TEST_P(ParquetFileWriterTest, IntegersOfAnyRangeComeBackExactly) {
