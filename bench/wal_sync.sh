@@ -2,7 +2,9 @@
 # What reusing a WAL segment file saves per group commit (docs/wal-format.md, "Reusing segment
 # files"): arc_wal_sync_bench alternates writing a fresh log file and overwriting one of the
 # same size, one fdatasync per 64 KB write, in --dir (default: a folder under data/, the disk
-# the server uses). Run it several times: a virtual disk's latency drifts.
+# the server uses). Prints, per mode, sync time, context switches and the CPU one sync costs
+# (the process's, and the machine's from /proc/stat: coarse, and only meaningful on a quiet
+# machine). Run it several times: a virtual disk's latency drifts.
 #   bench/wal_sync.sh [--dir DIR] [--passes 6] [--syncs 300] [--write-kb 64] [--runs 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
