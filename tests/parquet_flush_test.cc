@@ -106,8 +106,12 @@ TEST_F(ParquetFlushTest, HyparquetAndDuckDBReadTheServersFilesExactly) {
       EXPECT_EQ(got["chunks"][0]["codec"], configured) << "sequential times compress";
       for (const json& chunk : got["chunks"]) {
         const bool dictionary = chunk["encodings"].dump().find("RLE_DICTIONARY") != std::string::npos;
-        if (chunk["column"] == "g") EXPECT_TRUE(dictionary) << "repeating doubles: " << chunk.dump();
-        if (chunk["column"] == "f") EXPECT_FALSE(dictionary) << "distinct doubles: " << chunk.dump();
+        if (chunk["column"] == "g") {
+          EXPECT_TRUE(dictionary) << "repeating doubles: " << chunk.dump();
+        }
+        if (chunk["column"] == "f") {
+          EXPECT_FALSE(dictionary) << "distinct doubles: " << chunk.dump();
+        }
       }
       std::string min_time, max_time;
       for (const json& r : got["rows"]) {
