@@ -83,9 +83,6 @@ void Worker::AddLocked(std::vector<Batch>&& batches, uint64_t lsn, int64_t now_u
 }
 
 void Worker::Write(BatchSet&& set, int64_t now_us, Done done) {
-  // Sized outside the locks; the bytes are written into the log's staging memory under them,
-  // so the request's columns are copied once (not encoded, then copied).
-  const BatchSetEncoder encoder(set);
   std::vector<FlushJob> ready;
   uint64_t lsn = 0;
   wal::WalWriter* wal = nullptr;
@@ -97,6 +94,9 @@ void Worker::Write(BatchSet&& set, int64_t now_us, Done done) {
       return done(Status::Unavailable("WAL of worker " + std::to_string(id_) + " is not open"));
     }
     if (wal_ != nullptr) {
+      // Written into the log's staging memory: the request's columns are copied once (not
+      // encoded, then copied). Sizing walks the columns only, so it costs little under the lock.
+      const BatchSetEncoder encoder(set);
       Result<uint64_t> appended =
           wal_->Append(encoder.size(), [&encoder](char* out) { encoder.EncodeTo(out); }, now_us);
       if (!appended.ok()) return done(appended.status());
